@@ -1,0 +1,142 @@
+"""Numbers the pages, the CLI and the report share: activity counts by type and group, plan targets
+for a period, monitoring figures per period, and who has reported.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from lib.contract import ACTIVITY_GROUPS, ACTIVITY_TYPE_NAMES, MonitoringIndicator
+from lib.model import Workbook
+from lib.periods import Period
+
+REPORTED, PARTLY, NOTHING = "сдано", "частично", "нет данных"
+
+
+def select_activities(wb: Workbook, period: Period | None = None,
+                      institutions: Iterable[str] | None = None) -> pd.DataFrame:
+    """Activity rows of a period (by date) and of chosen institutions (None or empty: all)."""
+    acts = wb.activities
+    if period is not None:
+        acts = acts[(acts["year"] == period.year) & acts["quarter"].between(period.first_quarter, period.last_quarter)]
+    chosen = list(institutions or [])
+    if chosen:
+        acts = acts[acts["institution"].isin(chosen)]
+    return acts
+
+
+def counts_by_type(acts: pd.DataFrame) -> dict[str, int]:
+    """Every canonical type in vocabulary order, zero included."""
+    counts = acts["type"].value_counts()
+    return {name: int(counts.get(name, 0)) for name in ACTIVITY_TYPE_NAMES}
+
+
+def counts_by_group(acts: pd.DataFrame) -> dict[str, int]:
+    by_type = counts_by_type(acts)
+    return {group: sum(by_type[t] for t in types) for group, types in ACTIVITY_GROUPS.items()}
+
+
+def period_targets(wb: Workbook, period: Period) -> dict[str, float | None]:
+    """Plan targets per headline group for a period: a per-quarter target times the quarters, a
+    per-month target times the months, a yearly target pro rata. None where the plan sets none."""
+    out: dict[str, float | None] = {}
+    plan = wb.plan
+    for group, types in ACTIVITY_GROUPS.items():
+        rows = plan[plan["indicator"].isin(types) & plan["target"].notna() & (plan["count_what"] == "мероприятия")]
+        if rows.empty:
+            out[group] = None
+            continue
+        total = 0.0
+        for target, per in zip(rows["target"], rows["target_period"]):
+            factor = {"квартал": len(period.quarters), "месяц": period.months}.get(per, period.months / 12)
+            total += float(target) * factor
+        out[group] = round(total, 1)
+    return out
+
+
+def counts_table(acts: pd.DataFrame, by: str) -> pd.DataFrame:
+    """A pivot of activity counts: rows `by` (institution / quarter), columns canonical types present."""
+    if acts.empty:
+        return pd.DataFrame()
+    table = acts.pivot_table(index=by, columns="type", values="row", aggfunc="count", fill_value=0)
+    ordered = [t for t in ACTIVITY_TYPE_NAMES if t in table.columns]
+    table = table[ordered]
+    table["Всего"] = table.sum(axis=1)
+    return table
+
+
+def monitoring_period_values(wb: Workbook, period: Period,
+                             institutions: Iterable[str] | None = None) -> pd.DataFrame:
+    """Per institution × indicator: the figure for the period (sum of quarters or the latest
+    filled quarter, as the indicator says) and how many of the period's quarters were left blank."""
+    mon = wb.monitoring
+    mon = mon[mon["quarter"].between(period.first_quarter, period.last_quarter)]
+    chosen = list(institutions or [])
+    if chosen:
+        mon = mon[mon["institution"].isin(chosen)]
+    rules = {i.name: i for i in wb.indicators}
+    records = []
+    for (inst, name), rows in mon.groupby(["institution", "indicator"], sort=False):
+        filled = rows.dropna(subset=["value"]).sort_values("quarter")
+        rule = rules.get(name)
+        if filled.empty:
+            value = None
+        elif rule is not None and rule.over_time == "сумма":
+            value = float(filled["value"].sum())
+        else:
+            value = float(filled["value"].iloc[-1])
+        records.append({"institution": inst, "indicator": name, "value": value,
+                        "blank_quarters": int(len(period.quarters) - len(filled))})
+    return pd.DataFrame(records, columns=["institution", "indicator", "value", "blank_quarters"])
+
+
+def region_totals(values: pd.DataFrame, indicators: tuple[MonitoringIndicator, ...]) -> dict[str, float | None]:
+    """Indicator → region figure (sum, or mean for percentages), over the institutions that filled it."""
+    rules = {i.name: i for i in indicators}
+    out: dict[str, float | None] = {}
+    for name, rows in values.groupby("indicator", sort=False):
+        filled = rows["value"].dropna()
+        if filled.empty:
+            out[name] = None
+        elif rules.get(name) is not None and rules[name].over_region == "среднее":
+            out[name] = round(float(filled.mean()), 1)
+        else:
+            out[name] = float(filled.sum())
+    return out
+
+
+def completeness(wb: Workbook, year: int, quarters: Iterable[int] = (1, 2, 3, 4)) -> pd.DataFrame:
+    """Institution × quarter → сдано / частично / нет данных.
+
+    сдано: at least one activity row and every monitoring indicator filled for that quarter;
+    частично: one of the two; нет данных: neither.
+    """
+    quarters = list(quarters)
+    acts = wb.activities[wb.activities["year"] == year]
+    has_acts = acts.groupby(["institution", "quarter"]).size()
+    mon = wb.monitoring
+    expected = len(wb.indicators)
+    filled = mon.dropna(subset=["value"]).groupby(["institution", "quarter"])["indicator"].nunique()
+    any_filled = mon.dropna(subset=["value"]).groupby(["institution", "quarter"]).size()
+    table = {}
+    for inst in wb.institution_names:
+        row = {}
+        for q in quarters:
+            a = has_acts.get((inst, q), 0) > 0
+            m_full = filled.get((inst, q), 0) >= expected
+            m_any = any_filled.get((inst, q), 0) > 0
+            row[q] = REPORTED if (a and m_full) else (PARTLY if (a or m_any) else NOTHING)
+        table[inst] = row
+    frame = pd.DataFrame.from_dict(table, orient="index", columns=quarters)
+    frame.index.name = "institution"
+    return frame
+
+
+def reported_count(wb: Workbook, period: Period) -> tuple[int, int]:
+    """(institutions with something reported in every quarter of the period, all institutions)."""
+    matrix = completeness(wb, period.year, period.quarters)
+    if matrix.empty:
+        return 0, 0
+    ok = (matrix != NOTHING).all(axis=1)
+    return int(ok.sum()), len(matrix)
