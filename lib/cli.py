@@ -1,0 +1,170 @@
+"""Command line for admins and checks: `python -m lib.cli validate|counts|plan|template|report|summary …`.
+
+SOURCE is an `.xlsx` path or `gsheet:<spreadsheet key>`. Exit codes: 0 fine, 1 the data has errors
+(validate only), 2 the source cannot be read or the arguments are wrong — always with a Russian
+message, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from lib.loader import load_workbook
+from lib.metrics import counts_by_type, select_activities
+from lib.model import ERROR, SEVERITY_RU, Workbook
+from lib.periods import Period
+from lib.plan_status import plan_status
+from lib.sources import SourceError
+
+
+class CliError(Exception):
+    """A user mistake: printed in Russian, exit code 2."""
+
+
+def _load(spec: str) -> Workbook:
+    return load_workbook(spec)
+
+
+def _print_json(value) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+def _period(code: str) -> Period:
+    try:
+        return Period.parse(code)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _check_institutions(wb: Workbook, names: list[str]) -> list[str]:
+    known = set(wb.institution_names)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise CliError("Нет такого учреждения: " + ", ".join(f"«{n}»" for n in unknown) +
+                       ". Учреждения в книге: " + ", ".join(wb.institution_names))
+    return names
+
+
+def cmd_validate(args) -> int:
+    wb = _load(args.source)
+    issues = wb.issues
+    if args.json:
+        _print_json({
+            "rows_total": wb.accounting.rows_total, "rows_loaded": wb.accounting.rows_loaded,
+            "rows_rejected": wb.accounting.rows_rejected,
+            "issues": [{"severity": i.severity, "tab": i.tab, "cell": i.cell, "message": i.message}
+                       for i in issues.itertuples()]})
+    else:
+        acc = wb.accounting
+        print(f"Источник: {wb.source.label}")
+        print(f"Строк мероприятий: {acc.rows_total}, загружено: {acc.rows_loaded}, не загружено: {acc.rows_rejected}")
+        for i in issues.itertuples():
+            where = f"«{i.tab}»" + (f"!{i.cell}" if i.cell else "")
+            print(f"[{SEVERITY_RU[i.severity]}] {where}: {i.message}")
+        errors = int((issues["severity"] == ERROR).sum())
+        print(f"Ошибок: {errors}, предупреждений: {len(issues) - errors}")
+    return 1 if wb.error_count else 0
+
+
+def cmd_counts(args) -> int:
+    wb = _load(args.source)
+    period = _period(args.period)
+    chosen = _check_institutions(wb, args.institution or [])
+    counts = counts_by_type(select_activities(wb, period, chosen))
+    if args.json:
+        _print_json(counts)
+    else:
+        print(f"{period.label}" + (f", {', '.join(chosen)}" if chosen else ", все учреждения"))
+        for name, n in counts.items():
+            print(f"  {name}: {n}")
+    return 0
+
+
+def cmd_plan(args) -> int:
+    wb = _load(args.source)
+    try:
+        as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
+    except ValueError:
+        raise CliError(f"Дата «{args.as_of}» не распознана: укажите её в виде ГГГГ-ММ-ДД") from None
+    status = plan_status(wb, as_of)
+    records = [{
+        "item": s.item, "title": s.title, "deadline_text": s.deadline_text,
+        "checkpoints": [d.isoformat() for d in s.checkpoints], "parsed": bool(s.parsed),
+        "target": None if s.target is None or s.target != s.target else int(s.target),
+        "target_period": s.target_period, "required_total": int(s.required_total),
+        "required_due": int(s.required_due), "actual": int(s.actual), "status": s.status}
+        for s in status.itertuples()]
+    if args.json:
+        _print_json(records)
+    else:
+        print(f"Выполнение плана на {as_of:%d.%m.%Y}")
+        for r in records:
+            due = ", ".join(date.fromisoformat(d).strftime("%d.%m.%Y") for d in r["checkpoints"]) or "срок не распознан"
+            print(f"  {r['item']:>5}  {r['status']:<10}  факт {r['actual']} из {r['required_total']}  (сроки: {due})")
+    return 0
+
+
+def cmd_template(args) -> int:
+    from lib.template import write_template
+    out = write_template(Path(args.output), year=args.year)
+    print(f"Шаблон сохранён: {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m lib.cli", description="Панель ОМП: проверка и выгрузки")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="проверить книгу и вывести замечания")
+    p.add_argument("source", help="путь к .xlsx или gsheet:<ключ таблицы>")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("counts", help="число мероприятий по видам за период")
+    p.add_argument("source")
+    p.add_argument("--period", required=True, help="2026-Q1…2026-Q4, 2026-H1, 2026-9M или 2026")
+    p.add_argument("--institution", action="append", help="учреждение (можно несколько раз)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_counts)
+
+    p = sub.add_parser("plan", help="статус пунктов плана на дату")
+    p.add_argument("source")
+    p.add_argument("--as-of", help="дата ГГГГ-ММ-ДД (по умолчанию сегодня)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_plan)
+
+    p = sub.add_parser("template", help="создать шаблон книги для учреждений")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--year", type=int, default=None)
+    p.set_defaults(func=cmd_template)
+    return parser
+
+
+class _RussianArgumentParser(argparse.ArgumentParser):
+    pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:     # argparse already printed its usage message
+        return 2 if exc.code else 0
+    try:
+        return args.func(args)
+    except SourceError as exc:
+        print(f"Ошибка: {exc}", file=sys.stderr)
+        return 2
+    except CliError as exc:
+        print(f"Ошибка: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"Ошибка: не удалось записать или прочитать файл: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
