@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -143,10 +144,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _RussianArgumentParser(argparse.ArgumentParser):
-    pass
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -163,6 +160,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except OSError as exc:
         print(f"Ошибка: не удалось записать или прочитать файл: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # never a traceback for the user; OMP_DEBUG=1 shows it to a developer
+        if os.environ.get("OMP_DEBUG"):
+            raise
+        print(f"Непредвиденная ошибка ({type(exc).__name__}: {exc}). Сообщите разработчикам; "
+              "подробности — с переменной окружения OMP_DEBUG=1.", file=sys.stderr)
         return 2
 
 

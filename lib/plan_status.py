@@ -79,7 +79,7 @@ def plan_status(wb: Workbook, as_of: date) -> pd.DataFrame:
     records = []
     for _, item in plan.iterrows():
         rows = by_item.get(item["item"], acts.iloc[0:0])
-        if item["indicator"]:
+        if isinstance(item["indicator"], str):
             rows = rows[rows["type"] == item["indicator"]]
         actual = _measure(rows, item["count_what"])
         total, due, passed = item_requirements(item, year, as_of)
