@@ -41,7 +41,9 @@ METADATA_FIELDS = ("spreadsheetId,properties.title,"
                    "sheets.properties(sheetId,title,index,sheetType,hidden,gridProperties)")
 VALUE_OPTIONS = {
     "valueRenderOption": "UNFORMATTED_VALUE",     # numbers stay numbers
-    "dateTimeRenderOption": "FORMATTED_STRING",   # dates arrive as the user sees them
+    # Dates as serial day numbers: a display string depends on the sheet locale (3/4/2026 is 4 March
+    # in Russia and 3 April in the US); the date column parser reads serials unambiguously.
+    "dateTimeRenderOption": "SERIAL_NUMBER",
     "majorDimension": "ROWS",
 }
 

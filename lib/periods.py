@@ -4,10 +4,11 @@ Codes: `2026-Q1`…`2026-Q4`, `2026-H1`, `2026-9M`, `2026`.
 """
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+
+from lib.deadlines import quarter_end
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 _CODE = re.compile(r"^\s*(\d{4})(?:-(Q[1-4]|H1|H2|9M))?\s*$", re.IGNORECASE)
@@ -57,8 +58,7 @@ class Period:
 
     @property
     def end(self) -> date:
-        month = 3 * self.last_quarter
-        return date(self.year, month, calendar.monthrange(self.year, month)[1])
+        return quarter_end(self.year, self.last_quarter)
 
     @property
     def months(self) -> int:

@@ -100,7 +100,7 @@ def parse_date(value: object, default_year: int | None = None) -> tuple[date | N
     if isinstance(value, date):
         return value, None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if 20000 < value < 80000:   # an Excel serial day number whose cell lost its date format
+        if 20000 < value < 80000:   # a serial day number: Google dates, or an Excel date cell without format
             return _EXCEL_EPOCH + timedelta(days=int(value)), None
         return None, f"Не удалось распознать дату «{shown(value)}»: укажите её в виде ДД.ММ.ГГГГ"
     text = str(value)

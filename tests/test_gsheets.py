@@ -58,7 +58,7 @@ def test_batch_get_asks_for_unformatted_values_and_formatted_dates(fake_sheets):
     tabs, _ = read(fake_sheets)
     query = fake_sheets.log[1][2]
     assert query["valueRenderOption"] == ["UNFORMATTED_VALUE"]
-    assert query["dateTimeRenderOption"] == ["FORMATTED_STRING"]
+    assert query["dateTimeRenderOption"] == ["SERIAL_NUMBER"]
     assert query["ranges"] == ["'Лист1'"]
     assert tabs[0].rows == [["Дата", "Число", "Флаг"], ["01.02.2026", 7, True]]
     assert fake_sheets.log[0][2]["includeGridData"] == ["false"]
