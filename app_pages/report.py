@@ -1,0 +1,125 @@
+"""Отчет — the criteria-structured report for the period and institutions of the sidebar: the draft
+per criterion and indicator, editable; Word and Excel downloads built only when clicked.
+
+Edits are kept in `st.session_state[EDITS]` (not only in the widgets, whose state Streamlit drops
+when the page is left), keyed by period + scope + indicator, so they survive page switches.
+"""
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from app_pages import ui
+from app_pages.context import get_context
+from lib.docx_export import report_docx_bytes, report_file_name
+from lib.model import Workbook
+from lib.periods import Period
+from lib.report import NO_DATA, Report, build_report
+from lib.summary_xlsx import summary_file_name, summary_xlsx_bytes
+
+EDITS = "report_edits"              # {scope key: {indicator key: text}}
+WIDGET = "report_text"              # prefix of the text areas' keys
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@st.cache_data(ttl=3600, max_entries=16, show_spinner="Составляю черновик отчета…")
+def _draft(key: str, period_code: str, institutions: tuple[str, ...], _wb: Workbook) -> Report:
+    return build_report(_wb, Period.parse(period_code), list(institutions))
+
+
+def scope_key(period: Period, institutions: list[str]) -> str:
+    """Period + chosen institutions: the edits of one report version."""
+    digest = hashlib.sha1("\x1f".join(sorted(institutions)).encode()).hexdigest()[:10] if institutions else "all"
+    return f"{period.code}:{digest}"
+
+
+def widget_key(scope: str, indicator_key: str) -> str:
+    return f"{WIDGET}:{scope}:{indicator_key}"
+
+
+def _store(scope: str) -> dict[str, str]:
+    return st.session_state.setdefault(EDITS, {}).setdefault(scope, {})
+
+
+def _remember(scope: str, indicator_key: str, drafted: str) -> None:
+    """on_change of a text area: keep the text (or forget it when it is back to the draft)."""
+    text = st.session_state.get(widget_key(scope, indicator_key), "")
+    store = _store(scope)
+    if text == drafted:
+        store.pop(indicator_key, None)
+    else:
+        store[indicator_key] = text
+
+
+def _reset(scope: str, keys: list[str]) -> None:
+    st.session_state.setdefault(EDITS, {}).pop(scope, None)
+    for k in keys:
+        st.session_state.pop(widget_key(scope, k), None)
+
+
+def _height(text: str) -> int:
+    lines = sum(max(1, len(line) // 95 + 1) for line in (text or " ").splitlines())
+    return max(90, min(400, 26 * lines + 24))
+
+
+ctx = get_context()
+ui.header(ctx, "Отчет", "период и учреждения выбираются в боковой панели")
+if ui.no_institutions(ctx):
+    st.stop()
+
+wb, period, chosen = ctx.wb, ctx.period, list(ctx.institutions)
+report = _draft(ctx.key, period.code, tuple(chosen), _wb=wb)
+scope = scope_key(period, chosen)
+edits = _store(scope)
+
+st.markdown(f"**{report.title}**")
+if chosen:
+    st.caption(f"Учреждения: {report.scope_label}")
+
+indicators = report.indicators()
+with_data = sum(1 for i in indicators if i.has_data)
+c1, c2, c3 = st.columns(3)
+c1.metric("Мероприятий за период", f"{report.activity_rows:,}".replace(",", " "))
+c2.metric("Показателей с данными", f"{with_data} из {len(indicators)}")
+c3.metric("Изменено вручную", len([k for k in edits if any(i.key == k for i in indicators)]))
+
+origin = ("с вкладки «Критерии» книги" if report.criteria_origin == "workbook"
+          else "по умолчанию (как в отчете ОМП по СЗТ); свои критерии задаются вкладкой «Критерии»")
+st.caption(f"Критерии: {origin}.")
+if report.problems:
+    with st.expander(f"Замечания к критериям и источникам: {len(report.problems)}", icon=":material/warning:"):
+        st.markdown("\n".join(f"- {p.text}" for p in report.problems))
+
+# --------------------------------------------------------------------------- downloads
+final = report.with_edits(edits)
+d1, d2, d3 = st.columns([2, 2, 3])
+d1.download_button("Скачать отчет (Word)", data=lambda: report_docx_bytes(final, wb.settings),
+                   file_name=report_file_name(period, chosen), mime=DOCX_MIME, icon=":material/description:",
+                   type="primary", key=f"report_docx:{scope}", on_click="ignore")
+d2.download_button("Скачать сводку (Excel)", data=lambda: summary_xlsx_bytes(wb, period, chosen),
+                   file_name=summary_file_name(period, chosen), mime=XLSX_MIME, icon=":material/table_view:",
+                   key=f"report_xlsx:{scope}", on_click="ignore")
+d3.button("Сбросить правки", key=f"report_reset:{scope}", icon=":material/restart_alt:",
+          on_click=_reset, args=(scope, [i.key for i in indicators]), disabled=not edits,
+          help="Вернуть все тексты этого отчета (период и учреждения) к черновику из данных.")
+st.caption("Тексты ниже — черновик из данных за период. Исправьте их при необходимости: правки сохраняются "
+           f"на время работы с приложением и попадают в файл Word. «{NO_DATA}» — данных для показателя нет.")
+
+# --------------------------------------------------------------------------- the draft
+for n, criterion in enumerate(report.criteria, start=1):
+    with st.expander(f"Критерий {n}. «{criterion.name}»", expanded=True):
+        for heading, rows in criterion.sections():
+            st.markdown(f"**{heading}**")
+            for ind in rows:
+                key = widget_key(scope, ind.key)
+                if key not in st.session_state:
+                    st.session_state[key] = edits.get(ind.key, ind.drafted_text)
+                marks = [] if ind.has_data else ["нет данных"]
+                if ind.key in edits:
+                    marks.append("изменено")
+                label = ind.name + (f" · _{', '.join(marks)}_" if marks else "")
+                st.text_area(label, key=key, height=_height(st.session_state[key]),
+                             on_change=_remember, args=(scope, ind.key, ind.drafted_text),
+                             help=f"Источник: {ind.source}" if ind.source else "Источник не указан")

@@ -1,0 +1,296 @@
+"""The report draft: Russian wording, criteria as data, numbers equal to `counts`, narrative within
+the period, «нет данных за период», another ОМП's criteria, speed."""
+from __future__ import annotations
+
+import time
+from datetime import date
+
+import pytest
+
+from lib import russian as ru
+from lib.criteria import (KIND_HEADINGS, QUALITATIVE, QUANTITATIVE, default_criteria, parse_source,
+                          resolve_criteria)
+from lib.loader import load_workbook
+from lib.metrics import counts_by_type, monitoring_period_values, select_activities
+from lib.periods import Period
+from lib.report import NO_DATA, build_report, period_monitoring, report_title
+from tests.report_workbook import (NIK, OTHER_CRITERIA, STAN_DOBREE, TAR, THIRD_CRITERION, VYT, synthetic_workbook,
+                                   write_report_workbook)
+
+NB = ru.NBSP
+SEED_CRITERIA = [
+    "Эффективность управления организацией социального обслуживания (ОСО) в условиях инновационной деятельности",
+    "Качество профессиональной деятельности в условиях ОМП",
+    "Качество профессиональной деятельности ОМП",
+    "Социально-экономическая значимость деятельности ОПМ",
+]
+
+
+@pytest.fixture(scope="module")
+def wb(tmp_path_factory):
+    return load_workbook(write_report_workbook(tmp_path_factory.mktemp("report") / "omp.xlsx"))
+
+
+@pytest.fixture(scope="module")
+def wb_other(tmp_path_factory):
+    path = write_report_workbook(tmp_path_factory.mktemp("other") / "other.xlsx", criteria=OTHER_CRITERIA)
+    return load_workbook(path)
+
+
+def find(report, name: str, kind: str | None = None):
+    hits = [i for i in report.indicators() if i.name == name and (kind is None or i.kind == kind)]
+    assert hits, f"no indicator {name!r}"
+    return hits[0]
+
+
+# --------------------------------------------------------------------------- Russian wording
+
+
+@pytest.mark.parametrize("n, consult, seminar, speech", [
+    (1, "1 консультация", "1 семинар", "1 выступление"),
+    (2, "2 консультации", "2 семинара", "2 выступления"),
+    (5, "5 консультаций", "5 семинаров", "5 выступлений"),
+    (11, "11 консультаций", "11 семинаров", "11 выступлений"),
+    (21, "21 консультация", "21 семинар", "21 выступление"),
+    (22, "22 консультации", "22 семинара", "22 выступления"),
+    (25, "25 консультаций", "25 семинаров", "25 выступлений"),
+])
+def test_count_phrase_plural_forms(n, consult, seminar, speech):
+    assert ru.count_phrase(n, "консультация") == consult
+    assert ru.count_phrase(n, "семинар") == seminar
+    assert ru.count_phrase(n, "выступление") == speech
+
+
+def test_participle_agrees_with_count_and_gender():
+    assert f"{ru.type_verb('консультация', 1)} {ru.count_phrase(1, 'консультация')}" == "проведена 1 консультация"
+    assert f"{ru.type_verb('консультация', 21)} {ru.count_phrase(21, 'консультация')}" == "проведена 21 консультация"
+    assert f"{ru.type_verb('консультация', 11)} {ru.count_phrase(11, 'консультация')}" == "проведено 11 консультаций"
+    assert f"{ru.type_verb('семинар', 1)} {ru.count_phrase(1, 'семинар')}" == "проведен 1 семинар"
+    assert f"{ru.type_verb('буклет', 2)} {ru.count_phrase(2, 'буклет')}" == "разработано 2 буклета"
+    assert ru.took_part(21) == "принял участие" and ru.took_part(25) == "приняли участие"
+
+
+def test_numbers_percent_and_dates_in_russian_style():
+    assert ru.share_percent(6, 11) == 55                       # 54.5 rounds half up
+    assert ru.format_percent(55, 0) == f"55 %"
+    assert ru.format_percent(88.25) == f"88,3 %"
+    assert ru.format_number(12345) == f"12{NB}345"
+    assert ru.format_number(12.5) == "12,5"
+    assert ru.format_number(88.0) == "88"
+    assert ru.format_day_month(date(2026, 1, 16)) == "16 января"
+    assert ru.format_day_month(date(2026, 2, 1)) == "01 февраля"
+    assert ru.format_date_numeric(date(2026, 3, 5)) == "05.03.2026"
+    assert ru.quoted("Проект «Стань добрее!».") == "«Проект „Стань добрее!“»"
+    assert ru.join_ru(["a", "b", "c"]) == "a, b и c"
+
+
+# --------------------------------------------------------------------------- criteria as data
+
+
+def test_default_criteria_equal_the_seed_report():
+    frame = default_criteria()
+    assert list(dict.fromkeys(frame["criterion"])) == SEED_CRITERIA
+    for name in SEED_CRITERIA:
+        kinds = set(frame.loc[frame["criterion"] == name, "kind"])
+        assert kinds == {QUALITATIVE, QUANTITATIVE}
+    assert len(frame) >= 25
+
+
+def test_default_criteria_sources_resolve_against_a_full_plan(wb):
+    criteria = resolve_criteria(wb)
+    assert criteria.origin == "default"
+    assert criteria.problems == []          # the test plan has every item the default criteria cite
+
+
+def test_source_syntax(wb):
+    source, problems = parse_source("п. 2.2; пункт 1.3; 2.4.; вебинар; Буклеты; мониторинг: дорожная карта; "
+                                    "тема: СЗТ, стационарозамещ — по вопросам применения СЗТ", wb)
+    assert problems == []
+    assert source.plan_items == ("2.2", "1.3", "2.4")
+    assert source.types == ("семинар", "буклет")
+    assert source.monitoring == ("Достижение показателей дорожной карты",)
+    assert source.shares[0].keywords == ("сзт", "стационарозамещ")
+    assert source.shares[0].phrase == "по вопросам применения СЗТ"
+
+
+def test_source_problems_are_reported_not_raised(wb):
+    source, problems = parse_source("семинаристика; п. 9.9; мониторинг: число звёзд; тема: , ", wb)
+    assert source.types == () and source.monitoring == () and source.shares == ()
+    assert source.plan_items == ("9.9",)           # kept: rows citing it would still count
+    text = " | ".join(problems)
+    assert "«семинаристика» не распознан" in text
+    assert "пункта плана 9.9 нет" in text
+    assert "показателя мониторинга «число звёзд» нет" in text
+    assert "не указаны слова темы" in text
+
+
+# --------------------------------------------------------------------------- the draft
+
+
+@pytest.mark.parametrize("code, in_title", [
+    ("2026-Q1", "в 1 квартале 2026 года"), ("2026-Q3", "в 3 квартале 2026 года"),
+    ("2026-H1", "за 1 полугодие 2026 года"), ("2026-9M", "за 9 месяцев 2026 года"), ("2026", "за 2026 год")])
+def test_title_per_period_kind(wb, code, in_title):
+    report = build_report(wb, Period.parse(code))
+    assert report.title.startswith("Отчет по результатам деятельности опорно-методической площадки ")
+    assert "по теме «Развитие стационарозамещающих технологий»" in report.title
+    assert report.title.endswith(in_title)
+
+
+def test_title_does_not_repeat_omp_words():
+    from lib.model import Settings
+    s = Settings(omp_name="Опорно-методическая площадка Министерства социальной защиты населения",
+                 topic="«Семья»", base_institution="КЦСОН Тотемского района")
+    title = report_title(s, Period.parse("2026-H1"))
+    assert title == ("Отчет по результатам деятельности опорно-методической площадки Министерства социальной "
+                     "защиты населения на базе КЦСОН Тотемского района по теме «Семья» за 1 полугодие 2026 года")
+
+
+def test_every_indicator_is_present_and_empty_ones_say_so(wb):
+    report = build_report(wb, Period.parse("2026-Q1"))
+    frame = default_criteria()
+    assert [c.name for c in report.criteria] == SEED_CRITERIA
+    assert len(report.indicators()) == len(frame)
+    empty = find(report, "Привлечение дополнительных материально-технических ресурсов")
+    assert empty.text == NO_DATA and not empty.has_data
+    for criterion in report.criteria:
+        assert [h for h, _ in criterion.sections()] == [KIND_HEADINGS[QUALITATIVE], KIND_HEADINGS[QUANTITATIVE]]
+
+
+def test_quantitative_numbers_plurals_and_share(wb):
+    report = build_report(wb, Period.parse("2026-Q1"), [NIK])
+    talks = find(report, "Ведение эффективных профессиональных переговоров с учреждениями социального обслуживания "
+                         "области", QUANTITATIVE)
+    assert talks.text.startswith(f"Проведено 11 консультаций, из них 6 (55 %) — по вопросам применения СЗТ.")
+    assert talks.numbers["type:консультация"] == 11
+    assert talks.numbers["share:по вопросам применения СЗТ"] == 6
+    assert "Всего в мероприятиях приняли участие 22 человека, в том числе 22 специалиста." in talks.text
+    assert f"по п. 1.3 плана (за период): 11 из 10 (110 %)" in talks.text
+    seminars = find(report, "Участие специалистов реабилитационных служб и отделений в семинарах-практикумах")
+    assert seminars.text.startswith("Проведен 1 семинар.")
+    assert "23 человека, в том числе 20 специалистов" in seminars.text
+    speeches = find(report, "Выступления на семинарах, круглых столах, конференциях")
+    assert speeches.text.startswith("Подготовлено 2 выступления.")
+
+
+@pytest.mark.parametrize("code, phrase", [
+    ("2026-Q2", "Разработан 21 буклет"), ("2026-Q3", "Проведено 22 консультации"),
+    ("2026-Q4", "Размещено 25 публикаций"), ("2026", "Разработан 21 буклет")])
+def test_plural_forms_21_22_25_in_the_draft(wb, code, phrase):
+    report = build_report(wb, Period.parse(code), [VYT])
+    assert any(i.text.startswith(phrase) for i in report.indicators() if i.kind == QUANTITATIVE), phrase
+
+
+@pytest.mark.parametrize("code", ["2026-Q1", "2026-Q2", "2026-H1", "2026-9M", "2026"])
+@pytest.mark.parametrize("scope", [[], [NIK], [VYT, TAR]])
+def test_numbers_equal_counts_for_the_same_period_and_scope(wb, code, scope):
+    period = Period.parse(code)
+    counts = counts_by_type(select_activities(wb, period, scope))
+    report = build_report(wb, period, scope)
+    checked = 0
+    for ind in report.indicators():
+        source, _ = parse_source(ind.source, wb)
+        for kind in source.types:               # every row of a listed type is in the indicator
+            assert ind.numbers.get(f"type:{kind}", 0) == counts[kind], (ind.name, kind)
+            if counts[kind] and ind.kind == QUANTITATIVE:
+                assert ru.count_phrase(counts[kind], kind) in ind.text
+            checked += 1
+    assert checked > 20
+    assert report.activity_rows == len(select_activities(wb, period, scope))
+
+
+def test_qualitative_narrative_in_the_seed_style_and_within_the_period(wb):
+    report = build_report(wb, Period.parse("2026-Q1"), [NIK])
+    meetings = find(report, "Проведение рабочих совещаний с сотрудниками центра, участвующими в работе "
+                            "опорно-методической площадки")
+    assert meetings.text.startswith("Проведено 3 совещания: 16 января (по теме «Разработка формуляра практики по "
+                                    "ментальному добровольчеству – проект „Стань добрее!“»; 8 участников), "
+                                    "01 февраля (по теме «Подготовка к отчетному собранию»; 6 участников), 13 марта")
+    assert STAN_DOBREE[:20] in meetings.text
+    seminars = find(report, "Проведение семинаров по обмену опытом специалистов комплексных центров социального "
+                            "обслуживания по применению стационарозамещающих технологий социального обслуживания "
+                            "граждан, страдающих психическими расстройствами")
+    assert "13 марта" in seminars.text and "23 участника, 9 учреждений" in seminars.text
+    assert "15 июля" not in seminars.text                      # the July webinar is not in Q1
+    year = build_report(wb, Period.parse("2026"), [NIK])
+    assert "15 июля" in find(year, seminars.name).text
+
+
+def test_big_groups_are_summarised(wb):
+    report = build_report(wb, Period.parse("2026-Q1"))
+    talks = find(report, "Ведение эффективных профессиональных переговоров с учреждениями социального обслуживания "
+                         "области", QUALITATIVE)
+    assert talks.text.startswith("Проведено 12 консультаций в 2 учреждениях, с 12 января по 23 марта; ")
+    assert "среди тем" in talks.text or "чаще всего" in talks.text
+
+
+def test_monitoring_figures(wb):
+    report = build_report(wb, Period.parse("2026-Q1"))
+    road = find(report, "Результативное применение новых технологий, программ, обеспечивающих повышение качества "
+                        "оказания услуг")
+    assert road.text == (f"По области данный показатель соответствует достижению 90 % "
+                         "(сведения представили 2 из 3 учреждений).")
+    assert road.numbers["monitoring:Достижение показателей дорожной карты"] == 90
+    one = build_report(wb, Period.parse("2026-Q1"), [NIK])
+    assert find(one, road.name).text == f"По учреждению {NIK} данный показатель соответствует достижению 88 %."
+    services = find(build_report(wb, Period.parse("2026-H1")), "Открытие служб социально-реабилитационной помощи в "
+                                                                "отчетном году")
+    assert "«Открыто служб социально-реабилитационной помощи» за период — 3 ед." in services.text
+    assert "Нет данных мониторинга за период по показателю «Заключено соглашений о партнерстве и волонтерстве»" \
+        in services.text
+
+
+def test_period_monitoring_equals_metrics(wb):
+    for code in ("2026-Q1", "2026-H1", "2026"):
+        for scope in ([], [NIK]):
+            ours = period_monitoring(wb, Period.parse(code), scope).sort_values(["institution", "indicator"])
+            theirs = monitoring_period_values(wb, Period.parse(code), scope).sort_values(["institution", "indicator"])
+            assert ours["value"].fillna(-1).tolist() == theirs["value"].fillna(-1).tolist()
+            assert ours["blank_quarters"].tolist() == theirs["blank_quarters"].tolist()
+
+
+def test_another_omps_criteria_replace_the_default(wb_other):
+    report = build_report(wb_other, Period.parse("2026-Q1"))
+    assert report.criteria_origin == "workbook"
+    assert [c.name for c in report.criteria][2] == THIRD_CRITERION
+    assert len(report.criteria) == 4 and len(report.indicators()) == len(OTHER_CRITERIA)
+    third = report.criteria[2]
+    assert [i.text for i in third.indicators] == [NO_DATA, NO_DATA]     # nobody trained specialists
+    problems = [p.text for p in report.problems]
+    assert len(problems) == 1 and "Вкладка «Критерии», строка 7" in problems[0] and "семинаристика" in problems[0]
+    talks = find(report, "Консультации для учреждений")
+    assert talks.text.startswith(f"По данным 2 учреждений проведено 12 консультаций, из них 7 (58 %) — "
+                                 "по вопросам применения СЗТ")
+    four = report.criteria[3]
+    assert four.qualitative == [] and [h for h, _ in four.sections()] == ["Количественные показатели"]
+    assert find(report, "Семинары по обмену опытом").text.startswith("Проведен 1 семинар: 13 марта")
+
+
+def test_with_edits_replaces_only_the_edited_texts(wb):
+    report = build_report(wb, Period.parse("2026-Q1"))
+    first, second = report.indicators()[:2]
+    edited = report.with_edits({first.key: "Не привлекались.", "unknown": "x"})
+    assert edited.indicator(first.key).text == "Не привлекались." and edited.indicator(first.key).edited
+    assert edited.indicator(second.key).text == second.text and not edited.indicator(second.key).edited
+    assert report.indicator(first.key).text == first.text             # the original is untouched
+
+
+def test_empty_workbook_gives_a_complete_report_of_no_data(tmp_path):
+    from tests.workbook_builder import write_workbook
+    wb = load_workbook(write_workbook(tmp_path / "empty.xlsx", institutions={}))
+    report = build_report(wb, Period.parse("2026-Q1"))
+    assert len(report.indicators()) == len(default_criteria())
+    assert all(i.text.startswith(NO_DATA) for i in report.indicators())
+
+
+def test_drafting_a_year_of_28_institutions_by_1000_rows_is_fast():
+    big = synthetic_workbook(28, 1000)
+    build_report(big, Period.parse("2026-Q1"))                   # warm-up (imports, babel data)
+    timings = []
+    for _ in range(3):
+        start = time.perf_counter()
+        report = build_report(big, Period.parse("2026"))
+        timings.append(time.perf_counter() - start)
+    assert report.activity_rows == 28_000
+    assert min(timings) <= 1.0, timings
+    assert all(len(i.text) < 4000 for i in report.indicators())     # long lists are summarised

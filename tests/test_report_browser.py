@@ -1,0 +1,60 @@
+"""End to end in a real browser: edit a text on the «Отчет» page, download the Word file and the
+Excel summary (built only on click), and find the edit in the downloaded .docx. A screenshot of the
+page is kept under artifacts/screenshots/."""
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, open_page, screenshot, streamlit_server, wait_idle
+from tests.report_workbook import write_report_workbook
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
+                                reason="chromium не установлен; в CI он есть (scripts/setup.sh --dev)")
+
+EDIT = "Текст, исправленный в браузере перед выгрузкой."
+
+
+@pytest.mark.timeout(240)
+def test_edit_and_download_the_report(tmp_path):
+    from playwright.sync_api import sync_playwright
+    source = write_report_workbook(tmp_path / "omp.xlsx")
+    with streamlit_server(source, log=tmp_path / "streamlit.log") as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+            page.goto(url)
+            wait_idle(page, 60_000)
+            open_page(page, url, "Отчет")
+            page.wait_for_selector("[data-testid='stTextArea'] textarea", timeout=30_000)
+
+            area = page.locator("[data-testid='stTextArea'] textarea").first
+            area.fill(EDIT)
+            area.press("Control+Enter")                      # commit the edit (as blur would)
+            page.wait_for_selector("text=изменено", timeout=30_000)
+            wait_idle(page)
+            screenshot(page, "report")
+
+            with page.expect_download(timeout=60_000) as info:
+                page.get_by_role("button", name="Скачать отчет (Word)").click()
+            download = info.value
+            assert download.suggested_filename.startswith("Отчет_ОМП_2026_") and \
+                download.suggested_filename.endswith(".docx")
+            document = docx.Document(io.BytesIO(Path(download.path()).read_bytes()))
+            cells = [c.text for t in document.tables[1:] for r in t.rows for c in r.cells]
+            assert EDIT in cells
+            assert len(document.tables) == 5
+
+            with page.expect_download(timeout=60_000) as info:
+                page.get_by_role("button", name="Скачать сводку (Excel)").click()
+            xlsx = info.value
+            assert xlsx.suggested_filename.startswith("Сводка_ОМП_2026_")
+            book = openpyxl.load_workbook(io.BytesIO(Path(xlsx.path()).read_bytes()))
+            assert book.sheetnames == ["Сведения", "Мероприятия", "Мониторинг", "План"]
+        finally:
+            browser.close()
