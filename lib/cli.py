@@ -115,6 +115,73 @@ def cmd_template(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from lib.docx_export import report_docx_bytes
+    from lib.report import build_report
+    wb = _load(args.source)
+    period = _period(args.period)
+    chosen = _check_institutions(wb, args.institution or [])
+    report = build_report(wb, period, chosen)
+    out = Path(args.output)
+    out.write_bytes(report_docx_bytes(report, wb.settings))
+    for problem in report.problems:
+        print(f"[предупреждение] {problem.text}", file=sys.stderr)
+    empty = sum(1 for i in report.indicators() if not i.has_data)
+    print(f"Отчет {period.in_title} сохранён: {out} (показателей: {len(report.indicators())}, "
+          f"без данных: {empty})")
+    return 0
+
+
+def cmd_summary(args) -> int:
+    from lib.summary_xlsx import summary_xlsx_bytes
+    wb = _load(args.source)
+    period = _period(args.period)
+    chosen = _check_institutions(wb, args.institution or [])
+    out = Path(args.output)
+    out.write_bytes(summary_xlsx_bytes(wb, period, chosen))
+    print(f"Сводка за {period.label} сохранена: {out}")
+    return 0
+
+
+def cmd_hash_password(args) -> int:
+    """A bcrypt hash of a password for [auth.users.<login>] in .streamlit/secrets.toml."""
+    import getpass
+    import re as _re
+
+    from lib.auth import ROLES, hash_password
+    if args.role is not None and args.role not in ROLES:
+        raise CliError(f"Роль «{args.role}» неизвестна: укажите {', '.join(ROLES)}")
+    if args.role == "institution" and not args.institution:
+        raise CliError("Для роли institution укажите --institution \"<краткое название учреждения>\"")
+    if args.stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Пароль: ")
+        if getpass.getpass("Ещё раз: ") != password:
+            raise CliError("Пароли не совпадают")
+    try:
+        hashed = hash_password(password, rounds=args.rounds)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    login = args.login.strip()
+    key = login if _re.fullmatch(r"[A-Za-z0-9_-]+", login) else json.dumps(login, ensure_ascii=False)
+    print(hashed)
+    print()
+    print("# Добавьте в .streamlit/secrets.toml:")
+    print(f"[auth.users.{key}]")
+    print(f'password_hash = "{hashed}"')
+    if args.role is None:
+        print('role = "director"        # director | coordinator | institution')
+        print('# institution = "…"      # для роли institution: краткое название учреждения (имя вкладки)')
+    else:
+        print(f'role = "{args.role}"')
+    if args.role == "institution":
+        print(f"institution = {json.dumps(args.institution.strip(), ensure_ascii=False)}")
+    if args.name:
+        print(f"name = {json.dumps(args.name.strip(), ensure_ascii=False)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lib.cli", description="Панель ОМП: проверка и выгрузки")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -137,10 +204,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_plan)
 
+    p = sub.add_parser("report", help="отчет ОМП по критериям за период (.docx)")
+    p.add_argument("source")
+    p.add_argument("--period", required=True, help="2026-Q1…2026-Q4, 2026-H1, 2026-9M или 2026")
+    p.add_argument("--institution", action="append", help="учреждение (можно несколько раз)")
+    p.add_argument("-o", "--output", required=True, help="файл .docx")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("summary", help="сводная таблица за период (.xlsx)")
+    p.add_argument("source")
+    p.add_argument("--period", required=True, help="2026-Q1…2026-Q4, 2026-H1, 2026-9M или 2026")
+    p.add_argument("--institution", action="append", help="учреждение (можно несколько раз)")
+    p.add_argument("-o", "--output", required=True, help="файл .xlsx")
+    p.set_defaults(func=cmd_summary)
+
     p = sub.add_parser("template", help="создать шаблон книги для учреждений")
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--year", type=int, default=None)
     p.set_defaults(func=cmd_template)
+    p = sub.add_parser("hash-password", help="bcrypt-хэш пароля для входа (.streamlit/secrets.toml)")
+    p.add_argument("--stdin", action="store_true", help="прочитать пароль из первой строки stdin (для скриптов)")
+    p.add_argument("--login", default="login", help="логин для готового фрагмента TOML")
+    p.add_argument("--role", help="director, coordinator или institution")
+    p.add_argument("--institution", help="краткое название учреждения (для роли institution)")
+    p.add_argument("--name", help="имя пользователя (необязательно)")
+    p.add_argument("--rounds", type=int, default=12, choices=range(10, 16), metavar="10..15",
+                   help="стоимость bcrypt (по умолчанию 12)")
+    p.set_defaults(func=cmd_hash_password)
     return parser
 
 

@@ -235,6 +235,19 @@ def canonical_activity_type(text: object) -> str | None:
     return None
 
 
+def exact_activity_type(text: object) -> str | None:
+    """Like `canonical_activity_type`, but whole names and synonyms (and their plurals) only, no stems:
+    «Мониторинг» is an activity type, «Мониторинг показателей» is not (it is a block title)."""
+    key = norm(text)
+    if key in _TYPE_EXACT:
+        return _TYPE_EXACT[key]
+    if key.endswith("ы") or key.endswith("и"):
+        for cand in (key[:-1], key[:-1] + "а", key[:-1] + "я"):
+            if cand in _TYPE_EXACT:
+                return _TYPE_EXACT[cand]
+    return None
+
+
 # Headline groups on the overview and in the report.
 ACTIVITY_GROUPS: dict[str, tuple[str, ...]] = {
     "Консультации": ("консультация",),

@@ -21,7 +21,7 @@ from gspread.exceptions import APIError
 from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
 from gspread.utils import absolute_range_name, extract_id_from_url
 
-from lib.sources import RawTab, SourceError, SourceInfo
+from lib.sources import RawTab, SourceError, SourceInfo, SourceUnavailable
 
 CREDENTIALS_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
 
@@ -219,7 +219,7 @@ class _Retrier:
                 delay = max(delay, failure.retry_after)
             if (retries > MAX_RETRIES or remaining <= 0
                     or (failure.retry_after is not None and failure.retry_after > remaining)):
-                raise SourceError(f"Google Таблица сейчас недоступна ({failure.reason}). "
+                raise SourceUnavailable(f"Google Таблица сейчас недоступна ({failure.reason}). "
                                   "Попробуйте позже.") from None
             delay = min(delay, remaining)
             self.sleep(delay)

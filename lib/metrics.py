@@ -76,19 +76,40 @@ def monitoring_period_values(wb: Workbook, period: Period,
     if chosen:
         mon = mon[mon["institution"].isin(chosen)]
     rules = {i.name: i for i in wb.indicators}
+    # One pass over plain lists instead of a pandas groupby with several operations per group (28
+    # institutions × 8 indicators = 224 groups): same groups, in order of first appearance.
+    filled_of: dict[tuple, list[tuple[int, float]]] = {}
+    for inst, name, quarter, value in zip(mon["institution"].tolist(), mon["indicator"].tolist(),
+                                          mon["quarter"].tolist(), mon["value"].tolist()):
+        if _missing(inst) or _missing(name):        # groupby leaves NaN keys out
+            continue
+        filled = filled_of.setdefault((inst, name), [])
+        if not _missing(value):
+            filled.append((quarter, value))
     records = []
-    for (inst, name), rows in mon.groupby(["institution", "indicator"], sort=False):
-        filled = rows.dropna(subset=["value"]).sort_values("quarter")
+    for (inst, name), filled in filled_of.items():
+        filled.sort(key=_first)                      # stable, like the sort of a few rows by quarter
         rule = rules.get(name)
-        if filled.empty:
+        if not filled:
             value = None
         elif rule is not None and rule.over_time == "сумма":
-            value = float(filled["value"].sum())
+            value = 0.0
+            for _q, v in filled:                     # in quarter order, from 0.0: as Series.sum adds
+                value += v
+            value = float(value)
         else:
-            value = float(filled["value"].iloc[-1])
+            value = float(filled[-1][1])
         records.append({"institution": inst, "indicator": name, "value": value,
                         "blank_quarters": int(len(period.quarters) - len(filled))})
     return pd.DataFrame(records, columns=["institution", "indicator", "value", "blank_quarters"])
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def _first(pair: tuple):
+    return pair[0]
 
 
 def region_totals(values: pd.DataFrame, indicators: tuple[MonitoringIndicator, ...]) -> dict[str, float | None]:
@@ -119,6 +140,7 @@ def completeness(wb: Workbook, year: int, quarters: Iterable[int] = (1, 2, 3, 4)
     expected = len(wb.indicators)
     filled = mon.dropna(subset=["value"]).groupby(["institution", "quarter"])["indicator"].nunique()
     any_filled = mon.dropna(subset=["value"]).groupby(["institution", "quarter"]).size()
+    has_acts, filled, any_filled = has_acts.to_dict(), filled.to_dict(), any_filled.to_dict()  # plain lookups
     table = {}
     for inst in wb.institution_names:
         row = {}

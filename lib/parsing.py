@@ -2,13 +2,18 @@
 
 The rule: every non-empty row of a Мероприятия block is either loaded or rejected with an issue;
 one broken tab never hides the others. Blocks are found by their header rows wherever they sit.
-Values are parsed once per distinct spelling (see `lib.values`), not once per cell.
+Values are parsed once per distinct spelling (see `lib.values`), not once per cell, and rows are
+handled column by column: only rows with something to report take a row-by-row Python step.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
+from itertools import chain, compress
+from operator import itemgetter
 
+import numpy as np
 import pandas as pd
 
 from lib import contract as C
@@ -65,12 +70,28 @@ class HeaderVocabulary:
         self.prefixes = sorted(((k + " ", v) for k, v in self.exact.items() if len(k) >= 3),
                                key=lambda p: -len(p[0]))
         self.first3 = {k[:3] for k in self.exact if k}
+        self._any_prefix = tuple(p for p, _ in self.prefixes)
+        self._memo: dict[str, str | None] = {}   # cell text → key; header texts repeat on every tab
 
     def key_of(self, text: str) -> str | None:
+        if type(text) is str:
+            found = self._memo.get(text, "")
+            if found != "":
+                return found
+        found = self._key_of(text)
+        if type(text) is str:
+            if len(self._memo) > 20_000:
+                self._memo.clear()
+            self._memo[text] = found
+        return found
+
+    def _key_of(self, text: str) -> str | None:
         key = norm(text)
         if key in self.exact:
             return self.exact[key]
         padded = key + " "
+        if not padded.startswith(self._any_prefix):     # one C-level test for the usual miss
+            return None
         for prefix, col in self.prefixes:
             if padded.startswith(prefix):
                 return col
@@ -107,6 +128,29 @@ VOCAB_INSTITUTIONS = HeaderVocabulary(C.INSTITUTION_COLUMNS)
 VOCAB_CRITERIA = HeaderVocabulary(C.CRITERIA_COLUMNS)
 VOCAB_INDICATORS = HeaderVocabulary(C.INDICATOR_COLUMNS)
 
+_FIRST3_INSTITUTION_TAB = VOCAB_ACTIVITY.first3 | VOCAB_MONITORING.first3
+_HEADER_START: dict[str, bool] = {}      # a text cell's first 6 characters → could start a header
+
+
+def _header_candidates(rows: list[list]) -> list[int]:
+    """Rows that pass `could_be_header` of the activity or the monitoring vocabulary (one pass, with
+    the normalised 6-character prefix memoised: most cells of a tab start alike)."""
+    first3, known = _FIRST3_INSTITUTION_TAB, _HEADER_START
+    out = []
+    for r, row in enumerate(rows):
+        for v in row:
+            if type(v) is str and len(v) < 80:
+                start = v[:6]
+                hit = known.get(start)
+                if hit is None:
+                    if len(known) > 100_000:
+                        known.clear()
+                    hit = known[start] = norm(start)[:3] in first3
+                if hit:
+                    out.append(r)
+                    break
+    return out
+
 
 def _is_activity_header(cols: dict[str, int]) -> bool:
     return "date" in cols and "type" in cols and len(cols) >= 3
@@ -131,12 +175,16 @@ def _apply_vertical_merges(tab: RawTab) -> list[list]:
     merges = [m for m in getattr(tab, "merges", ()) if m[1][0] > m[0][0]]
     if not merges:
         return rows
-    rows = [list(r) for r in rows]
+    rows = list(rows)                    # the tab's own rows stay as read: copy a row before changing it
+    copied: set[int] = set()
     for (r0, c0), (r1, _c1) in merges:
         if r0 >= len(rows) or c0 >= len(rows[r0]):
             continue
         value = rows[r0][c0]
         for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
+            if r not in copied:
+                rows[r] = list(rows[r])
+                copied.add(r)
             while len(rows[r]) <= c0:
                 rows[r].append("")
             if is_blank(rows[r][c0]):
@@ -354,21 +402,132 @@ _TITLE_WORDS = ("мониторинг", "мероприяти", "раздел", 
 _TOTAL_WORDS = ("итого", "всего")
 
 
+def _is_block_title(row: list, text: str, cols: dict[str, int]) -> bool:
+    """A lone title-like text in a Мероприятия block is a title only in the block's first column or
+    left of it, and not when it names an activity type in the «Вид мероприятия» column — «Мониторинг»
+    or «Мероприятие для получателей» alone there is a data row missing its date, to be reported."""
+    c = row.index(text)
+    if c > min(cols.values()):
+        return False                         # e.g. a topic «Мероприятия для детей» alone: data
+    return not (c == cols.get("type") and C.exact_activity_type(text))
+
+
 def _single_text_cell(row: list) -> str | None:
     texts = [v for v in row if not is_blank(v)]
     return texts[0] if len(texts) == 1 and isinstance(texts[0], str) else None
 
 
+_PLAIN = frozenset({int, bool, date, datetime})     # never blank; their blankness needs no check
+
+
+def _nonblank_head(row: list) -> tuple[int, object]:
+    """(0, 1 or 2 = "two or more" non-blank cells, the only non-blank value when there is one).
+
+    Stops at the second non-blank cell, so a data row costs two or three cell checks. Exactly
+    `_row_is_blank` (0 ⇔ blank) and `_single_text_cell`: values of other types take the slow path."""
+    n, first = 0, None
+    for v in row:
+        if v is None or v == "":
+            continue
+        t = type(v)
+        if t is str:
+            if v.isspace():
+                continue
+        elif t is float:
+            if v != v:
+                continue
+        elif t not in _PLAIN:
+            if _row_is_blank(row):
+                return 0, None
+            title = _single_text_cell(row)
+            return (1, title) if title is not None else (2, None)
+        if n:
+            return 2, None
+        n, first = 1, v
+    return n, first
+
+
 def _map_unique(values: list, parser, *args) -> list[tuple]:
     """Parse each distinct value once (the column of a 1 000-row tab has a few dozen distinct spellings)."""
-    cache: dict = {}
-    out = []
-    for v in values:
+    return list(map(_distinct_map(values, parser, *args).__getitem__, values))
+
+
+_PARSED: dict[tuple, dict] = {}     # (parser, args) → {value: result}: parsers are pure, so shared
+
+
+def _distinct_map(values: list, parser, *args, found: dict | None = None) -> dict:
+    """{value: parser(value, *args)} for each distinct value of a column (`found`: its distinct values,
+    if already known), remembered across tabs and workbooks.
+
+    Keyed by value (C-speed `dict.fromkeys`): equal numbers of different types (2 and 2.0) parse alike
+    in every parser here, so they may share a key — except bools (True == 1), so a column holding a
+    bool next to a 0 or 1 gets a key per (type, value) pair, looked up through `_TypedMap`."""
+    found = dict.fromkeys(values) if found is None else found
+    if (1 in found or 0 in found) and bool in set(map(type, values)):
+        return _TypedMap(values, parser, *args)
+    memo = _PARSED.get((parser, args))
+    if memo is None or len(memo) > 50_000:
+        memo = _PARSED[(parser, args)] = {}
+    for v in found:
+        hit = memo.get(v, _MISSING)
+        if hit is _MISSING:
+            hit = memo[v] = parser(v, *args)
+        found[v] = hit
+    return found
+
+
+_MISSING = object()
+
+
+class _TypedMap(dict):
+    """A `_distinct_map` for columns mixing bools with 0 / 1: `m[v]` parses per (type, value)."""
+
+    def __init__(self, values, parser, *args):
+        super().__init__()
+        self.parser, self.args = parser, args
+        for v in values:
+            self[v]
+
+    def __getitem__(self, v):
         key = (type(v), v)
-        hit = cache.get(key)
+        hit = dict.get(self, key)
         if hit is None:
-            hit = cache[key] = parser(v, *args)
-        out.append(hit)
+            hit = self.parser(v, *self.args)
+            dict.__setitem__(self, key, hit)
+        return hit
+
+    def items(self):   # (a representative value, result) per key, like a plain distinct map
+        return [(k[1], r) for k, r in dict.items(self)]
+
+
+# Two whitespace / NUL characters in a row, or whitespace other than a plain space.
+_NEEDS_CLEANING = re.compile(r"[\s\x00]{2}|[^\S ]")
+
+
+def _clean_texts(values: list) -> list[str]:
+    """`[clean_text(v) for v in values]`, also fast for columns of unique free text (topics, links).
+
+    A non-empty text needs cleaning only if it has whitespace at an end, two whitespace characters in
+    a row or whitespace other than a plain space. One regex pass over the non-empty texts joined by
+    NUL (with NUL at both ends) finds them: such a text holds or touches a match at p, p + 1 or p + 2
+    (matches do not overlap, so a match can hide the pair right after it)."""
+    if not values:
+        return []
+    found = dict.fromkeys(values)
+    if len(found) * 4 < len(values) or set(map(type, found)) != {str}:
+        return list(map(_distinct_map(values, clean_text, found=found).__getitem__, values))
+    texts = list(filter(None, values))
+    joined = "\x00" + "\x00".join(texts) + "\x00"
+    hits = np.fromiter((m.start() for m in _NEEDS_CLEANING.finditer(joined)), dtype=np.int64)
+    if not len(hits):
+        return values
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.cumsum(lengths + 1) - lengths                # where each text begins in `joined`
+    touched = np.searchsorted(starts, np.concatenate([hits, hits + 1, hits + 2]), side="right") - 1
+    at = np.flatnonzero(np.fromiter(map(bool, values), dtype=bool, count=len(values)))   # text i = values[at[i]]
+    out = list(values)
+    for i in np.unique(touched[touched >= 0]).tolist():
+        out[at[i]] = clean_text(texts[i])
     return out
 
 
@@ -387,50 +546,101 @@ class TabContext:
         self.log.add(WARNING, self.tab, row0, col0, message, self.institution)
 
 
-def _parse_activity_block(rows: list[list], header: Header, stop: int, ctx: TabContext) -> tuple[list[dict], int]:
-    """Returns (loaded records, number of non-empty data rows)."""
+_COUNT_KEYS = ("participants", "specialists", "institutions_count")
+
+
+def _per_row(parsed: dict, values: list, part: int | None = None) -> list:
+    """`parsed[v]` (or its element `part`) for each row's value `v`."""
+    if isinstance(parsed, _TypedMap):
+        return [parsed[v] if part is None else parsed[v][part] for v in values]
+    table = parsed if part is None else {v: r[part] for v, r in parsed.items()}
+    return list(map(table.__getitem__, values))
+
+
+def _flags(parsed: dict, values: list, predicate) -> np.ndarray:
+    """Per row: predicate(parsed result of the row's value), evaluated once per distinct value."""
+    if isinstance(parsed, _TypedMap):
+        return np.fromiter((bool(predicate(parsed[v])) for v in values), dtype=bool, count=len(values))
+    flag_of = {v: bool(predicate(r)) for v, r in parsed.items()}
+    return np.fromiter(map(flag_of.__getitem__, values), dtype=bool, count=len(values))
+
+
+def _parse_activity_block(rows: list[list], header: Header, stop: int, ctx: TabContext) -> tuple[dict[str, list], int]:
+    """Returns (loaded rows as columns — see `_activities_frame` — and the number of non-empty data rows).
+
+    Vectorised: each column's distinct values are parsed once; rows whose values all parse cleanly
+    are loaded without a per-row Python step; only rows with something to report go through the
+    row-by-row checks below, in row order, so the issues are exactly those of a plain row loop."""
     cols = header.cols
-    data: list[tuple[int, list]] = []
+    data_r: list[int] = []
+    data: list[list] = []
     for r in range(header.row0 + 1, stop):
         row = rows[r]
-        if _row_is_blank(row):
+        n, first = _nonblank_head(row)
+        if not n:
             continue
-        title = _single_text_cell(row)
-        if title is not None and norm(title).startswith(_TITLE_WORDS):
+        if n == 1 and isinstance(first, str) and norm(first).startswith(_TITLE_WORDS) and \
+                _is_block_title(row, first, cols):
             continue                         # a block title such as «Мониторинг показателей»
-        data.append((r, row))
-    if not data:
-        return [], 0
+        data_r.append(r)
+        data.append(row)
+    n_rows = len(data)
+    if not n_rows:
+        return {}, 0
+    rectangular = min(map(len, data)) > max(cols.values())
 
     def column(key: str) -> list:
         c = cols.get(key)
         if c is None:
-            return [""] * len(data)
-        return [row[c] if c < len(row) else "" for _, row in data]
+            return [""] * n_rows
+        if rectangular:
+            return list(map(itemgetter(c), data))
+        return [row[c] if c < len(row) else "" for row in data]
 
-    dates = _map_unique(column("date"), _parse_date_or_blank, ctx.year)
-    types = column("type")
-    canon = _map_unique(types, _canonical_or_blank)
-    plan_refs = _map_unique(column("plan_item"), _plan_ref_or_blank)
-    counts = {k: _map_unique(column(k), _count_or_blank) for k in ("participants", "specialists", "institutions_count")}
-    topics, links, notes = column("topic"), column("link"), column("note")
+    date_values, types = column("date"), column("type")
+    plan_values = column("plan_item")
+    count_values = {k: column(k) for k in _COUNT_KEYS}
+    dates = _distinct_map(date_values, _parse_date_or_blank, ctx.year)
+    canon = _distinct_map(types, _canonical_or_blank)
+    plan_refs = _distinct_map(plan_values, _plan_ref_or_blank)
+    counts = {k: _distinct_map(v, _count_or_blank) for k, v in count_values.items()}
     first_cols = sorted(cols.values())
     c_date, c_type = cols["date"], cols["type"]
+    year, plan_items = ctx.year, ctx.plan_items
 
-    loaded: list[dict] = []
+    # Rows with anything to report: flagged per distinct value, then OR-ed per row.
+    suspect = _flags(dates, date_values, lambda r: r[0] is None or r[1] is not None or (year and r[0].year != year))
+    suspect |= _flags(canon, types, lambda kind: kind is None)
+    suspect |= _flags(plan_refs, plan_values,
+                      lambda r: r[1] is not None or (r[0] and plan_items and r[0] not in plan_items))
+    for key, parsed in counts.items():
+        suspect |= _flags(parsed, count_values[key], lambda r: r[1] is not None)
+    for c in first_cols[:2]:
+        values = list(map(itemgetter(c), data)) if rectangular else [row[c] if c < len(row) else "" for row in data]
+        total_of = {v: _is_total(v) for v in dict.fromkeys(values)}
+        if any(total_of.values()):
+            suspect |= np.fromiter(map(total_of.__getitem__, values), dtype=bool, count=n_rows)
+    spec = _per_row(counts["specialists"], count_values["specialists"], 0)
+    part = _per_row(counts["participants"], count_values["participants"], 0)
+    suspect |= np.fromiter(map(_more_specialists, spec, part), dtype=bool, count=n_rows)
+
+    keep = np.ones(n_rows, dtype=bool)
+    plan_override: dict[int, None] = {}
     allowed = ", ".join(C.ACTIVITY_TYPE_NAMES)
-    for i, (r, row) in enumerate(data):
+    for i in np.flatnonzero(suspect).tolist():
+        r, row = data_r[i], data[i]
         if any(isinstance(row[c], str) and norm(row[c]).startswith(_TOTAL_WORDS) for c in first_cols[:2] if c < len(row)):
             ctx.warning(r, first_cols[0], "Строка итогов не учитывается: итоги приложение считает само" + NOT_COUNTED)
+            keep[i] = False
             continue
         ok = True
-        day, problem = dates[i]
+        day, problem = dates[date_values[i]]
         if day is None:
             ok = False
             ctx.error(r, c_date, (problem or "Не указана дата мероприятия") + NOT_COUNTED)
         elif problem:
             ctx.warning(r, c_date, problem)
-        kind = canon[i]
+        kind = canon[types[i]]
         if kind is None:
             ok = False
             if is_blank(types[i]):
@@ -439,7 +649,7 @@ def _parse_activity_block(rows: list[list], header: Header, stop: int, ctx: TabC
                 ctx.error(r, c_type, f"Вид мероприятия «{shown(types[i])}» не из списка ({allowed})" + NOT_COUNTED)
         values = {}
         for key, parsed in counts.items():
-            number, problem = parsed[i]
+            number, problem = parsed[count_values[key][i]]
             if problem and number is None:
                 ok = False
                 ctx.error(r, cols[key], f"{C.ACTIVITY_COLUMNS[key].title}: {problem}" + NOT_COUNTED)
@@ -447,24 +657,72 @@ def _parse_activity_block(rows: list[list], header: Header, stop: int, ctx: TabC
                 ctx.warning(r, cols[key], f"{C.ACTIVITY_COLUMNS[key].title}: {problem}")
             values[key] = number
         if not ok:
+            keep[i] = False
             continue
-        plan_item, problem = plan_refs[i]
+        plan_item, problem = plan_refs[plan_values[i]]
         if problem:
             ctx.warning(r, cols["plan_item"], problem)
         if plan_item and ctx.plan_items and plan_item not in ctx.plan_items:
             ctx.warning(r, cols["plan_item"], f"Пункта {plan_item} нет в плане работы: мероприятие учтено без пункта плана")
+            plan_override[i] = None          # as the message says: counted, but toward no plan item
         if ctx.year and day.year != ctx.year:
             ctx.warning(r, c_date, f"Дата {day:%d.%m.%Y} не в {ctx.year} году: мероприятие учтено в {day.year} году")
         if values["specialists"] is not None and values["participants"] is not None and \
                 values["specialists"] > values["participants"]:
             ctx.warning(r, cols["specialists"], f"Специалистов ({values['specialists']}) больше, чем участников "
                         f"({values['participants']})")
-        loaded.append({
-            "institution": ctx.institution, "date": day, "year": day.year, "quarter": (day.month - 1) // 3 + 1,
-            "type": kind, "type_raw": clean_text(types[i]), "plan_item": plan_item,
-            "topic": clean_text(topics[i]), **values, "link": clean_text(links[i]), "note": clean_text(notes[i]),
-            "tab": ctx.tab, "row": r + 1})
-    return loaded, len(data)
+
+    # The loaded rows, column by column.
+    def kept(values: list) -> list:
+        return values if all_kept else list(compress(values, keep_list))
+
+    all_kept = bool(keep.all())
+    keep_list = keep.tolist()
+    plan_column = _per_row(plan_refs, plan_values, 0)
+    for i in plan_override:
+        plan_column[i] = None
+    loaded = {
+        "days": _per_row(dates, kept(date_values), 0),
+        "type": _per_row(canon, kept(types)),
+        "type_raw": _clean_texts(kept(types)),
+        "plan_item": kept(plan_column),
+        "topic": _clean_texts(kept(column("topic"))),
+        **{k: _per_row(counts[k], kept(count_values[k]), 0) for k in _COUNT_KEYS},
+        "link": _clean_texts(kept(column("link"))),
+        "note": _clean_texts(kept(column("note"))),
+        "row": kept(data_r),
+        "institution": ctx.institution,
+        "tab": ctx.tab,
+    }
+    return loaded, n_rows
+
+
+_TOTALS: dict[str, bool] = {}
+
+
+def _is_total(value) -> bool:
+    """A cell that starts a totals row («Итого», «Всего:»)."""
+    if not isinstance(value, str):
+        return False
+    hit = _TOTALS.get(value)
+    if hit is None:
+        if len(_TOTALS) > 50_000:
+            _TOTALS.clear()
+        hit = _TOTALS[value] = norm(value).startswith(_TOTAL_WORDS)
+    return hit
+
+
+def clear_memos() -> None:
+    """Forget the values remembered across calls (the benchmark measures a cold parse with this)."""
+    _PARSED.clear()
+    _TOTALS.clear()
+    _HEADER_START.clear()
+    for vocab in (VOCAB_ACTIVITY, VOCAB_MONITORING, VOCAB_PLAN, VOCAB_INSTITUTIONS, VOCAB_CRITERIA, VOCAB_INDICATORS):
+        vocab._memo.clear()
+
+
+def _more_specialists(specialists, participants) -> bool:
+    return specialists is not None and participants is not None and specialists > participants
 
 
 def _parse_date_or_blank(value, year):
@@ -537,11 +795,11 @@ def _parse_monitoring_block(rows: list[list], header: Header, stop: int, ctx: Ta
 
 
 def parse_institution_tab(rows: list[list], ctx: TabContext, indicators) -> tuple[list[dict], list[dict], int, bool, bool]:
-    """Returns (activities, monitoring, data rows total, has activity block, has monitoring block)."""
+    """Returns (activities, monitoring, data rows total, has activity block, has monitoring block);
+    activities as one dict of loaded columns per Мероприятия block (see `_parse_activity_block`)."""
     headers: list[tuple[str, Header]] = []
-    for r, row in enumerate(rows):
-        if not (VOCAB_ACTIVITY.could_be_header(row) or VOCAB_MONITORING.could_be_header(row)):
-            continue
+    for r in _header_candidates(rows):
+        row = rows[r]
         cols, extra, dup = VOCAB_ACTIVITY.match_row(row)
         if _is_activity_header(cols):
             headers.append(("activities", Header(r, cols, extra)))
@@ -565,7 +823,7 @@ def parse_institution_tab(rows: list[list], ctx: TabContext, indicators) -> tupl
                     ctx.warning(header.row0, min(header.cols.values()),
                                 f"В блоке «Мероприятия» нет столбца «{C.ACTIVITY_COLUMNS[key].title}»")
             loaded, n = _parse_activity_block(rows, header, stop, ctx)
-            activities.extend(loaded)
+            activities.append(loaded)
             total += n
         else:
             monitoring.extend(_parse_monitoring_block(rows, header, stop, ctx, indicators))
@@ -595,10 +853,18 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
     others: list[RawTab] = []
     for tab in tabs:
         kind = C.service_tab_kind(tab.name)
+        if kind == "lists":
+            continue                     # the template's hidden drop-down lists: not data
         if kind and kind not in service:
             service[kind] = tab
         else:
             others.append(tab)
+    for tab in tabs:
+        if tab.problem:                  # e.g. too many rows: not read at all, say so
+            log.add(ERROR, tab.name, None, None, tab.problem)
+    if all(not t.problem and all(_row_is_blank(r) for r in t.rows) for t in tabs):
+        log.add(ERROR, "", None, None, f"В книге «{source.label}» нет данных: все листы пустые. "
+                "Проверьте, что выбран нужный файл")
 
     settings = parse_settings(service["settings"], log) if "settings" in service else Settings()
     if "settings" not in service:
@@ -625,6 +891,14 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
     accounting = RowAccounting()
     for tab in others:
         idx = listed.get(norm(tab.name))
+        if tab.problem:                  # reported above; the institution has its tab, unread
+            if idx is not None:
+                tab_of.setdefault(idx, tab.name)
+            else:
+                extra_institutions.append({"institution": tab.name.strip(), "full_name": "", "district": "",
+                                           "responsible": "", "contacts": "", "tab": tab.name, "listed": False,
+                                           "row": None})
+            continue
         if idx is not None and idx in tab_of:
             _warn_tab(log, tab.name, f"Вкладка «{tab.name}» повторяет вкладку «{tab_of[idx]}» того же учреждения: "
                       "данные взяты из обеих", institutions["institution"].iloc[idx])
@@ -650,9 +924,10 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
                       "проверьте, что она заполнена по шаблону", name, ERROR)
             acts, mons, total, has_a, has_m = [], [], 0, False, False
         activities.extend(acts)
+        n_loaded = sum(len(c["row"]) for c in acts if c)
         monitoring.extend(mons)
-        accounting.add(total, len(acts))
-        summary.append((tab.name, name, total, len(acts), total - len(acts), has_a, has_m))
+        accounting.add(total, n_loaded)
+        summary.append((tab.name, name, total, n_loaded, total - n_loaded, has_a, has_m))
         if has_a and total == 0:
             _warn_tab(log, tab.name, f"Учреждение «{name}» не внесло ни одного мероприятия", name)
         if not has_m:
@@ -676,18 +951,51 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
         tab_summary=pd.DataFrame(summary, columns=TAB_SUMMARY_COLUMNS))
 
 
-def _activities_frame(records: list[dict]) -> pd.DataFrame:
-    if not records:
+def _activities_frame(chunks: list[dict[str, list]]) -> pd.DataFrame:
+    """The activities table from the loaded rows of every Мероприятия block (`_parse_activity_block`)."""
+    chunks = [c for c in chunks if c and c["row"]]
+    if not chunks:
         frame = empty_frame(ACTIVITY_COLUMNS)
         frame["date"] = pd.Series(dtype="datetime64[ns]")
         return frame
-    frame = pd.DataFrame.from_records(records, columns=ACTIVITY_COLUMNS)
-    frame["date"] = pd.to_datetime(frame["date"])
-    for key in ("participants", "specialists", "institutions_count"):
-        frame[key] = frame[key].astype("Int64")
-    for key in ("year", "quarter", "row"):
-        frame[key] = frame[key].astype("int64")
-    return frame
+
+    def joined(key: str) -> list:
+        return list(chain.from_iterable(c[key] for c in chunks))
+
+    days = joined("days")
+    day_numbers = {d: d.toordinal() - _UNIX_ORDINAL for d in set(days)}
+    day_index = np.fromiter(map(day_numbers.__getitem__, days), dtype=np.int64, count=len(days))
+    years = {d: d.year for d in day_numbers}
+    quarters = {d: (d.month - 1) // 3 + 1 for d in day_numbers}
+    columns = {
+        "institution": list(chain.from_iterable([c["institution"]] * len(c["row"]) for c in chunks)),
+        "date": day_index.astype("datetime64[D]").astype("datetime64[s]"),
+        "year": np.fromiter(map(years.__getitem__, days), dtype=np.int64, count=len(days)),
+        "quarter": np.fromiter(map(quarters.__getitem__, days), dtype=np.int64, count=len(days)),
+        **{k: joined(k) for k in ("type", "type_raw", "plan_item", "topic")},
+        **{k: _int64_with_na(joined(k)) for k in _COUNT_KEYS},
+        "link": joined("link"), "note": joined("note"),
+        "tab": list(chain.from_iterable([c["tab"]] * len(c["row"]) for c in chunks)),
+        "row": np.array(joined("row"), dtype=np.int64) + 1,
+    }
+    return pd.DataFrame(columns, columns=ACTIVITY_COLUMNS)
+
+
+_UNIX_ORDINAL = date(1970, 1, 1).toordinal()
+_INT64 = (-(2 ** 63), 2 ** 63 - 1)
+
+
+def _int64_with_na(values: list) -> pd.api.extensions.ExtensionArray | pd.Series:
+    """A nullable Int64 column from ints and Nones (what `.astype("Int64")` gives, without its per-value
+    Python work)."""
+    distinct = set(values)
+    numbers = [v for v in distinct if v is not None]
+    if any(type(v) is not int or not _INT64[0] <= v <= _INT64[1] for v in numbers):
+        return pd.Series(values, dtype=object).astype("Int64").array      # the general (and raising) path
+    data = np.fromiter(map({**{v: v for v in numbers}, None: 0}.__getitem__, values), dtype=np.int64, count=len(values))
+    mask = np.fromiter(map({**{v: False for v in numbers}, None: True}.__getitem__, values), dtype=bool,
+                       count=len(values))
+    return pd.arrays.IntegerArray(data, mask)
 
 
 def _monitoring_frame(records: list[dict]) -> pd.DataFrame:

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
+import zlib
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +22,11 @@ class SourceError(Exception):
     """The source cannot be read at all. The message is Russian and meant for the user."""
 
 
+class SourceUnavailable(SourceError):
+    """The source exists but cannot be reached right now (Google quota, 5xx, timeouts): worth serving
+    the last good snapshot (`lib.snapshot`) rather than nothing."""
+
+
 @dataclass
 class RawTab:
     name: str
@@ -26,6 +34,7 @@ class RawTab:
     gid: int | None = None           # Google Sheets sheetId, for links to a cell
     merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     # merged ranges as ((first row, first col), (last row, last col)), 0-based and inclusive
+    problem: str | None = None       # the tab could not be read (too big): Russian, reported as an issue
 
 
 @dataclass
@@ -44,21 +53,178 @@ class SourceInfo:
 
 
 MAX_XLSX_BYTES = 50 * 1024 * 1024
+# Caps on one tab, far above real data (28 tabs × 10 000 rows): a tab over them is not loaded and is
+# reported as an issue instead of eating the server's memory.
+MAX_ROWS_PER_TAB = 100_000
+MAX_CELLS_PER_TAB = 5_000_000
+# calamine allocates the used range densely *before* we can look at it: a 2-cell file with A1 and
+# XFD1048576 asks for 512 GiB and aborts the process. So the range an .xlsx declares (<dimension>) is
+# checked before loading; this limit is higher than MAX_CELLS_PER_TAB because the declared range also
+# counts empty formatted cells, which calamine skips.
+MAX_DECLARED_CELLS_PER_TAB = 20_000_000
+MAX_UNZIPPED_BYTES = 2 * 1024 ** 3      # all parts of the .xlsx unpacked (a "zip bomb" guard)
 
 
 def describe_source(spec: str) -> str:
     return f"Google Таблица {spec[len(GSHEET_PREFIX):]}" if spec.startswith(GSHEET_PREFIX) else Path(spec).name
 
 
-def _check_xlsx_bytes(head: bytes, label: str) -> None:
-    """Recognise the files people upload by mistake before calamine gives an obscure error."""
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
+def _n(number: int) -> str:
+    """12 345 678 — digits grouped the Russian way (no-break spaces)."""
+    return f"{number:,}".replace(",", "\u00a0")
+
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _check_xlsx_bytes(head: bytes, label: str, whole: bytes | None = None) -> None:
+    """Recognise the files people upload by mistake before calamine gives an obscure error.
+
+    `head` is the start of the file; `whole` (optional) the entire file, used to tell an encrypted
+    workbook from an old .xls (both are OLE compound files)."""
+    if not head:
+        raise SourceError(f"Файл «{label}» пустой (0 байт). Выберите заполненную книгу Excel (.xlsx).")
+    if head.startswith(_OLE_MAGIC[:4]):
+        blob = whole if whole is not None else head
+        if "EncryptedPackage".encode("utf-16-le") in blob or "EncryptionInfo".encode("utf-16-le") in blob:
+            raise SourceError(f"Книга «{label}» защищена паролем. Откройте её в Excel, снимите пароль "
+                              "(Файл → Сведения → Защитить книгу → Зашифровать с использованием пароля → "
+                              "удалите пароль), сохраните и загрузите снова.")
+        if "WordDocument".encode("utf-16-le") in blob:
+            raise SourceError(f"Файл «{label}» — документ Word (.doc), а не книга Excel (.xlsx).")
         raise SourceError(
             f"Файл «{label}» — в старом формате Excel 97–2003 (.xls) или защищён паролем. "
             "Откройте его в Excel и сохраните как «Книга Excel (.xlsx)» без пароля.")
-    if not head.startswith(b"PK"):
-        raise SourceError(f"Файл «{label}» не является книгой Excel (.xlsx). "
-                          "Сохраните таблицу в формате .xlsx и загрузите снова.")
+    if head.startswith(b"PK"):
+        return
+    if head.startswith(b"%PDF"):
+        raise SourceError(f"Файл «{label}» не является книгой Excel (.xlsx): это документ PDF.")
+    sample = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if sample.startswith((b"<html", b"<!doctype", b"<table", b"<?xml")):
+        raise SourceError(f"Файл «{label}» не является книгой Excel (.xlsx): это веб-страница или XML (так "
+                          "некоторые программы сохраняют «Excel»). Откройте его в Excel и сохраните как "
+                          "«Книга Excel (.xlsx)».")
+    if b"\x00" not in head:
+        raise SourceError(f"Файл «{label}» не является книгой Excel (.xlsx): это текстовый файл (например, "
+                          "CSV). Откройте его в Excel и сохраните как «Книга Excel (.xlsx)».")
+    raise SourceError(f"Файл «{label}» не является книгой Excel (.xlsx). "
+                      "Сохраните таблицу в формате .xlsx и загрузите снова.")
+
+
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?\"")
+_WIDE_REF = re.compile(rb' r="([A-Z]{2,3})\d')        # a cell in column AA or further
+_DIGITS = re.compile(rb"\d+")
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters.decode("ascii"):
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _declared_size(zf: zipfile.ZipFile, part: str) -> tuple[int, int]:
+    """(rows, columns) of a worksheet counted from A1: its <dimension>, or, when a writer left that
+    out, measured by streaming through the part: the last row number, and the widest cell reference
+    beyond column Z (rarely present, so cheap to search for)."""
+    with zf.open(part) as fh:
+        head = fh.read(8192)
+        m = _DIMENSION.search(head)
+        if m:
+            last_col, last_row = (m[3], m[4]) if m[3] else (m[1], m[2])
+            return int(last_row), _col_number(last_col)
+        rows = cols = 0
+        chunk, tail = head, b""
+        while chunk:
+            text = tail + chunk
+            at = text.rfind(b'row r="')
+            if at >= 0:
+                digits = _DIGITS.match(text, at + 7)
+                if digits:
+                    rows = max(rows, int(digits[0]))
+            for letters in _WIDE_REF.findall(text):
+                cols = max(cols, _col_number(letters))
+            tail = text[-32:]
+            chunk = fh.read(1 << 20)
+        return rows, max(cols, 26 if rows else 0)
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Tab name → worksheet part ("xl/worksheets/sheet1.xml") from workbook.xml and its rels."""
+    try:
+        rels = ET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target") or "" for r in rels}
+        book = ET.fromstring(zf.read("xl/workbook.xml"))
+    except (KeyError, ET.ParseError):
+        return {}
+    out = {}
+    for el in book.iter():
+        if el.tag.rsplit("}", 1)[-1] != "sheet":
+            continue
+        target = targets.get(el.get(f"{{{_REL_NS}}}id"), "")
+        part = target.lstrip("/") if target.startswith("/") else "xl/" + target
+        out[el.get("name") or ""] = os.path.normpath(part).replace(os.sep, "/")
+    return out
+
+
+def _size_problem(tab: str, rows: int, cols: int, limit_cells: int | None = None) -> str | None:
+    limit_cells = MAX_CELLS_PER_TAB if limit_cells is None else limit_cells
+    if rows > MAX_ROWS_PER_TAB:
+        return (f"На вкладке «{tab}» {_n(rows)} строк — больше допустимых {_n(MAX_ROWS_PER_TAB)}: вкладка не "
+                "загружена. Удалите лишние строки (Ctrl+End в Excel показывает конец данных листа) "
+                "или разделите данные на несколько книг")
+    if rows * cols > limit_cells:
+        return (f"На вкладке «{tab}» занят диапазон из {_n(rows)} строк и {_n(cols)} столбцов ({_n(rows * cols)} "
+                f"ячеек) — больше допустимых {_n(limit_cells)} ячеек: вкладка не загружена. Удалите лишние "
+                "строки и столбцы (Ctrl+End в Excel показывает конец данных листа)")
+    return None
+
+
+def _inspect_zip(source: io.BytesIO | str, label: str) -> dict[str, str]:
+    """Check that a zip is an .xlsx workbook; returns tab name → problem for tabs too big to open."""
+    try:
+        with zipfile.ZipFile(source) as zf:
+            names = set(zf.namelist())
+            if "mimetype" in names:
+                kind = zf.read("mimetype")[:100].decode("ascii", "replace").strip()
+                if kind == "application/vnd.oasis.opendocument.spreadsheet":
+                    raise SourceError(f"Файл «{label}» — в формате OpenDocument (.ods), а не Excel (.xlsx). "
+                                      "Откройте его (LibreOffice Calc или Excel) и сохраните как «Книга Excel (.xlsx)».")
+                if kind.startswith("application/vnd.oasis.opendocument"):
+                    raise SourceError(f"Файл «{label}» — документ OpenDocument ({kind.rsplit('.', 1)[-1]}), "
+                                      "а не книга Excel (.xlsx).")
+            if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+                if "word/document.xml" in names:
+                    raise SourceError(f"Файл «{label}» — документ Word (.docx), а не книга Excel (.xlsx).")
+                if "ppt/presentation.xml" in names:
+                    raise SourceError(f"Файл «{label}» — презентация PowerPoint (.pptx), а не книга Excel (.xlsx).")
+                raise SourceError(f"Файл «{label}» — zip-архив, но не книга Excel (.xlsx): внутри нет листов "
+                                  "книги. Распакуйте архив и загрузите сам файл .xlsx.")
+            infos = zf.infolist()
+            if sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES:
+                raise SourceError(f"Книга «{label}» после распаковки занимает больше "
+                                  f"{MAX_UNZIPPED_BYTES // 1024 ** 3} ГБ — такую книгу загрузить нельзя. "
+                                  "Удалите лишние листы, строки и картинки.")
+            if "xl/workbook.xml" not in names:
+                return {}
+            problems = {}
+            for tab, part in _sheet_parts(zf).items():
+                if part in names:
+                    rows, cols = _declared_size(zf, part)
+                    problem = _size_problem(tab, rows, cols, MAX_DECLARED_CELLS_PER_TAB)
+                    if problem:
+                        problems[tab] = problem
+            return problems
+    except SourceError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
+            NotImplementedError):
+        raise SourceError(f"Файл «{label}» повреждён (возможно, скачан или скопирован не полностью): это не "
+                          f"читаемая книга Excel (.xlsx). Сохраните книгу заново и загрузите снова.") from None
+    finally:
+        if isinstance(source, io.BytesIO):
+            source.seek(0)
 
 
 def read_xlsx(data: str | os.PathLike | bytes, label: str | None = None) -> tuple[list[RawTab], SourceInfo]:
@@ -70,7 +236,7 @@ def read_xlsx(data: str | os.PathLike | bytes, label: str | None = None) -> tupl
         if len(data) > MAX_XLSX_BYTES:
             raise SourceError(f"Файл «{label}» слишком большой ({len(data) / 1048576:.0f} МБ); "
                               f"допустимо не больше {MAX_XLSX_BYTES // 1048576} МБ.")
-        _check_xlsx_bytes(bytes(data[:8]), label)
+        _check_xlsx_bytes(bytes(data[:4096]), label, bytes(data) if data[:4] == _OLE_MAGIC[:4] else None)
         buffer: io.BytesIO | str = io.BytesIO(data)
         info = SourceInfo("upload", label, label)
         opener = CalamineWorkbook.from_filelike
@@ -82,20 +248,27 @@ def read_xlsx(data: str | os.PathLike | bytes, label: str | None = None) -> tupl
         if path.is_dir():
             raise SourceError(f"«{path}» — это папка, а не файл .xlsx.")
         with open(path, "rb") as fh:
-            _check_xlsx_bytes(fh.read(8), label)
+            head = fh.read(4096)
+            _check_xlsx_bytes(head, label, head + fh.read(MAX_XLSX_BYTES) if head[:4] == _OLE_MAGIC[:4] else None)
         buffer = str(path)
         info = SourceInfo("xlsx", label, str(path))
         opener = CalamineWorkbook.from_path
     try:
-        if isinstance(buffer, io.BytesIO) and not zipfile.is_zipfile(buffer):
-            raise SourceError(f"Файл «{label}» повреждён: это не книга Excel (.xlsx).")
+        too_big = _inspect_zip(buffer, label)
         workbook = opener(buffer)
         names = workbook.sheet_names
         tabs = []
         for name in names:
-            sheet = workbook.get_sheet_by_name(name)
-            tabs.append(RawTab(name, sheet.to_python(skip_empty_area=False), None,
-                               list(sheet.merged_cell_ranges or ())))
+            problem = too_big.get(name)
+            if problem is None:
+                sheet = workbook.get_sheet_by_name(name)
+                end = sheet.end                      # (last row, last col), 0-based; None when empty
+                problem = _size_problem(name, end[0] + 1, end[1] + 1) if end else None
+                if problem is None:
+                    tabs.append(RawTab(name, sheet.to_python(skip_empty_area=False), None,
+                                       list(sheet.merged_cell_ranges or ())))
+                    continue
+            tabs.append(RawTab(name, [], None, [], problem=problem))
     except SourceError:
         raise
     except Exception as exc:  # calamine raises its own error types for every kind of corrupt file

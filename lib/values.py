@@ -191,7 +191,7 @@ def parse_plan_ref(value: object) -> tuple[str | None, str | None]:
     """A plan item number: "2.4", "2.4.", "п. 2.4", "пункт 2.4", or a number cell 2.4."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         text = repr(float(value))   # 2.4 → "2.4"; a float can't tell 2.10 from 2.1 — Excel showed 2.1 too
-        return (text, None) if re.fullmatch(r"\d{1,2}\.\d{1,2}", text) else (
+        return (text, None) if re.fullmatch(r"\d{1,2}\.\d{1,2}", text) and not float(value).is_integer() else (
             None, f"Пункт плана «{shown(value)}» не распознан: укажите номер в виде 2.4")
     return _parse_plan_ref_text(str(value))
 
