@@ -1,0 +1,157 @@
+"""Мониторинг — the quarterly indicators by institution and quarter: region totals, charts, road-map
+achievement against 100 %, the table, and who left figures blank (blank is not zero)."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app_pages import derived, ui
+from app_pages.context import get_context
+from lib.metrics import region_totals
+from lib.periods import ROMAN
+from lib.views import (blanks_by_institution, fmt_num, monitoring_blanks, monitoring_grid, monitoring_matrix,
+                       quarter_label)
+
+ctx = get_context()
+wb = ctx.wb
+ui.header(ctx, "Мониторинг")
+ui.stop_if_unreadable(ctx)
+if ui.no_institutions(ctx):
+    st.stop()
+if ctx.year != wb.year:
+    ui.empty(f"Показатели мониторинга в книге — за {wb.year} год. Выберите {wb.year} год в боковой панели.")
+    st.stop()
+if wb.monitoring.empty:
+    ui.empty("Показатели мониторинга не заполнены ни одним учреждением. На вкладке учреждения нужен блок "
+             "«Мониторинг»: строка заголовков «Показатель | I квартал | II квартал | III квартал | IV квартал» "
+             "и строки показателей.")
+    st.stop()
+
+scope = ctx.scope
+values = derived.monitoring_values(ctx.key, ctx.period.code, tuple(ctx.institutions), _wb=wb)
+totals = region_totals(values, wb.indicators)
+units = {i.name: i.unit for i in wb.indicators}
+
+# --------------------------------------------------------------------------- region totals and road map
+
+def draw_totals() -> None:
+    st.subheader(f"Итого по {'выбранным учреждениям' if ctx.institutions else 'области'}: {ctx.period.label}")
+    filled_by = values.dropna(subset=["value"]).groupby("indicator")["institution"].nunique() if len(values) \
+        else pd.Series(dtype=int)
+    cols = st.columns(4)
+    for n, ind in enumerate(wb.indicators):
+        total = totals.get(ind.name)
+        how = "среднее" if ind.over_region == "среднее" else "сумма"
+        with cols[n % 4].container(border=True):
+            st.markdown(f"<div class='omp-card-title'>{ind.name}</div>", unsafe_allow_html=True)
+            st.metric(ind.name, "нет данных" if total is None else f"{fmt_num(total)} {ind.unit}",
+                      label_visibility="collapsed",
+                      help=f"{how.capitalize()} по учреждениям, заполнившим показатель; за период — "
+                           f"{'сумма кварталов' if ind.over_time == 'сумма' else 'последний заполненный квартал'}.")
+            st.caption(f"Заполнили {int(filled_by.get(ind.name, 0))} из {len(scope)}")
+
+
+def draw_road_map() -> None:
+    percent = [i for i in wb.indicators if i.is_percent]
+    for ind in percent:
+        st.subheader(f"{ind.name}: {ctx.period.label}")
+        rows = values[values["indicator"] == ind.name].dropna(subset=["value"])
+        if rows.empty:
+            ui.empty(f"Никто не заполнил показатель «{ind.name}» за {ctx.period.label}.")
+            continue
+        data = rows.rename(columns={"institution": "Учреждение", "value": "Процент"})[["Учреждение", "Процент"]]
+        data["Итог"] = ["достигнуто" if v >= 100 else "ниже 100 %" for v in data["Процент"]]
+        data["Подпись"] = [f"{fmt_num(v)} %" for v in data["Процент"]]
+        bars = alt.Chart(data).mark_bar().encode(
+            y=alt.Y("Учреждение:N", sort="-x", title=None),
+            x=alt.X("Процент:Q", title="Достижение, %", scale=alt.Scale(domainMin=0),
+                    axis=alt.Axis(labelExpr=ui.NUM_LABEL)),
+            color=alt.Color("Итог:N", title=None, legend=alt.Legend(orient="top"),
+                            scale=alt.Scale(domain=["достигнуто", "ниже 100 %"], range=["#2e7d32", "#ef6c00"])),
+            tooltip=["Учреждение:N", alt.Tooltip("Подпись:N", title="Достижение")])
+        labels = bars.mark_text(align="left", dx=3).encode(text="Подпись:N", color=alt.value("#1b1f24"))
+        target = alt.Chart(pd.DataFrame({"x": [100]})).mark_rule(color="#c62828", strokeDash=[6, 4], strokeWidth=2) \
+            .encode(x="x:Q")
+        ui.chart(bars + labels + target, height=ui.rows_height(len(data), 26, 90))
+        st.caption("Красная линия — 100 % плана дорожной карты.")
+
+
+any_filled = bool(len(values)) and bool(values["value"].notna().any())
+if any_filled:
+    draw_totals()
+    draw_road_map()
+else:
+    latest = wb.monitoring[wb.monitoring["institution"].isin(scope)].dropna(subset=["value"])["quarter"]
+    hint = (f" Последние данные — за {ROMAN[int(latest.max())]} квартал: выберите его в боковой панели."
+            if len(latest) else "")
+    ui.empty(f"За {ctx.period.label} показатели мониторинга ещё не заполнены ни одним учреждением.{hint}")
+
+# --------------------------------------------------------------------------- one indicator
+st.subheader("Показатель по учреждениям и кварталам")
+names = [i.name for i in wb.indicators]
+indicator = st.selectbox("Показатель", names, key="mon_indicator")
+filled_quarters = wb.monitoring.dropna(subset=["value"])["quarter"]
+last_q = max([ctx.period.last_quarter, *[int(q) for q in filled_quarters.unique()]])
+shown_q = [quarter_label(q) for q in range(1, last_q + 1)]
+grid = monitoring_grid(wb, indicator, scope, range(1, last_q + 1))
+grid["Текст"] = [v if s == "заполнено" else "—" for v, s in zip(grid["Значение"], grid["state"])]
+grid["В периоде"] = grid["q"].isin(ctx.period.quarters)
+unit = units.get(indicator, "")
+left, right = st.columns([3, 2])
+with left:
+    st.markdown(f"**{indicator}, {unit} — по кварталам {wb.year} года**")
+    base = alt.Chart(grid).encode(
+        x=alt.X("Квартал:N", sort=shown_q, title=None, axis=alt.Axis(orient="top", labelAngle=0)),
+        y=alt.Y("Учреждение:N", sort=scope, title=None))
+    blank = base.mark_rect(stroke="white", color="#eeeeee")
+    rects = base.mark_rect(stroke="white").encode(
+        color=alt.Color("value:Q", title=unit or "значение", scale=alt.Scale(scheme="greens"),
+                        legend=alt.Legend(labelExpr=ui.NUM_LABEL)),
+        opacity=alt.condition(alt.datum["В периоде"], alt.value(1.0), alt.value(0.55)),
+        tooltip=["Учреждение:N", "Квартал:N", alt.Tooltip("Значение:N", title="Значение")])
+    text = base.mark_text(fontSize=12).encode(
+        text=alt.Text("Текст:N"),
+        color=alt.condition("datum.value === null", alt.value("#c62828"), alt.value("#1b1f24")))
+    ui.chart(blank + rects + text, height=ui.rows_height(len(scope), 26, 60))
+    st.caption("«—» на сером — значение не заполнено или строки показателя нет на вкладке (пустая ячейка — "
+               "это не ноль). Яркие столбцы — выбранный период.")
+with right:
+    st.markdown(f"**За {ctx.period.label}**")
+    per = values[values["indicator"] == indicator].dropna(subset=["value"])
+    if per.empty:
+        ui.empty(f"Никто не заполнил этот показатель за {ctx.period.label}.")
+    else:
+        per = per.rename(columns={"institution": "Учреждение", "value": "Значение"})
+        per["Подпись"] = [fmt_num(v) for v in per["Значение"]]
+        bars = alt.Chart(per).mark_bar(color="#1f5f99").encode(
+            y=alt.Y("Учреждение:N", sort="-x", title=None),
+            x=alt.X("Значение:Q", title=unit or "значение", axis=alt.Axis(labelExpr=ui.NUM_LABEL)),
+            tooltip=["Учреждение:N", alt.Tooltip("Подпись:N", title="Значение")])
+        ui.chart(bars + bars.mark_text(align="left", dx=3).encode(text="Подпись:N"),
+                 height=ui.rows_height(len(per), 26, 70))
+
+# --------------------------------------------------------------------------- table and blanks
+if any_filled:
+    st.subheader(f"Таблица показателей: {ctx.period.label}")
+    table = monitoring_matrix(values, wb.indicators, scope, totals)
+    ui.table(table, height="content", column_config={
+        "_index": st.column_config.TextColumn("Показатель", width="large", pinned=True),
+        "Ед.": st.column_config.TextColumn(width="small", pinned=True),
+        **{c: st.column_config.NumberColumn(format="%g") for c in table.columns[1:]}})
+    st.caption("«—» — за период ничего не заполнено. «Итого» — сумма по учреждениям (для процентов — среднее). "
+               "Суммирующиеся показатели (открыто служб, заключено соглашений) сложены за кварталы периода, "
+               "остальные — значение последнего заполненного квартала.")
+
+st.subheader("Кто не заполнил")
+blanks = monitoring_blanks(wb, ctx.period, scope)
+if blanks.empty:
+    st.success(f"Все показатели за {ctx.period.label} заполнены.", icon=":material/check_circle:")
+else:
+    summary = blanks_by_institution(blanks)
+    st.warning(f"Не заполнены показатели у {len(summary)} из {len(scope)} учреждений за {ctx.period.label}. "
+               "Пустая ячейка — это не ноль: если значение нулевое, нужно указать 0.", icon=":material/edit_note:")
+    ui.table(summary, hide_index=True, key="mon_blanks")
+    with st.expander("По показателям и ячейкам"):
+        ui.table(blanks.drop(columns=["Кварталов"]), hide_index=True,
+                 column_config={"Показатель": st.column_config.TextColumn(width="large")})

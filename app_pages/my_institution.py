@@ -1,0 +1,103 @@
+"""Моё учреждение — what one КЦСОН sees of itself while fixing its tab: its rows, its issues, its
+monitoring and its share of the region."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import derived, ui
+from app_pages.context import get_context
+from lib.metrics import select_activities
+from lib.overview import has_data_for
+from lib.views import (activities_table, fmt_int, fmt_pct, institution_monitoring, institution_share,
+                       issues_table)
+
+ctx = get_context()
+wb = ctx.wb
+st.title("Моё учреждение")
+names = wb.institution_names
+if ctx.load_error:
+    st.caption(ctx.source_text)
+    ui.stop_if_unreadable(ctx)
+if not names:
+    st.caption(ctx.source_text)
+    ui.no_institutions(ctx)
+    st.stop()
+
+first = names.index(ctx.institutions[0]) if ctx.institutions else 0
+inst = st.selectbox("Учреждение", names, index=first, key="institution", bind="query-params",
+                    help="Ссылку на эту страницу с выбранным учреждением можно сохранить в закладки.")
+info = wb.institutions[wb.institutions["institution"] == inst].iloc[0]
+details = [str(info[c]) for c in ("full_name", "district", "responsible", "contacts")
+           if isinstance(info[c], str) and info[c].strip()]
+st.caption(" · ".join([f"**{ctx.period.label}**", *details]) + "  \n" + ctx.source_text)
+tab = info["tab"] if isinstance(info["tab"], str) else None
+if tab is None:
+    st.error(f"В таблице нет вкладки «{inst}». Создайте вкладку с таким именем (скопируйте вкладку другого "
+             "учреждения и очистите данные).", icon=":material/tab_unselected:")
+
+own = select_activities(wb, ctx.period, [inst])
+prev = select_activities(wb, ctx.period.previous(), [inst])
+share = institution_share(wb, ctx.period, inst)
+issues = issues_table(wb, [inst])
+own_errors = int((issues["Серьёзность"] == "ошибка").sum())
+mon = institution_monitoring(wb, inst) if ctx.year == wb.year else None
+period_cols = [c for q, c in zip((1, 2, 3, 4), ["I кв.", "II кв.", "III кв.", "IV кв."]) if q in ctx.period.quarters]
+filled = int(mon[period_cols].notna().sum().sum()) if mon is not None else 0
+expected = len(mon) * len(period_cols) if mon is not None else 0
+
+m1, m2, m3, m4 = st.columns(4)
+comparable = has_data_for(wb, ctx.period.previous())
+m1.metric("Мероприятий за период", fmt_int(len(own)), delta=len(own) - len(prev) if comparable else None, border=True,
+          delta_description="к пред. периоду" if comparable else None,
+          help=f"{ctx.period.previous().label}: {fmt_int(len(prev))}.")
+total = share.iloc[-1]
+m2.metric("Доля в области", fmt_pct(total["Доля"]), border=True,
+          help=f"{fmt_int(total['Учреждение'])} из {fmt_int(total['Область'])} мероприятий всех учреждений.")
+m3.metric("Показатели мониторинга", f"{filled} из {expected}", border=True,
+          help="Заполненных ячеек мониторинга за кварталы периода.")
+m4.metric("Ошибок на вкладке", fmt_int(own_errors), border=True)
+
+matrix = derived.completeness_of(ctx.key, ctx.year, (inst,), _wb=wb)
+if len(matrix):
+    row = matrix.iloc[0]
+    st.markdown(f"**Сдача данных, {ctx.year} год:** " + " · ".join(f"{q} — {v}" for q, v in row.items()))
+
+st.subheader("Ошибки и предупреждения")
+if issues.empty:
+    st.success("На вкладке нет ошибок и предупреждений.", icon=":material/check_circle:")
+else:
+    gsheet = wb.source.kind == "gsheet"
+    ui.table(issues.drop(columns=["Учреждение", "Адрес"]), hide_index=True, column_config={
+        "Ячейка": (st.column_config.LinkColumn(display_text=r"range=([A-Z]+[0-9]+)") if gsheet
+                   else st.column_config.TextColumn(width="small")),
+        "Сообщение": st.column_config.TextColumn(width="large")})
+
+st.subheader(f"Мониторинг, {wb.year} год")
+if mon is None:
+    ui.empty(f"Показатели мониторинга в книге — за {wb.year} год.")
+elif mon.isna().all().all():
+    ui.empty(f"Показатели мониторинга не заполнены. Заполните блок «Мониторинг» на вкладке «{tab or inst}».")
+else:
+    blank_style = {c: (lambda v: "background-color: #ffebee" if pd.isna(v) else "") for c in period_cols}
+    ui.table(ui.styled(mon, blank_style), column_config={
+        "_index": st.column_config.TextColumn("Показатель", width="large"),
+        **{c: st.column_config.NumberColumn(format="%g") for c in mon.columns}})
+    st.caption("«—» — ячейка пустая или строки показателя нет; розовым — пустые ячейки выбранного периода. "
+               "Пустая ячейка — это не ноль: если значение нулевое, укажите 0.")
+
+st.subheader(f"Доля в области: {ctx.period.label}")
+ui.table(share, hide_index=True, width=640, column_config={
+    "Учреждение": st.column_config.NumberColumn(inst[:30], format="%d"),
+    "Область": st.column_config.NumberColumn("Все учреждения", format="%d"),
+    "Доля": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent")})
+
+st.subheader(f"Мероприятия: {ctx.period.label}")
+if own.empty:
+    ui.empty(f"Нет мероприятий за {ctx.period.label}. Внесите их в блок «Мероприятия» на вкладке «{tab or inst}» "
+             "(дата, вид мероприятия, пункт плана, тема, участники).")
+else:
+    ui.table(activities_table(own).drop(columns=["Учреждение"]), hide_index=True, column_config={
+        "Дата": st.column_config.DateColumn(format="DD.MM.YYYY"),
+        "Ссылка": st.column_config.LinkColumn(display_text="открыть"),
+        "Тема / содержание": st.column_config.TextColumn(width="large")})

@@ -1,0 +1,119 @@
+"""Обзор — the director's 10-second glance: plan status, this period's headline counts against the
+plan, who has reported, open data errors. Every number opens the rows behind it."""
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import derived, ui
+from app_pages.context import get_context
+from lib.overview import group_activities, overdue_text, reporting_state
+from lib.plan_status import DONE, IN_PROGRESS, NOT_STARTED, OVERDUE
+from lib.views import (activities_table, fmt_date, fmt_int, fmt_num, fmt_pct, issues_table, plan_table, plural,
+                       quarter_label)
+
+INSTITUTION_FORMS = ("учреждение", "учреждения", "учреждений")
+
+ctx = get_context()
+wb = ctx.wb
+ui.header(ctx, "Обзор", f"статус плана на {fmt_date(ctx.as_of)}")
+ui.stop_if_unreadable(ctx)
+ov = derived.overview_of(ctx.key, ctx.period.code, tuple(ctx.institutions), ctx.as_of, _wb=wb)
+status = derived.plan_status_on(ctx.key, ctx.as_of, _wb=wb)
+
+# --------------------------------------------------------------------------- plan
+st.subheader(f"Выполнение плана на {fmt_date(ctx.as_of)}")
+if status.empty:
+    ui.empty("План работы не загружен: заполните вкладку «План» (№, Мероприятие, Сроки, Показатель, Цель) "
+             "и нажмите «Обновить данные».")
+else:
+    cols = st.columns(4)
+    for col, (name, label) in zip(cols, [(DONE, "Выполнено"), (IN_PROGRESS, "В работе"),
+                                         (OVERDUE, "Просрочено"), (NOT_STARTED, "Не начато")]):
+        with col.container(border=True):
+            st.metric(label, fmt_int(ov.status_counts[name]), help=f"Пунктов плана со статусом «{name}» "
+                      f"из {len(status)}. Статус считается по всем учреждениям.")
+    if len(ov.overdue):
+        st.error("**Просрочено:**\n" + "\n".join(f"- {overdue_text(r)}" for _, r in ov.overdue.iterrows()),
+                 icon=":material/schedule:")
+    else:
+        st.success("Просроченных пунктов плана нет.", icon=":material/check_circle:")
+    with st.expander("Пункты плана по статусам"):
+        ui.table(plan_table(status)[["№", "Мероприятие", "Статус", "Факт", "Нужно к дате", "Ближайший срок"]],
+                 hide_index=True, column_config={
+                     "Ближайший срок": st.column_config.DateColumn(format="DD.MM.YYYY")})
+        st.page_link("app_pages/plan.py", label="Открыть план полностью", icon=":material/arrow_forward:")
+
+# --------------------------------------------------------------------------- activities
+st.subheader(f"Мероприятия: {ctx.period.label}")
+prev = ov.previous_period
+cols = st.columns(4)
+for col, fig in zip(cols, ov.groups):
+    with col.container(border=True):
+        st.metric(fig.group, fmt_int(fig.count), delta=fig.delta,
+                  delta_description="к пред. периоду" if fig.delta is not None else None,
+                  help=(f"За {prev.label} — {fmt_int(fig.previous)}." if fig.previous is not None
+                        else f"Данных за {prev.label} в книге нет, сравнить не с чем."))
+        if fig.target:
+            target = fmt_num(fig.target) if float(fig.target).is_integer() else f"≈{fmt_num(fig.target)}"
+            if ctx.institutions:       # the plan's target is the whole ОМП's: show a contribution, not progress
+                st.caption(f"План ОМП на период: {target} (для всех учреждений) · вклад {fmt_pct(fig.share)}")
+            else:
+                st.progress(min(fig.share, 1.0))
+                st.caption(f"План ОМП на период: {target} · выполнено {fmt_pct(fig.share)}")
+        else:
+            st.caption("Цель в плане не задана")
+if ov.activities_total == 0:
+    ui.empty(f"Нет мероприятий за {ctx.period.label}. Проверьте, что учреждения внесли строки в блок "
+             "«Мероприятия» своих вкладок (дата в этом периоде), или выберите другой период.")
+else:
+    compared = any(fig.delta is not None for fig in ov.groups)
+    st.caption(f"Всего мероприятий за период: {fmt_int(ov.activities_total)}. " +
+               (f"Стрелки — изменение к предыдущему периоду ({prev.label}). " if compared else
+                f"Сравнения нет: в книге нет данных за {prev.label}. ") +
+               "План ОМП на период — цель из вкладки «План», пересчитанная на период.")
+    for fig in (f for f in ov.groups if f.count):
+        with st.expander(f"Строки: {fig.group} ({fmt_int(fig.count)})"):
+            rows = group_activities(wb, ctx.period, ctx.institutions, fig.group)
+            ui.table(activities_table(rows).drop(columns=["Квартал"]), hide_index=True,
+                     column_config={"Дата": st.column_config.DateColumn(format="DD.MM.YYYY"),
+                                    "Ссылка": st.column_config.LinkColumn(display_text="открыть")})
+
+# --------------------------------------------------------------------------- reporting and errors
+st.subheader("Отчётность и качество данных")
+left, right = st.columns(2)
+with left.container(border=True):
+    st.metric(f"Сдали данные за {ctx.period.label}", f"{ov.reported} из {ov.institutions_total}",
+              help="Учреждение сдало, если в каждом квартале периода есть мероприятия или показатели мониторинга; "
+                   "«частично» — есть не всё (нет мероприятий или заполнены не все показатели).")
+    if ov.institutions_total == 0:
+        st.caption("В книге нет учреждений: заполните вкладку «Учреждения».")
+    elif ov.partly:
+        st.caption(f"Из них полностью (мероприятия и все показатели мониторинга): {ov.reported - len(ov.partly)}")
+    if ov.not_reported:
+        st.markdown(f"**Нет данных ({len(ov.not_reported)}):** " + ", ".join(ov.not_reported))
+    if ov.partly:
+        if len(ov.partly) <= 5:
+            st.markdown(f"**Частично ({len(ov.partly)}):** " + ", ".join(ov.partly))
+        else:
+            st.markdown(f"**Частично:** {len(ov.partly)} {plural(len(ov.partly), INSTITUTION_FORMS)} — "
+                        "список ниже, в «Сдаче данных по учреждениям»")
+    if ov.institutions_total and not ov.not_reported and not ov.partly:
+        st.caption("Все учреждения сдали данные полностью.")
+with right.container(border=True):
+    st.metric("Ошибок в данных", fmt_int(ov.errors),
+              help="Строки и ячейки, которые не учтены из-за ошибок заполнения.")
+    st.caption(f"Предупреждений: {fmt_int(ov.warnings)}")
+    st.page_link("app_pages/quality.py", label="Ошибки и напоминания учреждениям", icon=":material/fact_check:")
+if ov.institutions_total:
+    with st.expander("Сдача данных по учреждениям"):
+        matrix = reporting_state(wb, ctx.period, ctx.institutions)
+        matrix = matrix.rename(columns={q: quarter_label(q) for q in matrix.columns})
+        matrix.index.name = "Учреждение"
+        ui.table(ui.styled(matrix.reset_index(), {c: ui.completeness_style for c in matrix.columns}),
+                 hide_index=True, height="content")
+if ov.errors:
+    with st.expander(f"Ошибки ({fmt_int(ov.errors)})"):
+        errors = issues_table(wb, ctx.institutions, ["error"])
+        ui.table(errors.drop(columns=["Серьёзность", "Адрес"]), hide_index=True,
+                 column_config={"Ячейка": st.column_config.LinkColumn(display_text=r"range=(.*)$")
+                                if wb.source.kind == "gsheet" else st.column_config.TextColumn()})

@@ -1,0 +1,125 @@
+"""План — every plan item with its deadline, checkpoints, target, actual, status and progress; the
+activity rows that cite an item; a timeline of checkpoints against the as-of date."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app_pages import derived, ui
+from app_pages.context import get_context
+from lib.plan_status import STATUSES
+from lib.views import activities_table, fmt_date, plan_table, plan_timeline
+
+ctx = get_context()
+wb = ctx.wb
+ui.header(ctx, "План работы", f"статус на {fmt_date(ctx.as_of)}; мероприятия всех учреждений", with_period=False)
+ui.stop_if_unreadable(ctx)
+status = derived.plan_status_on(ctx.key, ctx.as_of, _wb=wb)
+
+if status.empty:
+    ui.empty("План работы не загружен. Заполните вкладку «План» — столбцы «№», «Раздел», «Мероприятие», «Сроки», "
+             "а для подсчёта выполнения ещё «Показатель», «Считать», «Цель», «Период цели» — "
+             "и нажмите «Обновить данные».")
+    st.stop()
+
+with st.expander("Как считается статус"):
+    st.markdown(
+        "- **Факт** — сумма по строкам мероприятий, где указан номер пункта (за год плана, по дату статуса; "
+        "только вид из столбца «Показатель», если он задан).\n"
+        "- **Нужно к дате** — цель за уже прошедшие кварталы/месяцы или доля цели за пройденные контрольные даты.\n"
+        "- **выполнено** — факт не меньше годовой цели; **просрочено** — контрольная дата прошла, а факт меньше "
+        "нужного; **в работе** — что-то сделано; **не начато** — ничего не сделано и срок ещё не наступил.\n"
+        "- Срок, который не удалось распознать, показан как «срок не распознан»: его доля цели наступает "
+        "в конце года.")
+
+# --------------------------------------------------------------------------- filters
+f1, f2, f3 = st.columns([2, 3, 2])
+chosen_status = f1.multiselect("Статус", list(STATUSES), key="plan_status_filter", placeholder="Все статусы")
+sections = [s for s in status["section"].fillna("").unique() if s]
+chosen_sections = f2.multiselect("Раздел", sections, key="plan_section_filter", placeholder="Все разделы")
+query = f3.text_input("Поиск", key="plan_search", placeholder="номер или слово")
+
+shown = status
+if chosen_status:
+    shown = shown[shown["status"].isin(chosen_status)]
+if chosen_sections:
+    shown = shown[shown["section"].isin(chosen_sections)]
+if query.strip():
+    q = query.strip().lower()
+    shown = shown[shown["item"].str.lower().str.contains(q, regex=False) |
+                  shown["title"].str.lower().str.contains(q, regex=False)]
+
+counts = shown["status"].value_counts()
+st.caption(f"Пунктов: {len(shown)} из {len(status)} · " +
+           " · ".join(f"{s}: {int(counts.get(s, 0))}" for s in STATUSES))
+
+# --------------------------------------------------------------------------- table
+table = plan_table(shown)
+if table.empty:
+    ui.empty("Нет пунктов плана с такими условиями — измените фильтры.")
+else:
+    ui.table(
+        ui.styled(table, {"Статус": ui.status_style}), hide_index=True, key="plan_table",
+        height="content" if len(table) <= 40 else "auto",
+        column_config={
+            "№": st.column_config.TextColumn(width="small"),
+            "Мероприятие": st.column_config.TextColumn(width="large"),
+            "Выполнение": st.column_config.ProgressColumn(min_value=0, max_value=100, format="%d %%"),
+            "Ближайший срок": st.column_config.DateColumn(format="DD.MM.YYYY"),
+            "Нужно к дате": st.column_config.NumberColumn(help="Сколько должно быть сделано к дате статуса"),
+            "Строк": st.column_config.NumberColumn(help="Строк мероприятий, которые ссылаются на пункт"),
+        })
+
+# --------------------------------------------------------------------------- rows citing an item
+st.subheader("Мероприятия по пункту плана")
+items = list(shown["item"]) or list(status["item"])
+titles = dict(zip(status["item"], status["title"]))
+item = st.selectbox("Пункт плана", items, key="plan_item_rows",
+                    format_func=lambda i: f"{i}. {titles.get(i, '')}"[:120])
+acts = wb.activities
+rows = acts[(acts["plan_item"] == item) & (acts["year"] == wb.year)]
+if rows.empty:
+    ui.empty(f"Ни одна строка мероприятий не ссылается на пункт {item}. Учреждения указывают номер пункта "
+             "в столбце «Пункт плана» (например, «2.4»).")
+else:
+    st.caption(f"Строк: {len(rows)} (за {wb.year} год, все учреждения).")
+    ui.table(activities_table(rows), hide_index=True,
+             column_config={"Дата": st.column_config.DateColumn(format="DD.MM.YYYY"),
+                            "Ссылка": st.column_config.LinkColumn()})
+
+# --------------------------------------------------------------------------- timeline
+st.subheader("Контрольные даты")
+timeline = plan_timeline(shown, ctx.as_of)
+unparsed = shown[~shown["parsed"].astype(bool)]
+if timeline.empty:
+    ui.empty("У выбранных пунктов нет распознанных сроков — укажите в столбце «Сроки» месяц, квартал или дату.")
+else:
+    as_of = pd.DataFrame({"Дата": [pd.Timestamp(ctx.as_of)], "Подпись": [f"на {fmt_date(ctx.as_of)}"]})
+    year = wb.year
+    domain = [pd.Timestamp(year, 1, 1).isoformat(), pd.Timestamp(year, 12, 31).isoformat()]
+    y = alt.Y("Пункт:N", sort=alt.EncodingSortField("Порядок"), title=None, axis=alt.Axis(labelLimit=380))
+    x = alt.X("Начало:T", title=None, scale=alt.Scale(domain=domain, clamp=True),
+              axis=alt.Axis(labelExpr=ui.MONTH_LABEL, tickCount="month", labelAngle=0, grid=True, orient="top"))
+    color = alt.Color("Статус:N", scale=ui.status_scale(), title="Статус пункта", legend=alt.Legend(orient="top"))
+    spans = alt.Chart(timeline).mark_rule(strokeWidth=7, opacity=0.25).encode(
+        x=x, x2="Конец:T", y=y, color=alt.Color("Статус:N", scale=ui.status_scale(), legend=None))
+    points = alt.Chart(timeline).mark_point(filled=True, size=90, opacity=1).encode(
+        x="Дата:T", y=y, color=color,
+        shape=alt.Shape("Этап:N", scale=alt.Scale(domain=["прошла", "впереди"], range=["circle", "diamond"]),
+                        title="Контрольная дата", legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip("Мероприятие:N", title="Пункт"), alt.Tooltip("Срок:N", title="Контрольная дата"),
+                 alt.Tooltip("Статус:N", title="Статус")])
+    rule = alt.Chart(as_of).mark_rule(color="#c62828", strokeDash=[6, 4], strokeWidth=2).encode(x="Дата:T")
+    label = alt.Chart(as_of).mark_text(align="left", dx=4, dy=8, color="#c62828", fontWeight="bold").encode(
+        x="Дата:T", y=alt.value(0), text="Подпись:N")
+    n_items = timeline["Пункт"].nunique()
+    ui.chart(alt.layer(spans, points, rule, label).resolve_scale(color="independent"),
+             height=ui.rows_height(n_items, 30, 110))
+    st.caption("Точки — контрольные даты пункта (круг — дата прошла, ромб — впереди), цвет — статус пункта; "
+               "красная линия — дата статуса.")
+if len(unparsed):
+    st.warning("Срок не распознан: " + "; ".join(f"{r['item']} «{r['deadline_text']}»"
+                                                  for _, r in unparsed.iterrows()) +
+               ". Уточните столбец «Сроки» на вкладке «План» (месяц, квартал или дата).",
+               icon=":material/help:")

@@ -1,0 +1,384 @@
+"""The dashboard in Streamlit's AppTest: every page on a normal and on broken workbooks, filters that
+change the numbers, and the overview's numbers against `lib` for the same filters."""
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import app_pages.context as context
+from lib.loader import load_workbook
+from lib.metrics import (counts_by_group, monitoring_period_values, region_totals, reported_count,
+                         select_activities)
+from lib.periods import Period
+from lib.plan_status import plan_status, status_counts
+from lib.reminders import find_laggards
+from lib.sources import SourceInfo
+from lib.views import fmt_int, fmt_num
+from tests.app_workbook import build_app_workbook
+from tests.workbook_builder import write_workbook
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = date(2026, 11, 22)
+PAGES = ["overview", "plan", "activities", "monitoring", "quality", "my_institution", "report"]
+PAGE_TITLES = {"overview": "Обзор", "plan": "План работы", "activities": "Мероприятия", "monitoring": "Мониторинг",
+               "quality": "Качество данных", "my_institution": "Моё учреждение", "report": None}
+SAFETY_NET = "не смогла отобразиться"
+
+
+@pytest.fixture(scope="module")
+def demo_path(tmp_path_factory) -> Path:
+    return build_app_workbook(tmp_path_factory.mktemp("app") / "demo.xlsx", n_institutions=8)
+
+
+@pytest.fixture(scope="module")
+def demo_wb(demo_path):
+    return load_workbook(demo_path)
+
+
+def make_app(monkeypatch, source, period: str = "Q2", **state) -> AppTest:
+    monkeypatch.setenv("OMP_SOURCE", str(source))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.session_state["omp_as_of"] = AS_OF
+    at.session_state["omp_period"] = period
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def assert_clean(at: AppTest, where: str = "") -> None:
+    assert not at.exception, f"{where}: {[e.value for e in at.exception]}"
+    assert not [e.value for e in at.error if SAFETY_NET in e.value], where
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def table_with(at: AppTest, column: str):
+    """The first st.dataframe on the page that has `column`."""
+    for frame in at.dataframe:
+        if column in frame.value.columns:
+            return frame.value
+    raise AssertionError(f"no table with column {column!r}")
+
+
+def go(at: AppTest, page: str) -> AppTest:
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert_clean(at, page)
+    return at
+
+
+# --------------------------------------------------------------------------- every page renders
+
+
+def test_every_page_renders_on_a_normal_workbook(monkeypatch, demo_path):
+    at = make_app(monkeypatch, demo_path)
+    assert_clean(at, "start")
+    for page in PAGES:
+        go(at, page)
+        title = PAGE_TITLES[page]
+        if title:
+            assert at.title[0].value == title
+        assert any("demo.xlsx" in c.value for c in at.caption), f"{page}: the data source is not shown"
+    assert not at.error or all("Просрочено" in e.value for e in at.error)
+
+
+def _broken_sources(tmp: Path) -> dict[str, Path]:
+    blank = tmp / "blank.xlsx"
+    openpyxl.Workbook().save(blank)
+    garbage = tmp / "garbage.xlsx"
+    garbage.write_text("это не книга Excel", encoding="utf-8")
+    return {
+        "missing": tmp / "no-such-file.xlsx",
+        "garbage": garbage,
+        "blank": blank,
+        "no_institutions": write_workbook(tmp / "noinst.xlsx", institutions={}, plan=[]),
+        "empty_tabs": write_workbook(tmp / "empty.xlsx",
+                                     institutions={"Бабаевский": [], "Вашкинский": [["Мероприятия"]]}),
+        "headers_only": write_workbook(tmp / "headers.xlsx", institutions={
+            "Бабаевский": [["Дата", "Вид мероприятия"], [], ["Показатель", "I квартал", "II квартал"]]}),
+    }
+
+
+@pytest.mark.parametrize("kind", ["missing", "garbage", "blank", "no_institutions", "empty_tabs", "headers_only"])
+def test_every_page_renders_on_a_broken_or_empty_workbook(monkeypatch, tmp_path, kind):
+    source = _broken_sources(tmp_path)[kind]
+    at = make_app(monkeypatch, source)
+    assert_clean(at, kind)
+    for page in PAGES:
+        go(at, page)
+        guidance = [e.value for e in at.info] + [e.value for e in at.error] + [e.value for e in at.warning] + \
+            [e.value for e in at.success]
+        tables = [d for d in at.dataframe if len(d.value)]
+        assert guidance or tables or at.metric, f"{kind}/{page}: an empty page without guidance"
+    if kind in ("missing", "garbage"):
+        message = at.error[0].value
+        assert "Обновить данные" in message and ("не найден" in message or "Excel" in message)
+
+
+def test_load_failure_is_russian_and_shown_on_every_page(monkeypatch, tmp_path):
+    at = make_app(monkeypatch, tmp_path / "нет-файла.xlsx")
+    for page in PAGES:
+        go(at, page)
+        assert any("не найден" in e.value for e in at.error), page
+
+
+# --------------------------------------------------------------------------- overview numbers = lib
+
+
+def expected_overview(wb, period: Period, institutions: list[str]) -> dict[str, str]:
+    counts = status_counts(plan_status(wb, AS_OF))
+    groups = counts_by_group(select_activities(wb, period, institutions))
+    out = {"Выполнено": counts["выполнено"], "В работе": counts["в работе"], "Просрочено": counts["просрочено"],
+           "Не начато": counts["не начато"], **groups}
+    out = {k: fmt_int(v) for k, v in out.items()}
+    issues = wb.issues if not institutions else wb.issues[wb.issues["institution"].isin(institutions)]
+    out["Ошибок в данных"] = fmt_int(int((issues["severity"] == "error").sum()))
+    if not institutions:
+        reported, total = reported_count(wb, period)
+        out[f"Сдали данные за {period.label}"] = f"{reported} из {total}"
+    return out
+
+
+@pytest.mark.parametrize("period,institutions", [
+    ("Q1", []), ("Q2", []), ("Q3", []), ("H1", []), ("Y", []),
+    ("Q2", ["Бабаевский", "Белозерский"]), ("9M", ["Вашкинский"]),
+])
+def test_overview_numbers_equal_lib(monkeypatch, demo_path, demo_wb, period, institutions):
+    at = make_app(monkeypatch, demo_path, period, omp_institutions=institutions)
+    assert_clean(at)
+    shown = metrics(at)
+    expected = expected_overview(demo_wb, Period.parse(f"2026-{period}" if period != "Y" else "2026"), institutions)
+    for label, value in expected.items():
+        assert shown[label] == value, label
+
+
+def test_overview_delta_is_the_change_from_the_previous_period(monkeypatch, demo_path, demo_wb):
+    at = make_app(monkeypatch, demo_path, "Q2")
+    now = counts_by_group(select_activities(demo_wb, Period.parse("2026-Q2")))
+    before = counts_by_group(select_activities(demo_wb, Period.parse("2026-Q1")))
+    deltas = {m.label: m.delta for m in at.metric}
+    for group in now:
+        assert deltas[group] == str(now[group] - before[group]).lstrip("+"), group
+    # Q1 2026 compares with Q4 2025, which the workbook does not cover: no delta rather than a fake one
+    at = make_app(monkeypatch, demo_path, "Q1")
+    assert all(not m.delta for m in at.metric if m.label in now)
+
+
+def test_period_and_institution_filters_change_the_overview(monkeypatch, demo_path, demo_wb):
+    at = make_app(monkeypatch, demo_path, "Q1")
+    q1 = metrics(at)
+    at.selectbox(key="omp_period").set_value("Q3").run()
+    q3 = metrics(at)
+    assert q1["Консультации"] != q3["Консультации"]
+    assert q3["Консультации"] == fmt_int(counts_by_group(select_activities(demo_wb, Period.parse("2026-Q3")))[
+        "Консультации"])
+    at.multiselect(key="omp_institutions").set_value(["Белозерский"]).run()
+    one = metrics(at)
+    acts = select_activities(demo_wb, Period.parse("2026-Q3"), ["Белозерский"])
+    assert one["Консультации"] == fmt_int(counts_by_group(acts)["Консультации"])
+    assert one["Ошибок в данных"] == "3"           # the three broken rows are Белозерский's
+    assert one["Сдали данные за III квартал 2026"] == "1 из 1"
+
+
+def test_as_of_date_changes_plan_status(monkeypatch, demo_path, demo_wb):
+    at = make_app(monkeypatch, demo_path)
+    late = metrics(at)
+    at.date_input(key="omp_as_of").set_value(date(2026, 1, 10)).run()
+    early = metrics(at)
+    expected = status_counts(plan_status(demo_wb, date(2026, 1, 10)))
+    assert early["Просрочено"] == str(expected["просрочено"])
+    assert early["Выполнено"] == str(expected["выполнено"])
+    assert (early["Выполнено"], early["Не начато"]) != (late["Выполнено"], late["Не начато"])
+
+
+# --------------------------------------------------------------------------- pages and their filters
+
+
+def test_plan_page_filters_by_status_and_section(monkeypatch, demo_path, demo_wb):
+    at = go(make_app(monkeypatch, demo_path), "plan")
+    status = plan_status(demo_wb, AS_OF)
+    table = at.dataframe[0].value
+    assert len(table) == len(status)
+    assert list(table.columns[:4]) == ["№", "Мероприятие", "Статус", "Выполнение"]
+    at.multiselect(key="plan_status_filter").set_value(["просрочено"]).run()
+    assert len(at.dataframe[0].value) == int((status["status"] == "просрочено").sum())
+    at.multiselect(key="plan_status_filter").set_value([]).run()
+    at.multiselect(key="plan_section_filter").set_value(["Методическое сопровождение"]).run()
+    assert set(at.dataframe[0].value["№"]) == {"2.1", "2.2", "2.3", "2.4"}
+    # the rows that cite an item
+    at.selectbox(key="plan_item_rows").set_value("2.1").run()
+    rows = table_with(at, "Тема / содержание")
+    cited = demo_wb.activities[demo_wb.activities["plan_item"] == "2.1"]
+    assert len(rows) == len(cited) and set(rows["Пункт плана"]) == {"2.1"}
+    # the timeline chart is there, with the as-of rule
+    charts = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert len(charts) == 1
+    marks = [layer["mark"] for layer in charts[0]["layer"]]
+    assert {"type": "rule", "color": "#c62828", "strokeDash": [6, 4], "strokeWidth": 2} in marks
+
+
+def test_activities_page_counts_search_types_and_download(monkeypatch, demo_path, demo_wb):
+    at = go(make_app(monkeypatch, demo_path, "Q2"), "activities")
+    period = Period.parse("2026-Q2")
+    assert metrics(at)["Мероприятий"] == fmt_int(len(select_activities(demo_wb, period)))
+    rows = table_with(at, "Тема / содержание")
+    assert len(rows) == len(select_activities(demo_wb, period))
+    assert at.get("download_button")[0].proto.label == "Скачать таблицу (.xlsx)"
+    assert len(at.get("vega_lite_chart")) == 3          # by quarter, by institution, heat map
+
+    at.multiselect(key="acts_types").set_value(["семинар"]).run()
+    seminars = select_activities(demo_wb, period)
+    seminars = seminars[seminars["type"] == "семинар"]
+    assert metrics(at)["Мероприятий"] == fmt_int(len(seminars))
+    assert set(table_with(at, "Тема / содержание")["Вид мероприятия"]) == {"семинар"}
+
+    at.multiselect(key="acts_types").set_value([]).run()
+    at.text_input(key="acts_search").input("волонтерство").run()
+    found = table_with(at, "Тема / содержание")
+    assert 0 < len(found) < len(rows)
+    assert all("волонтерство" in t.lower().replace("ё", "е") for t in found["Тема / содержание"])
+
+    at.multiselect(key="omp_institutions").set_value(["Вашкинский"]).run()
+    assert set(table_with(at, "Тема / содержание")["Учреждение"]) <= {"Вашкинский"}
+
+
+def test_monitoring_page_totals_and_blanks(monkeypatch, demo_path, demo_wb):
+    at = go(make_app(monkeypatch, demo_path, "Q2"), "monitoring")
+    period = Period.parse("2026-Q2")
+    totals = region_totals(monitoring_period_values(demo_wb, period), demo_wb.indicators)
+    shown = metrics(at)
+    road = "Достижение показателей дорожной карты"
+    assert shown[road] == f"{fmt_num(totals[road])} %"
+    home = "Граждане с психическими расстройствами, обслуженные на дому"
+    assert shown[home] == f"{fmt_num(totals[home])} чел."
+    blanks = table_with(at, "Не заполнено показателей")
+    # Бабушкинский left quarter II blank; Вологодский (the silent one) filled nothing
+    assert set(blanks["Учреждение"]) == {"Бабушкинский", "Вологодский"}
+    at.selectbox(key="omp_period").set_value("Q1").run()
+    assert set(table_with(at, "Не заполнено показателей")["Учреждение"]) == {"Вологодский"}
+    assert any("нет данных" != v for v in metrics(at).values())
+
+
+def test_monitoring_blank_is_not_zero(monkeypatch, demo_path, demo_wb):
+    at = go(make_app(monkeypatch, demo_path, "Q2", omp_institutions=["Бабушкинский"]), "monitoring")
+    shown = metrics(at)
+    assert shown["Граждане с психическими расстройствами, обслуженные на дому"] == "нет данных"
+    assert shown["Достижение показателей дорожной карты"] != "нет данных"
+
+
+def test_quality_page_filters_and_reminders(monkeypatch, demo_path, demo_wb):
+    at = go(make_app(monkeypatch, demo_path, "Q2"), "quality")
+    assert metrics(at)["Ошибок"] == str(demo_wb.error_count)
+    table = at.dataframe[0].value
+    assert len(table) == len(demo_wb.issues)
+    at.multiselect(key="quality_severity").set_value(["error"]).run()
+    errors = at.dataframe[0].value
+    assert len(errors) == demo_wb.error_count and set(errors["Серьёзность"]) == {"ошибка"}
+    assert {"A20", "B21", "A22"} <= set(errors["Ячейка"])
+    matrix = table_with(at, "I кв.")
+    assert len(matrix) == len(demo_wb.institution_names)
+    laggards = find_laggards(demo_wb, Period.parse("2026-Q2"))
+    assert len(laggards) >= 2
+    assert list(table_with(at, "Что не так")["Учреждение"]) == [lag.institution for lag in laggards]
+    assert at.code[0].value.startswith(f"Тема: данные ОМП за II квартал 2026 — {laggards[0].institution}")
+    assert at.code[1].value.count("Тема: данные ОМП") == len(laggards)      # all of them in one text
+    at.selectbox(key="quality_reminder_for").set_value("Белозерский").run()
+    belozersky = at.code[0].value
+    assert "Белозерский!A20" in belozersky and "Дата «31.02.2026» не существует" in belozersky
+    at.date_input(key="quality_deadline").set_value(date(2026, 12, 1)).run()
+    assert "до 01.12.2026" in at.code[0].value
+    at.multiselect(key="omp_institutions").set_value(["Вологодский"]).run()
+    assert len(at.code) == 1 and "не внесено ни одного мероприятия" in at.code[0].value
+
+
+def test_my_institution_page(monkeypatch, demo_path, demo_wb):
+    at = go(make_app(monkeypatch, demo_path, "Q2"), "my_institution")
+    assert at.selectbox(key="institution").value == demo_wb.institution_names[0]
+    at.selectbox(key="institution").set_value("Белозерский").run()
+    assert_clean(at)
+    own = select_activities(demo_wb, Period.parse("2026-Q2"), ["Белозерский"])
+    region = select_activities(demo_wb, Period.parse("2026-Q2"))
+    shown = metrics(at)
+    assert shown["Мероприятий за период"] == fmt_int(len(own))
+    assert shown["Ошибок на вкладке"] == "3"
+    assert shown["Доля в области"] == f"{round(100 * len(own) / len(region))}\u00a0%"
+    # the sidebar's first chosen institution is the default
+    at = go(make_app(monkeypatch, demo_path, "Q2", omp_institutions=["Вашкинский"]), "my_institution")
+    assert at.selectbox(key="institution").value == "Вашкинский"
+
+
+# --------------------------------------------------------------------------- source, cache, refresh
+
+
+def _fake_gsheet(monkeypatch, demo_path) -> tuple[str, list[str]]:
+    """Route `gsheet:` specs to the demo workbook dressed as a Google Sheet; count the loads."""
+    calls: list[str] = []
+    key = f"fake-{uuid.uuid4().hex[:8]}"
+
+    def fake_load(spec, **options):
+        calls.append(spec)
+        wb = load_workbook(demo_path)
+        wb.source = SourceInfo("gsheet", "Тестовая таблица", key,
+                               url=f"https://docs.google.com/spreadsheets/d/{key}/edit")
+        wb.tab_gids = {name: 1000 + i for i, name in enumerate(["План", *wb.institution_names])}
+        return wb
+
+    monkeypatch.setattr(context, "load_workbook", fake_load)
+    return f"gsheet:{key}", calls
+
+
+def test_google_sheet_cells_are_links(monkeypatch, demo_path):
+    spec, _ = _fake_gsheet(monkeypatch, demo_path)
+    at = go(make_app(monkeypatch, spec), "quality")
+    cells = at.dataframe[0].value["Ячейка"]
+    links = [c for c in cells if c.startswith("https://")]
+    assert links and all("#gid=" in c and "&range=" in c for c in links)
+    assert any(c.endswith("&range=A20") for c in links)
+    assert any("Google Таблица" in c.value for c in at.caption)
+
+
+def test_data_is_read_once_and_refresh_rereads(monkeypatch, demo_path):
+    spec, calls = _fake_gsheet(monkeypatch, demo_path)
+    at = make_app(monkeypatch, spec)
+    assert len(calls) == 1
+    at.selectbox(key="omp_period").set_value("Q3").run()
+    at.multiselect(key="omp_institutions").set_value(["Вашкинский"]).run()
+    go(at, "activities")
+    go(at, "monitoring")
+    assert len(calls) == 1, "a widget change or page switch must not re-read the source"
+    at.button(key="omp_refresh").click().run()
+    assert_clean(at)
+    assert len(calls) == 2
+
+
+def test_changed_file_is_read_again(monkeypatch, tmp_path):
+    path = build_app_workbook(tmp_path / "book.xlsx", n_institutions=4)
+    at = make_app(monkeypatch, path)
+    first = metrics(at)["Консультации"]
+    build_app_workbook(path, n_institutions=4, rows_per_quarter=12, seed=99)
+    os.utime(path, ns=(1, 2_000_000_000_000_000_000))   # a different mtime even on coarse clocks
+    at.run()
+    assert metrics(at)["Консультации"] != first
+
+
+def test_source_from_secrets_when_no_environment_variable(monkeypatch, tmp_path):
+    path = build_app_workbook(tmp_path / "from_secrets.xlsx", n_institutions=3)
+    monkeypatch.delenv("OMP_SOURCE", raising=False)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.secrets["source"] = str(path)
+    at.run()
+    assert_clean(at)
+    assert any("from_secrets.xlsx" in c.value for c in at.caption)
+
+
+def test_default_source_without_secrets_is_the_sample(monkeypatch):
+    monkeypatch.delenv("OMP_SOURCE", raising=False)
+    assert context.default_source().endswith("omp_2026_demo.xlsx")

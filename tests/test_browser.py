@@ -1,0 +1,218 @@
+"""The dashboard in a real browser: `streamlit run` on a free port, Debian's Chromium via Playwright.
+
+Visits every page, changes the period and institution filters and checks the shown numbers against
+`lib`, downloads the activity table, uploads a broken and a good workbook, and saves full-page
+screenshots of every page under `artifacts/screenshots/` (git-ignored).
+"""
+from __future__ import annotations
+
+import io
+import os
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from lib.loader import SAMPLE_WORKBOOK, load_workbook
+from lib.metrics import counts_by_group, select_activities
+from lib.periods import Period
+from lib.views import fmt_int
+from tests.app_workbook import build_app_workbook
+from tests.browser_support import (CHROMIUM, CHROMIUM_ARGS, choose_multiselect, choose_selectbox, metric_value,
+                                   open_page, screenshot, streamlit_server, wait_idle)
+
+pytestmark = [
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed (apt-get install chromium)"),
+    pytest.mark.timeout(600),
+]
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+PAGES = ["Обзор", "План", "Мероприятия", "Мониторинг", "Качество данных", "Моё учреждение", "Отчет"]
+PAGE_H1 = {"Обзор": "Обзор", "План": "План работы", "Мероприятия": "Мероприятия", "Мониторинг": "Мониторинг",
+           "Качество данных": "Качество данных", "Моё учреждение": "Моё учреждение",
+           "Отчет": None}                      # the report page belongs to the report module: any heading
+SLUG = {"Обзор": "1_overview", "План": "2_plan", "Мероприятия": "3_activities", "Мониторинг": "4_monitoring",
+        "Качество данных": "5_quality", "Моё учреждение": "6_my_institution", "Отчет": "7_report"}
+
+
+@pytest.fixture(scope="session")
+def source(tmp_path_factory) -> Path:
+    """The bundled demo workbook (what a new user sees), else a generated one."""
+    if SAMPLE_WORKBOOK.exists():
+        return SAMPLE_WORKBOOK
+    return build_app_workbook(tmp_path_factory.mktemp("browser") / "demo.xlsx", n_institutions=12)
+
+
+@pytest.fixture(scope="session")
+def workbook(source):
+    return load_workbook(source)
+
+
+@pytest.fixture(scope="module")
+def server(source, tmp_path_factory):
+    log = tmp_path_factory.mktemp("server") / "streamlit.log"
+    with streamlit_server(source, log=log) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    # module scope: Playwright's sync API owns the event loop while it runs, so it must be stopped
+    # before another test module starts its own
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="ru-RU", accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    pg.goto(server)
+    wait_idle(pg)
+    yield pg
+    context.close()
+
+
+def no_exception(page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.get_by_text("не смогла отобразиться").count() == 0
+
+
+def set_period(page, label: str) -> None:
+    choose_selectbox(page, "Период", label)
+    wait_idle(page)
+
+
+def test_every_page_renders_with_screenshots(page, workbook):
+    for title in PAGES:
+        open_page(page, "", title, PAGE_H1[title])
+        if PAGE_H1[title]:
+            expect(page.locator("h1").first).to_have_text(PAGE_H1[title])
+        else:
+            expect(page.locator("h1").first).to_be_visible()
+        no_exception(page)
+        if title != "Отчет":
+            expect(page.get_by_text("прочитаны", exact=False).first).to_be_visible()
+        path = screenshot(page, SLUG[title])
+        assert path.stat().st_size > 20_000
+
+
+def test_period_and_institution_filters_change_the_numbers(page, workbook):
+    year = workbook.year
+    set_period(page, "I квартал")
+    q1 = counts_by_group(select_activities(workbook, Period.quarter(year, 1)))
+    expect(page.locator("[data-testid='stMetric']").filter(has_text="Консультации")
+           .locator("[data-testid='stMetricValue']")).to_have_text(fmt_int(q1["Консультации"]))
+
+    set_period(page, "1 полугодие")
+    h1 = counts_by_group(select_activities(workbook, Period(year, 1, 2)))
+    assert h1["Консультации"] != q1["Консультации"]
+    expect(page.locator("[data-testid='stMetric']").filter(has_text="Консультации")
+           .locator("[data-testid='stMetricValue']")).to_have_text(fmt_int(h1["Консультации"]))
+    assert metric_value(page, "Публикации") == fmt_int(h1["Публикации"])
+
+    name = workbook.institution_names[0]
+    choose_multiselect(page, "Учреждения", name)
+    wait_idle(page)
+    own = counts_by_group(select_activities(workbook, Period(year, 1, 2), [name]))
+    expect(page.locator("[data-testid='stMetric']").filter(has_text="Консультации")
+           .locator("[data-testid='stMetricValue']")).to_have_text(fmt_int(own["Консультации"]))
+    expect(page.get_by_text("Сдали данные за 1 полугодие").first).to_be_visible()
+    screenshot(page, "8_overview_one_institution")
+
+    # the filters hold across pages
+    open_page(page, "", "Мероприятия")
+    acts = select_activities(workbook, Period(year, 1, 2), [name])
+    assert metric_value(page, "Мероприятий") == fmt_int(len(acts))
+    assert metric_value(page, "Учреждений с мероприятиями") == f"{acts['institution'].nunique()} из 1"
+
+
+def test_download_activity_table(page, workbook):
+    open_page(page, "", "Мероприятия")
+    set_period(page, "II квартал")
+    expected = select_activities(workbook, Period.quarter(workbook.year, 2))
+    expect(page.get_by_text(f"Строк: {fmt_int(len(expected))}.").first).to_be_visible()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Скачать таблицу (.xlsx)").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".xlsx") and "2кв" in download.suggested_filename
+    book = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
+    sheet = book["Мероприятия"]
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["Учреждение", "Дата", "Квартал", "Вид мероприятия"]
+    assert sheet.max_row - 1 == len(expected)
+    assert sorted(r[0] for r in sheet.iter_rows(min_row=2, values_only=True)) == sorted(expected["institution"])
+    dates = [r[1] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert all(d.month in (4, 5, 6) for d in dates)
+    assert sheet["B2"].number_format == "DD.MM.YYYY"
+
+
+def test_upload_broken_then_good_workbook(page, workbook, tmp_path):
+    before = metric_value(page, "Консультации")
+    uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']")
+
+    broken = tmp_path / "сломанный.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a zip")
+    uploader.set_input_files(str(broken))
+    expect(page.get_by_text("Показаны прежние данные").first).to_be_visible()
+    wait_idle(page)
+    no_exception(page)
+    assert metric_value(page, "Консультации") == before
+    screenshot(page, "9_upload_broken")
+
+    good = build_app_workbook(tmp_path / "загрузка.xlsx", n_institutions=5)
+    uploaded = load_workbook(good)
+    uploader.set_input_files(str(good))
+    expect(page.get_by_text("Загружен файл «загрузка.xlsx»").first).to_be_visible()
+    wait_idle(page)
+    set_period(page, "II квартал")
+    q2 = counts_by_group(select_activities(uploaded, Period.quarter(2026, 2)))
+    expect(page.locator("[data-testid='stMetric']").filter(has_text="Консультации")
+           .locator("[data-testid='stMetricValue']")).to_have_text(fmt_int(q2["Консультации"]))
+    expect(page.get_by_text("загруженный файл «загрузка.xlsx»").first).to_be_visible()
+    for title in PAGES:
+        open_page(page, "", title, PAGE_H1[title])
+        no_exception(page)
+
+    # removing the file from the uploader returns to the main source
+    page.locator("[data-testid='stFileChipDeleteBtn'] button").first.click()
+    expect(page.get_by_text(f"файл «{workbook.source.label}»").first).to_be_visible()
+    wait_idle(page)
+    no_exception(page)
+
+
+def test_broken_source_still_renders_every_page(browser, tmp_path):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_text("не Excel", encoding="utf-8")
+    with streamlit_server(broken) as url:
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        pg = context.new_page()
+        pg.goto(url)
+        wait_idle(pg)
+        for title in PAGES:
+            open_page(pg, url, title, PAGE_H1[title])
+            no_exception(pg)
+            expect(pg.get_by_text("Обновить данные» или загрузите").first).to_be_visible()
+        open_page(pg, url, "Обзор")
+        screenshot(pg, "10_broken_source")
+        context.close()
+
+
+def test_as_of_date_is_shown_in_russian_format(page):
+    today = date.today().strftime("%d.%m.%Y")
+    expect(page.get_by_text(f"Выполнение плана на {today}").first).to_be_visible()
+
+
+def test_link_to_one_institution_opens_its_page(page, server, workbook):
+    """A КЦСОН can bookmark its own page: the institution is in the address."""
+    name = workbook.institution_names[1]
+    page.goto(f"{server}/my_institution?institution={name}")
+    wait_idle(page)
+    expect(page.locator("h1").first).to_have_text("Моё учреждение")
+    expect(page.get_by_role("combobox", name="Учреждение", exact=True)).to_have_value(name)
+    no_exception(page)
