@@ -1,7 +1,8 @@
-"""ОМП dashboard — entry point: page setup, shared sidebar, navigation.
+"""ОМП dashboard — entry point: page setup, sign-in, shared sidebar, navigation.
 
 Run: `streamlit run app.py`. Pages live in `app_pages/` (not `pages/`: a folder with that exact name
 switches Streamlit into its legacy multipage mode, where pages run without this script).
+Sign-in is off unless users are configured in `.streamlit/secrets.toml` (see docs/AUTH.md).
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import logging
 
 import streamlit as st
 
+from app_pages import auth_ui
 from app_pages.context import draw_sidebar
 from app_pages.ui import inject_css
 
@@ -24,12 +26,30 @@ PAGES = [
     st.Page("app_pages/report.py", title="Отчет", icon=":material/description:"),
 ]
 
-page = st.navigation(PAGES)
+gate = auth_ui.resolve()
+# Until the user has signed in the pages are not listed, but the requested page (a deep link with its
+# query parameters) is kept and opens right after sign-in.
+page = st.navigation(PAGES, position="sidebar" if gate.open else "hidden")
 inject_css()
-ctx = draw_sidebar()
+if not gate.open:
+    auth_ui.draw_gate(gate)          # the sign-in form or the configuration error; stops the run
+
+ctx = draw_sidebar(gate.user)
+auth_ui.draw_account(gate)
+if ctx.user is not None and ctx.user.sees_all and gate.config is not None:
+    unknown = gate.config.unknown_institutions(ctx.wb.institution_names) if ctx.wb.institution_names else []
+    if unknown:
+        st.sidebar.warning("В настройках входа есть учреждения, которых нет в книге: " + ", ".join(unknown) +
+                           ". Их пользователи не увидят данных — проверьте написание (как имя вкладки).",
+                           icon=":material/person_alert:")
 if ctx.load_error:
     st.error(f"{ctx.load_error}  \nПроверьте источник данных и нажмите «Обновить данные» или загрузите "
              "книгу .xlsx в боковой панели.", icon=":material/error:")
+if ctx.banner:
+    st.warning(ctx.banner, icon=":material/cloud_off:")
+if ctx.kept_error:
+    st.error(f"{ctx.kept_error}  \nПоказаны данные, прочитанные {ctx.wb.source.read_at:%d.%m.%Y в %H:%M}. "
+             "Нажмите «Обновить данные» позже.", icon=":material/error:")
 try:
     page.run()
 except Exception as exc:  # never show a traceback to users; the log keeps it for developers

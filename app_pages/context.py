@@ -1,34 +1,54 @@
-"""Shared state of the dashboard — the one place that knows where data comes from and what the
-sidebar filters say.
+"""Shared state of the dashboard — the one place that knows where data comes from, who is looking
+and what the sidebar filters say.
 
-`app.py` calls `draw_sidebar()` once per run, before the page; every page calls `get_context()`.
+`app.py` calls `draw_sidebar(user)` once per run, before the page; every page calls `get_context()`.
 
 Source at start: `$OMP_SOURCE` (an `.xlsx` path or `gsheet:<key>`), else `source` in
 `.streamlit/secrets.toml`, else the bundled sample workbook. An `.xlsx` uploaded in the sidebar
 replaces it for this browser session (until the file is removed from the uploader).
 
-The workbook is read once and kept by `st.cache_data` (TTL `CACHE_TTL_S`) keyed on the source spec
-and `source_revision(spec)` (a file's mtime and size), so widget changes never re-read or re-parse
-it. «Обновить данные» drops the cache. Derived tables are cached in `app_pages/derived.py` under
-`Context.key`, which changes whenever the data is read again.
+* An `.xlsx` file is read once and kept by `st.cache_data` (TTL `CACHE_TTL_S`) keyed on the path and
+  `source_revision(spec)` (mtime and size); concurrent sessions wait for the one read.
+* A Google Sheet is read through `lib.snapshot.fetch_shared` with ONE process-wide `SingleFlight`
+  (`st.cache_resource`): however many viewers open or refresh the dashboard, the sheet is read at
+  most once per TTL. When Google is unavailable the last good snapshot on disk is shown with a banner
+  (`Context.banner`). The parsed workbook is cached by `st.cache_data` under the read's time stamp.
+* When a read fails and this process has read the source before, the previous data stays on screen
+  with the Russian error (`Context.kept_error`) instead of an empty dashboard.
+
+«Обновить данные» drops the caches (and the single-flight's freshness). Derived tables are cached in
+`app_pages/derived.py` under `Context.key`, which changes whenever the data is read again.
+
+Scope: `Context.institutions` is always `lib.auth.scope_filter(user, …)` — for an institution's user
+exactly its own institution, whatever a widget, the session state or the URL says.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import threading
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import date
 
 import streamlit as st
+from streamlit.logger import get_logger
 
+from lib.auth import User, scope_filter, visible_institutions
 from lib.dashboard import PERIOD_KINDS, default_period_kind, empty_workbook, period_of, year_options
 from lib.loader import SAMPLE_WORKBOOK, load_workbook, load_workbook_bytes, source_revision
 from lib.model import Workbook
 from lib.periods import Period
-from lib.sources import GSHEET_PREFIX, SourceError
+from lib.snapshot import Fetched, SingleFlight, fetch_shared
+from lib.sources import GSHEET_PREFIX, MAX_XLSX_BYTES, SourceError, describe_source, read_source
 from lib.views import source_text
 
 CACHE_TTL_S = 600
+UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "ods", "csv"]   # the wrong ones get a Russian message, not a refusal
+
+# Test hook: extra keyword arguments for `lib.gsheets.read_gsheet` (the tests pass a gspread client
+# that talks to the local fake Sheets server, and short retry budgets). Empty in production.
+GSHEET_OPTIONS: dict = {}
 
 # st.session_state keys (widgets and accepted upload)
 KEY_YEAR = "omp_year"
@@ -40,16 +60,21 @@ KEY_UPLOADED = "omp_uploaded"        # (digest, file name, Workbook) of the acce
 KEY_UPLOAD_MESSAGE = "omp_upload_message"
 KEY_CONTEXT = "_omp_context"
 
+_log = get_logger("omp.source")
+
 
 @dataclass(frozen=True)
 class Context:
     wb: Workbook
     period: Period
-    institutions: list[str]          # chosen institutions; empty = all
+    institutions: list[str]          # chosen institutions; empty = all (never empty for an institution's user)
     as_of: date                      # plan status date
     year: int                        # the chosen year (= period.year)
     key: str                         # identifies the loaded data: cache key for derived values
-    load_error: str | None = None    # Russian message when the source could not be read
+    load_error: str | None = None    # Russian message when the source could not be read (no data at all)
+    user: User | None = None         # the signed-in user; None when sign-in is off
+    banner: str | None = None        # «Данные от … — Google Таблица сейчас недоступна» (a stale snapshot)
+    kept_error: str | None = None    # the last read failed; the previous data is shown (Russian)
 
     @property
     def source_text(self) -> str:
@@ -63,6 +88,11 @@ class Context:
     def scope(self) -> list[str]:
         """The institutions in view: the chosen ones, else all of the workbook's."""
         return self.institutions or self.wb.institution_names
+
+    @property
+    def visible(self) -> list[str]:
+        """The workbook's institutions this user may pick (all of them unless restricted)."""
+        return visible_institutions(self.user, self.wb.institution_names)
 
 
 # --------------------------------------------------------------------------- the source
@@ -91,116 +121,224 @@ def _credentials():
     return dict(value) if value is not None else None
 
 
+def _unexpected(exc: Exception, what: str) -> str:
+    """A Russian message for a bug (the details go to the server log, never to the page)."""
+    _log.error("reading %s failed", what, exc_info=exc)
+    return f"Не удалось прочитать данные «{what}» (внутренняя ошибка {type(exc).__name__}). Сообщите администратору."
+
+
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=8, show_spinner="Читаю данные…")
-def _load(spec: str, revision: str, _credentials) -> tuple[Workbook, str | None]:
-    """(workbook, None), or (an empty workbook, Russian message) when the source cannot be read —
-    failures are cached too, so a broken source is not retried on every click."""
+def _load(spec: str, revision: str) -> tuple[Workbook, str | None]:
+    """An .xlsx file: (workbook, None), or (an empty workbook, Russian message) when it cannot be read —
+    failures are cached too, so a broken file is not retried on every click (a changed file has a new
+    revision and is read again)."""
+    _log.info("source read: %s", describe_source(spec))
     try:
-        if spec.startswith(GSHEET_PREFIX):
-            return load_workbook(spec, credentials=_credentials), None
         return load_workbook(spec), None
     except SourceError as exc:
         return empty_workbook(spec), str(exc)
     except Exception as exc:  # a bug in a parser must not take the app down
-        return empty_workbook(spec), f"Не удалось прочитать данные ({type(exc).__name__}): {exc}"
+        return empty_workbook(spec), _unexpected(exc, describe_source(spec))
+
+
+@st.cache_resource(show_spinner=False)
+def _flight() -> SingleFlight:
+    """One process-wide single-flight for Google Sheets: one read per TTL for all viewers."""
+    return SingleFlight(CACHE_TTL_S)
+
+
+def _read_google(spec: str, credentials) -> tuple[list, object]:
+    _log.info("source read: %s", describe_source(spec))
+    options = dict(GSHEET_OPTIONS) if GSHEET_OPTIONS else {"credentials": credentials}
+    return read_source(spec, **options)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=8, show_spinner=False)
+def _build(spec: str, stamp: str, _fetched: Fetched) -> Workbook:
+    """The parsed workbook of one Google read (`stamp`: its time), parsed once however many sessions."""
+    return _fetched.build()
+
+
+class _LastGood:
+    """The last workbook each source gave in this process: shown (with the error) when a read fails."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[str, tuple[Workbook, str]] = {}
+
+    def remember(self, spec: str, wb: Workbook, key: str) -> None:
+        with self._lock:
+            self._items[spec] = (wb, key)
+
+    def get(self, spec: str) -> tuple[Workbook, str] | None:
+        with self._lock:
+            return self._items.get(spec)
+
+
+@st.cache_resource(show_spinner=False)
+def _last_good() -> _LastGood:
+    return _LastGood()
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    wb: Workbook
+    key: str
+    error: str | None = None         # nothing could be shown
+    banner: str | None = None        # a stale snapshot is shown
+    kept_error: str | None = None    # the previous data is shown
+
+
+def _failed(spec: str, message: str) -> _Loaded:
+    """A read failed: the previous data of this source if the process has it, else nothing."""
+    previous = _last_good().get(spec)
+    if previous is None:
+        wb = empty_workbook(spec)
+        return _Loaded(wb, f"error|{spec}|{hashlib.sha1(message.encode()).hexdigest()[:8]}", error=message)
+    wb, key = previous
+    return _Loaded(wb, key, kept_error=message)
+
+
+def _load_google(spec: str) -> _Loaded:
+    try:
+        with st.spinner("Читаю Google Таблицу…"):
+            fetched = fetch_shared(spec, _flight(), lambda s: _read_google(s, _credentials()))
+            stamp = fetched.info.read_at.isoformat()
+            wb = _build(spec, stamp, _fetched=fetched)
+    except SourceError as exc:
+        return _failed(spec, str(exc))
+    except Exception as exc:  # a bug must not take the app down (and must not show a secret)
+        return _failed(spec, _unexpected(exc, describe_source(spec)))
+    key = f"{spec}|{stamp}"
+    _last_good().remember(spec, wb, key)
+    return _Loaded(wb, key, banner=fetched.banner if fetched.stale else None)
+
+
+def _load_file(spec: str) -> _Loaded:
+    revision = source_revision(spec)
+    wb, error = _load(spec, revision)
+    if error:
+        return _failed(spec, error)
+    key = f"{revision}|{wb.source.read_at.isoformat()}"
+    _last_good().remember(spec, wb, key)
+    return _Loaded(wb, key)
 
 
 def refresh_data() -> None:
-    """«Обновить данные»: forget the cached workbook and everything derived from it."""
+    """«Обновить данные»: read the source again and forget everything derived from it."""
     from app_pages import derived
     _load.clear()
+    _flight().invalidate()
     derived.clear()
 
 
-def _on_upload() -> None:
-    """Validate an uploaded .xlsx; keep the previous data if it cannot be read."""
-    file = st.session_state.get(KEY_UPLOADER)
+# --------------------------------------------------------------------------- uploads
+
+
+def handle_upload(file, state: MutableMapping) -> None:
+    """Validate an uploaded workbook into `state` (the session state); keep the previous data if it
+    cannot be read. `file` is the uploader's value (name + getvalue()), None when it was removed."""
     if file is None:                       # the file was removed: back to the main source
-        st.session_state.pop(KEY_UPLOADED, None)
-        st.session_state[KEY_UPLOAD_MESSAGE] = None
+        state.pop(KEY_UPLOADED, None)
+        state[KEY_UPLOAD_MESSAGE] = None
         return
-    data = file.getvalue()
+    name = str(getattr(file, "name", "") or "файл")
     try:
-        wb = load_workbook_bytes(data, file.name)
+        data = file.getvalue()
+        wb = load_workbook_bytes(data, name)
     except SourceError as exc:
-        st.session_state[KEY_UPLOAD_MESSAGE] = ("error", f"{exc} Показаны прежние данные.")
+        state[KEY_UPLOAD_MESSAGE] = ("error", f"{exc} Показаны прежние данные.")
         return
-    except Exception as exc:  # pragma: no cover - parser bug
-        st.session_state[KEY_UPLOAD_MESSAGE] = ("error", f"Файл «{file.name}» не удалось разобрать "
-                                                         f"({type(exc).__name__}). Показаны прежние данные.")
+    except Exception as exc:  # a parser bug: logged, never shown as a traceback
+        _log.error("upload %s failed", name, exc_info=exc)
+        state[KEY_UPLOAD_MESSAGE] = ("error", f"Файл «{name}» не удалось разобрать "
+                                              f"({type(exc).__name__}). Показаны прежние данные.")
         return
     digest = hashlib.sha256(data).hexdigest()[:16]
-    st.session_state[KEY_UPLOADED] = (digest, file.name, wb)
-    st.session_state[KEY_UPLOAD_MESSAGE] = ("success", f"Загружен файл «{file.name}»: "
-                                                       f"{len(wb.activities)} мероприятий, "
-                                                       f"{len(wb.institution_names)} учреждений.")
+    state[KEY_UPLOADED] = (digest, name, wb)
+    state[KEY_UPLOAD_MESSAGE] = ("success", f"Загружен файл «{name}»: {len(wb.activities)} мероприятий, "
+                                            f"{len(wb.institution_names)} учреждений.")
 
 
-def _current_workbook() -> tuple[Workbook, str, str | None]:
+def _on_upload() -> None:
+    handle_upload(st.session_state.get(KEY_UPLOADER), st.session_state)
+
+
+def _current() -> _Loaded:
     uploaded = st.session_state.get(KEY_UPLOADED)
     if uploaded:
         digest, _name, wb = uploaded
-        return wb, f"upload:{digest}", None
+        return _Loaded(wb, f"upload:{digest}")
     spec = default_source()
-    revision = source_revision(spec)
-    wb, error = _load(spec, revision, _credentials())
-    return wb, f"{revision}|{wb.source.read_at.isoformat()}", error
+    return _load_google(spec) if spec.startswith(GSHEET_PREFIX) else _load_file(spec)
 
 
 # --------------------------------------------------------------------------- the sidebar
 
 
-def _sanitize(wb: Workbook, today: date) -> list[int]:
-    """Make stored filter values valid for the current workbook before the widgets are drawn."""
+def _sanitize(wb: Workbook, today: date, user: User | None) -> list[int]:
+    """Make stored filter values valid for the current workbook (and user) before the widgets are drawn."""
     years = year_options(wb)
     if st.session_state.get(KEY_YEAR) not in years:
         st.session_state[KEY_YEAR] = wb.year if wb.year in years else years[0]
     if st.session_state.get(KEY_PERIOD) not in PERIOD_KINDS:
         st.session_state[KEY_PERIOD] = default_period_kind(wb, st.session_state[KEY_YEAR], today)
-    known = set(wb.institution_names)
+    known = set(visible_institutions(user, wb.institution_names))
     chosen = st.session_state.get(KEY_INSTITUTIONS) or []
-    if any(name not in known for name in chosen):
-        st.session_state[KEY_INSTITUTIONS] = [name for name in chosen if name in known]
+    if not isinstance(chosen, list) or any(name not in known for name in chosen):
+        st.session_state[KEY_INSTITUTIONS] = [name for name in (chosen if isinstance(chosen, list) else [])
+                                              if name in known]
     if not isinstance(st.session_state.get(KEY_AS_OF), date):
         st.session_state[KEY_AS_OF] = today
     return years
 
 
-def draw_sidebar() -> Context:
-    """Draw the shared filters and the data-source block; remember the resulting context for the page."""
+def draw_sidebar(user: User | None = None) -> Context:
+    """Draw the shared filters and the data-source block; remember the resulting context for the page.
+
+    `user`: the signed-in user (None: sign-in is off). An institution's user gets a fixed label
+    instead of the institution filter, and the context is scoped to their institution."""
     today = date.today()
-    wb, key, error = _current_workbook()
-    years = _sanitize(wb, today)
+    loaded = _current()
+    wb = loaded.wb
+    years = _sanitize(wb, today, user)
+    restricted = user is not None and not user.sees_all
     sb = st.sidebar
     sb.markdown("**Период и учреждения**")
     col_period, col_year = sb.columns([3, 2])
     col_period.selectbox("Период", list(PERIOD_KINDS), key=KEY_PERIOD,
                          format_func=lambda k: PERIOD_KINDS[k][2])
     col_year.selectbox("Год", years, key=KEY_YEAR)
-    sb.multiselect("Учреждения", wb.institution_names, key=KEY_INSTITUTIONS, placeholder="Все учреждения",
-                   help="Оставьте пустым, чтобы видеть все учреждения.")
+    if restricted:
+        sb.markdown(f"**Учреждение:** {scope_filter(user, None, wb.institution_names)[0]}")
+    else:
+        sb.multiselect("Учреждения", wb.institution_names, key=KEY_INSTITUTIONS, placeholder="Все учреждения",
+                       select_all=False,      # empty already means all (and the action's label is English)
+                       help="Оставьте пустым, чтобы видеть все учреждения.")
     sb.date_input("Статус плана на дату", key=KEY_AS_OF, format="DD.MM.YYYY",
                   help="Выполнение плана и просрочки считаются на эту дату (по умолчанию — сегодня).")
 
     sb.divider()
     sb.markdown("**Данные**")
-    sb.caption((f"«{wb.source.label}» — не удалось прочитать" if error else
+    sb.caption((f"«{wb.source.label}» — не удалось прочитать" if loaded.error else
                 source_text(wb).removeprefix("Данные: ")))
     if wb.source.url:
         sb.markdown(f"[Открыть таблицу]({wb.source.url})")
     sb.button("Обновить данные", key="omp_refresh", icon=":material/refresh:", on_click=refresh_data,
               help="Прочитать таблицу заново (иначе данные обновляются сами каждые 10 минут).")
-    sb.file_uploader("Загрузить книгу .xlsx", type=["xlsx"], key=KEY_UPLOADER, on_change=_on_upload,
-                     help="Файл по шаблону ОМП. Он заменит данные только в этом окне браузера; "
-                          "уберите файл, чтобы вернуться к основному источнику.")
+    sb.file_uploader("Загрузить книгу .xlsx", type=UPLOAD_TYPES, key=KEY_UPLOADER, on_change=_on_upload,
+                     help=f"Файл по шаблону ОМП, не больше {MAX_XLSX_BYTES // 1048576} МБ. Он заменит данные "
+                          "только в этом окне браузера; уберите файл, чтобы вернуться к основному источнику.")
     message = st.session_state.get(KEY_UPLOAD_MESSAGE)
     if message:
         (sb.error if message[0] == "error" else sb.success)(message[1])
 
     year = int(st.session_state[KEY_YEAR])
+    chosen = list(st.session_state.get(KEY_INSTITUTIONS) or []) if not restricted else []
     ctx = Context(wb=wb, period=period_of(year, st.session_state[KEY_PERIOD]),
-                  institutions=list(st.session_state.get(KEY_INSTITUTIONS) or []),
-                  as_of=st.session_state[KEY_AS_OF], year=year, key=key, load_error=error)
+                  institutions=scope_filter(user, chosen, wb.institution_names),
+                  as_of=st.session_state[KEY_AS_OF], year=year, key=loaded.key, load_error=loaded.error,
+                  user=user, banner=loaded.banner, kept_error=loaded.kept_error)
     st.session_state[KEY_CONTEXT] = ctx
     return ctx
 
@@ -209,5 +347,9 @@ def get_context() -> Context:
     """The context of this run (drawn by `app.py`)."""
     ctx = st.session_state.get(KEY_CONTEXT)
     if ctx is None:                        # a page run without app.py (should not happen with st.navigation)
-        ctx = draw_sidebar()
+        from app_pages import auth_ui
+        gate = auth_ui.resolve()
+        if not gate.open:
+            st.stop()
+        ctx = draw_sidebar(gate.user)
     return ctx

@@ -2,6 +2,8 @@
 achievement against 100 %, the table, and who left figures blank (blank is not zero)."""
 from __future__ import annotations
 
+import html
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -44,7 +46,8 @@ def draw_totals() -> None:
         total = totals.get(ind.name)
         how = "среднее" if ind.over_region == "среднее" else "сумма"
         with cols[n % 4].container(border=True):
-            st.markdown(f"<div class='omp-card-title'>{ind.name}</div>", unsafe_allow_html=True)
+            # the name comes from the workbook: escaped, so a cell cannot inject HTML or script
+            st.markdown(f"<div class='omp-card-title'>{html.escape(ind.name)}</div>", unsafe_allow_html=True)
             st.metric(ind.name, "нет данных" if total is None else f"{fmt_num(total)} {ind.unit}",
                       label_visibility="collapsed",
                       help=f"{how.capitalize()} по учреждениям, заполнившим показатель; за период — "

@@ -15,16 +15,23 @@ from lib.views import (activities_table, fmt_int, fmt_pct, institution_monitorin
 ctx = get_context()
 wb = ctx.wb
 st.title("Моё учреждение")
-names = wb.institution_names
+names = ctx.visible                   # an institution's user: only its own institution
 if ctx.load_error:
     st.caption(ctx.source_text)
     ui.stop_if_unreadable(ctx)
-if not names:
+if not wb.institution_names:
     st.caption(ctx.source_text)
     ui.no_institutions(ctx)
     st.stop()
+if not names:
+    st.caption(ctx.source_text)
+    st.error(f"Учреждения «{ctx.institutions[0]}» нет в книге. Сообщите администратору: название учреждения "
+             "в настройках входа должно совпадать с именем его вкладки.", icon=":material/person_alert:")
+    st.stop()
+if st.session_state.get("institution") not in (None, *names):
+    del st.session_state["institution"]          # a value this user may not see (or no longer in the book)
 
-first = names.index(ctx.institutions[0]) if ctx.institutions else 0
+first = names.index(ctx.institutions[0]) if ctx.institutions and ctx.institutions[0] in names else 0
 inst = st.selectbox("Учреждение", names, index=first, key="institution", bind="query-params",
                     help="Ссылку на эту страницу с выбранным учреждением можно сохранить в закладки.")
 info = wb.institutions[wb.institutions["institution"] == inst].iloc[0]

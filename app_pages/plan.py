@@ -78,12 +78,15 @@ titles = dict(zip(status["item"], status["title"]))
 item = st.selectbox("Пункт плана", items, key="plan_item_rows",
                     format_func=lambda i: f"{i}. {titles.get(i, '')}"[:120])
 acts = wb.activities
+if ctx.institutions:                  # the sidebar's choice; an institution's user: its own rows only
+    acts = acts[acts["institution"].isin(ctx.institutions)]
 rows = acts[(acts["plan_item"] == item) & (acts["year"] == wb.year)]
 if rows.empty:
     ui.empty(f"Ни одна строка мероприятий не ссылается на пункт {item}. Учреждения указывают номер пункта "
              "в столбце «Пункт плана» (например, «2.4»).")
 else:
-    st.caption(f"Строк: {len(rows)} (за {wb.year} год, все учреждения).")
+    st.caption(f"Строк: {len(rows)} (за {wb.year} год, " +
+               ("выбранные учреждения)." if ctx.institutions else "все учреждения)."))
     ui.table(activities_table(rows), hide_index=True,
              column_config={"Дата": st.column_config.DateColumn(format="DD.MM.YYYY"),
                             "Ссылка": st.column_config.LinkColumn()})

@@ -8,6 +8,7 @@ import streamlit as st
 
 from app_pages.context import Context
 from lib.plan_status import STATUS_COLORS
+from lib.sources import MAX_XLSX_BYTES
 from lib.views import COMPLETENESS_COLORS, institutions_text
 
 # Altair label expressions: Russian decimal comma and thousands separated by a space.
@@ -22,14 +23,14 @@ CSS = """<style>
   content: "Выбрать файл"; font-size: 0.875rem; }
 [data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
 [data-testid="stFileUploaderDropzoneInstructions"] span::after {
-  content: "до 20 МБ, формат .xlsx"; font-size: 0.75rem; }
+  content: "до {max_mb} МБ, формат .xlsx"; font-size: 0.75rem; }
 .omp-card-title { font-size: 0.875rem; line-height: 1.25; min-height: 2.5em; margin-bottom: -0.5rem; }
 </style>"""
 
 
 def inject_css() -> None:
     """Page padding and Russian texts for the file uploader (Streamlit has no UI translation)."""
-    st.html(CSS)
+    st.html(CSS.replace("{max_mb}", str(MAX_XLSX_BYTES // 1048576)))
 
 
 def rows_height(n: int, per_row: int = 26, extra: int = 80) -> int:

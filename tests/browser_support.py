@@ -31,13 +31,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(source: str | os.PathLike, timeout: float = 60.0, log: Path | None = None):
-    """`streamlit run app.py` with `OMP_SOURCE=source`; yields the base URL; stops the process after."""
+def streamlit_server(source: str | os.PathLike, timeout: float = 60.0, log: Path | None = None,
+                     secrets: str | os.PathLike | None = None, env: dict[str, str] | None = None):
+    """`streamlit run app.py` with `OMP_SOURCE=source`; yields the base URL; stops the process after.
+
+    `secrets`: a secrets.toml to use instead of `.streamlit/secrets.toml` (e.g. with `[auth]` users);
+    `env`: extra environment variables."""
     port = free_port()
-    env = {**os.environ, "OMP_SOURCE": str(source), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "OMP_SOURCE": str(source), "PYTHONUNBUFFERED": "1", **(env or {})}
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
            "--server.fileWatcherType", "none"]
+    if secrets is not None:
+        cmd += ["--secrets.files", str(secrets)]
     out = open(log, "w") if log else subprocess.DEVNULL
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

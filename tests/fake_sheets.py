@@ -300,3 +300,26 @@ def fake_sheets():
     """A running FakeSheets; shut down after the test."""
     with FakeSheets() as fake:
         yield fake
+
+
+def _serial(value):
+    """A cell value as Google returns it with UNFORMATTED_VALUE + SERIAL_NUMBER (dates as day numbers)."""
+    from datetime import date, datetime, time, timedelta
+    epoch = datetime(1899, 12, 30)
+    if isinstance(value, datetime):
+        return (value - epoch) / timedelta(days=1)
+    if isinstance(value, date):
+        return (value - epoch.date()).days
+    if isinstance(value, time):
+        return (value.hour * 3600 + value.minute * 60 + value.second) / 86400
+    if isinstance(value, timedelta):
+        return value / timedelta(days=1)
+    return value
+
+
+def workbook_tabs(path) -> dict:
+    """An .xlsx file's tabs as `FakeSheets.tabs` (title → rows), so a test can serve a real workbook as a
+    Google Sheet."""
+    from lib.sources import read_xlsx
+    tabs, _ = read_xlsx(str(path))
+    return {tab.name: [[_serial(v) for v in row] for row in tab.rows] for tab in tabs}

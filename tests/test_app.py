@@ -19,9 +19,9 @@ from lib.metrics import (counts_by_group, monitoring_period_values, region_total
 from lib.periods import Period
 from lib.plan_status import plan_status, status_counts
 from lib.reminders import find_laggards
-from lib.sources import SourceInfo
 from lib.views import fmt_int, fmt_num
 from tests.app_workbook import build_app_workbook
+from tests.fake_sheets import FakeSheets, make_client, workbook_tabs
 from tests.workbook_builder import write_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -318,25 +318,19 @@ def test_my_institution_page(monkeypatch, demo_path, demo_wb):
 # --------------------------------------------------------------------------- source, cache, refresh
 
 
-def _fake_gsheet(monkeypatch, demo_path) -> tuple[str, list[str]]:
-    """Route `gsheet:` specs to the demo workbook dressed as a Google Sheet; count the loads."""
-    calls: list[str] = []
-    key = f"fake-{uuid.uuid4().hex[:8]}"
-
-    def fake_load(spec, **options):
-        calls.append(spec)
-        wb = load_workbook(demo_path)
-        wb.source = SourceInfo("gsheet", "Тестовая таблица", key,
-                               url=f"https://docs.google.com/spreadsheets/d/{key}/edit")
-        wb.tab_gids = {name: 1000 + i for i, name in enumerate(["План", *wb.institution_names])}
-        return wb
-
-    monkeypatch.setattr(context, "load_workbook", fake_load)
-    return f"gsheet:{key}", calls
+@pytest.fixture
+def fake_gsheet(monkeypatch, demo_path, tmp_path):
+    """The demo workbook served as a Google Sheet by the local fake, read through the real gspread client;
+    yields (spec, fake) — `fake.requests` counts the HTTP requests (2 per read)."""
+    with FakeSheets(key=f"fake-{uuid.uuid4().hex[:8]}", title="Тестовая таблица",
+                    tabs=workbook_tabs(demo_path)) as fake:
+        monkeypatch.setattr(context, "GSHEET_OPTIONS", {"client": make_client(fake)})
+        monkeypatch.setenv("OMP_SNAPSHOT_DIR", str(tmp_path / "snapshots"))
+        yield f"gsheet:{fake.key}", fake
 
 
-def test_google_sheet_cells_are_links(monkeypatch, demo_path):
-    spec, _ = _fake_gsheet(monkeypatch, demo_path)
+def test_google_sheet_cells_are_links(monkeypatch, fake_gsheet):
+    spec, _ = fake_gsheet
     at = go(make_app(monkeypatch, spec), "quality")
     cells = at.dataframe[0].value["Ячейка"]
     links = [c for c in cells if c.startswith("https://")]
@@ -345,18 +339,18 @@ def test_google_sheet_cells_are_links(monkeypatch, demo_path):
     assert any("Google Таблица" in c.value for c in at.caption)
 
 
-def test_data_is_read_once_and_refresh_rereads(monkeypatch, demo_path):
-    spec, calls = _fake_gsheet(monkeypatch, demo_path)
+def test_data_is_read_once_and_refresh_rereads(monkeypatch, fake_gsheet):
+    spec, fake = fake_gsheet
     at = make_app(monkeypatch, spec)
-    assert len(calls) == 1
+    assert fake.requests == 2                 # metadata + all tabs in one batch
     at.selectbox(key="omp_period").set_value("Q3").run()
     at.multiselect(key="omp_institutions").set_value(["Вашкинский"]).run()
     go(at, "activities")
     go(at, "monitoring")
-    assert len(calls) == 1, "a widget change or page switch must not re-read the source"
+    assert fake.requests == 2, "a widget change or page switch must not re-read the source"
     at.button(key="omp_refresh").click().run()
     assert_clean(at)
-    assert len(calls) == 2
+    assert fake.requests == 4
 
 
 def test_changed_file_is_read_again(monkeypatch, tmp_path):

@@ -1,0 +1,170 @@
+"""Sign-in in a real browser: `streamlit run` with users in a secrets file, Debian's Chromium via
+Playwright. A centre's user signs in and sees its own institution only — also when the address asks
+for another institution; wrong passwords get the generic message; «Выйти» closes the session."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+import bcrypt
+import pytest
+
+from lib.auth import FAILURE_MESSAGE
+from lib.loader import load_workbook
+from lib.metrics import select_activities
+from lib.periods import Period
+from lib.views import fmt_int
+from tests.app_workbook import build_app_workbook
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, open_page, screenshot, streamlit_server, wait_idle
+
+pytestmark = [
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed (apt-get install chromium)"),
+    pytest.mark.timeout(600),
+]
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+OWN = "Белозерский"
+PASSWORDS = {"kcson": "kcson-pass-333", "director": "director-pass-1"}
+PAGES = ["Обзор", "План", "Мероприятия", "Мониторинг", "Качество данных", "Моё учреждение", "Отчет"]
+PAGE_H1 = {"Обзор": "Обзор", "План": "План работы", "Мероприятия": "Мероприятия", "Мониторинг": "Мониторинг",
+           "Качество данных": "Качество данных", "Моё учреждение": "Моё учреждение", "Отчет": None}
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory) -> Path:
+    return build_app_workbook(tmp_path_factory.mktemp("auth_browser") / "demo.xlsx", n_institutions=8)
+
+
+@pytest.fixture(scope="module")
+def workbook(source):
+    return load_workbook(source)
+
+
+@pytest.fixture(scope="module")
+def server(source, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("auth_server")
+    h = {login: bcrypt.hashpw(pw.encode(), bcrypt.gensalt(4)).decode() for login, pw in PASSWORDS.items()}
+    secrets = tmp / "secrets.toml"
+    secrets.write_text(
+        f'[auth.users.kcson]\npassword_hash = "{h["kcson"]}"\nrole = "institution"\ninstitution = "{OWN}"\n'
+        f'name = "Оператор КЦСОН"\n\n'
+        f'[auth.users.director]\npassword_hash = "{h["director"]}"\nrole = "director"\n', encoding="utf-8")
+    with streamlit_server(source, log=tmp / "streamlit.log", secrets=secrets) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="ru-RU")
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    context.close()
+
+
+def sign_in(page, login: str, password: str) -> None:
+    page.get_by_label("Логин").fill(login)
+    page.get_by_label("Пароль", exact=True).fill(password)
+    page.get_by_role("button", name="Войти").click()
+
+
+def no_exception(page) -> None:
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.get_by_text("не смогла отобразиться").count() == 0
+
+
+def body_text(page) -> str:
+    """The page's text plus the cells of its tables (drawn on a canvas; their accessible copy is hidden)."""
+    cells = page.locator("[data-testid='stDataFrame'] [role='gridcell']").all_text_contents()
+    return page.locator("[data-testid='stApp']").inner_text() + "\n" + "\n".join(cells)
+
+
+def assert_only_own(page, workbook, where: str) -> None:
+    text = body_text(page)
+    leaked = [n for n in workbook.institution_names if n != OWN and n in text]
+    assert not leaked, f"{where}: {leaked}"
+
+
+def test_sign_in_form_then_a_centre_user_sees_only_its_own_institution(page, server, workbook):
+    page.goto(server)
+    wait_idle(page)
+    expect(page.locator("h1").first).to_have_text("Вход в панель ОМП")
+    assert page.locator("[data-testid='stSidebarNav']").count() == 0
+    assert page.locator("[data-testid='stMetric']").count() == 0
+    screenshot(page, "auth_1_sign_in")
+
+    sign_in(page, "kcson", "not-the-password")
+    expect(page.get_by_text(FAILURE_MESSAGE)).to_be_visible()
+    wait_idle(page, timeout=60_000)
+    expect(page.get_by_label("Пароль", exact=True)).to_have_value("")
+    assert page.locator("[data-testid='stMetric']").count() == 0
+
+    sign_in(page, "kcson", PASSWORDS["kcson"])
+    expect(page.locator("h1").first).to_have_text("Обзор", timeout=60_000)
+    wait_idle(page)
+    expect(page.get_by_text(f"Учреждение: {OWN}").first).to_be_visible()
+    expect(page.get_by_text("Оператор КЦСОН (учреждение, Белозерский)")).to_be_visible()
+    assert page.get_by_role("combobox", name="Учреждения", exact=True).count() == 0
+    assert_only_own(page, workbook, "Обзор")
+    screenshot(page, "auth_2_centre_overview")
+    for title in PAGES:
+        open_page(page, server, title, PAGE_H1[title])
+        no_exception(page)
+        assert_only_own(page, workbook, title)
+
+    page.get_by_role("button", name="Выйти").click()
+    expect(page.locator("h1").first).to_have_text("Вход в панель ОМП")
+    wait_idle(page)
+    assert page.locator("[data-testid='stMetric']").count() == 0
+
+
+def test_a_crafted_url_for_another_institution_shows_only_own_data(page, server, workbook):
+    other = next(n for n in workbook.institution_names if n != OWN)
+    page.goto(f"{server}/my_institution?institution={quote(other)}")
+    wait_idle(page)
+    expect(page.locator("h1").first).to_have_text("Вход в панель ОМП")
+    sign_in(page, "kcson", PASSWORDS["kcson"])
+    expect(page.locator("h1").first).to_have_text("Моё учреждение", timeout=60_000)
+    wait_idle(page)
+    no_exception(page)
+    expect(page.get_by_role("combobox", name="Учреждение", exact=True)).to_have_value(OWN)
+    assert_only_own(page, workbook, "my_institution?institution=other")
+    own = select_activities(workbook, Period.quarter(workbook.year, 1), [OWN])
+    page.get_by_role("combobox", name="Период", exact=True).click()
+    page.get_by_role("option", name="I квартал", exact=True).click()
+    wait_idle(page)
+    metric = page.locator("[data-testid='stMetric']").filter(has_text="Мероприятий за период")
+    expect(metric.locator("[data-testid='stMetricValue']")).to_have_text(fmt_int(len(own)))
+    # the list offers nothing else
+    page.get_by_role("combobox", name="Учреждение", exact=True).click()
+    options = page.get_by_role("option").all_inner_texts()
+    page.keyboard.press("Escape")
+    assert [o.strip() for o in options] == [OWN]
+    assert other not in page.url
+    screenshot(page, "auth_3_crafted_url")
+
+
+def test_the_director_sees_every_institution(page, server, workbook):
+    page.goto(f"{server}/quality")
+    wait_idle(page)
+    sign_in(page, "Director", PASSWORDS["director"])
+    expect(page.locator("h1").first).to_have_text("Качество данных", timeout=60_000)
+    wait_idle(page)
+    no_exception(page)
+    page.wait_for_selector("[data-testid='stDataFrame'] [role='gridcell']", state="attached")
+    text = body_text(page)
+    assert sum(n in text for n in workbook.institution_names) >= 3, "the issues of several institutions"
+    page.get_by_role("combobox", name="Учреждения", exact=True).click()
+    options = [o.strip() for o in page.get_by_role("option").all_inner_texts()]
+    page.keyboard.press("Escape")
+    assert options == workbook.institution_names

@@ -1,0 +1,70 @@
+"""Bad files uploaded through the real browser: each kind reaches the app and gets its Russian message
+(an .xls, an .ods, a CSV, a password-protected workbook, a file just over our size limit), and the
+previous data stays on screen. The corrupt-zip upload is in tests/test_browser.py."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from lib.loader import load_workbook
+from lib.sources import MAX_XLSX_BYTES
+from tests.app_workbook import build_app_workbook
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, metric_value, screenshot, streamlit_server, wait_idle
+from tests.test_bad_files import ods_file, ole_file
+
+pytestmark = [
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed (apt-get install chromium)"),
+    pytest.mark.timeout(600),
+]
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    return build_app_workbook(tmp_path_factory.mktemp("upload_browser") / "основная.xlsx", n_institutions=6)
+
+
+@pytest.fixture(scope="module")
+def server(source, tmp_path_factory):
+    with streamlit_server(source, log=tmp_path_factory.mktemp("upload_server") / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def test_every_bad_file_kind_gets_its_russian_message_in_the_browser(browser, server, source, tmp_path):
+    files = {
+        "старый.xls": (ole_file(["Workbook", "\x05SummaryInformation"]), "Excel 97–2003 (.xls)"),
+        "таблица.ods": (ods_file(), "OpenDocument (.ods)"),
+        "выгрузка.csv": ("Дата;Вид\n15.03.2026;Семинар\n".encode("cp1251"), "текстовый файл (например, CSV)"),
+        "секрет.xlsx": (ole_file(["\x06DataSpaces", "EncryptionInfo", "EncryptedPackage"]), "защищена паролем"),
+        "огромный.xlsx": (b"PK\x03\x04" + bytes(MAX_XLSX_BYTES + 800_000), "слишком большой"),
+    }
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="ru-RU")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(server)
+    wait_idle(page)
+    before = metric_value(page, "Консультации")
+    uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']")
+    for name, (data, expected) in files.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        uploader.set_input_files(str(path))
+        message = page.locator("[data-testid='stSidebar'] [data-testid='stAlertContentError']")
+        expect(message.filter(has_text=f"«{name}»")).to_contain_text(expected, timeout=90_000)
+        expect(message.filter(has_text=f"«{name}»")).to_contain_text("Показаны прежние данные")
+        wait_idle(page)
+        assert page.locator("[data-testid='stException']").count() == 0
+        assert metric_value(page, "Консультации") == before, name
+    screenshot(page, "upload_too_big")
+    assert load_workbook(source).source.label in page.locator("[data-testid='stSidebar']").inner_text()
+    context.close()
