@@ -182,6 +182,12 @@ def cmd_hash_password(args) -> int:
     return 0
 
 
+def _add_source_and_scope(p: argparse.ArgumentParser) -> None:
+    p.add_argument("source", help="путь к .xlsx или gsheet:<ключ таблицы>")
+    p.add_argument("--period", required=True, help="2026-Q1…2026-Q4, 2026-H1, 2026-9M или 2026")
+    p.add_argument("--institution", action="append", help="учреждение (можно несколько раз)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lib.cli", description="Панель ОМП: проверка и выгрузки")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -192,9 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("counts", help="число мероприятий по видам за период")
-    p.add_argument("source")
-    p.add_argument("--period", required=True, help="2026-Q1…2026-Q4, 2026-H1, 2026-9M или 2026")
-    p.add_argument("--institution", action="append", help="учреждение (можно несколько раз)")
+    _add_source_and_scope(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_counts)
 
@@ -205,16 +209,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_plan)
 
     p = sub.add_parser("report", help="отчет ОМП по критериям за период (.docx)")
-    p.add_argument("source")
-    p.add_argument("--period", required=True, help="2026-Q1…2026-Q4, 2026-H1, 2026-9M или 2026")
-    p.add_argument("--institution", action="append", help="учреждение (можно несколько раз)")
+    _add_source_and_scope(p)
     p.add_argument("-o", "--output", required=True, help="файл .docx")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("summary", help="сводная таблица за период (.xlsx)")
-    p.add_argument("source")
-    p.add_argument("--period", required=True, help="2026-Q1…2026-Q4, 2026-H1, 2026-9M или 2026")
-    p.add_argument("--institution", action="append", help="учреждение (можно несколько раз)")
+    _add_source_and_scope(p)
     p.add_argument("-o", "--output", required=True, help="файл .xlsx")
     p.set_defaults(func=cmd_summary)
 

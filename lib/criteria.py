@@ -39,7 +39,7 @@ import pandas as pd
 from lib.contract import ACTIVITY_TYPES, MonitoringIndicator, norm
 from lib.russian import PLURAL_NOMINATIVE
 from lib.model import CRITERIA_COLUMNS, Workbook
-from lib.values import normalise_plan_item
+from lib.values import plan_ref_exact
 
 DEFAULT_CRITERIA_FILE = Path(__file__).with_name("default_criteria.csv")
 QUALITATIVE, QUANTITATIVE = "качественный", "количественный"
@@ -47,7 +47,6 @@ KIND_HEADINGS = {QUALITATIVE: "Качественные показатели", Q
 CRITERIA_TAB = "Критерии"
 
 _SPLIT = re.compile(r"[;\n]+")
-_PLAN = re.compile(r"^(?:п(?:ункт)?\.?\s*(?:плана\s*)?(?:№\s*)?|№\s*)?(\d{1,2}(?:\.\d{1,2}){1,2})\.?$", re.IGNORECASE)
 _MONITORING = re.compile(r"^(?:мониторинг|показатель мониторинга|показатель)\s*:\s*(.+)$", re.IGNORECASE | re.DOTALL)
 _TOPIC = re.compile(r"^(?:тема|доля)\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _PHRASE_DASH = re.compile(r"\s+[—–-]\s+")
@@ -173,9 +172,8 @@ def parse_source(text: str, wb: Workbook) -> tuple[Source, list[str]]:
         entry = entry.strip(" .,")
         if not entry:
             continue
-        m = _PLAN.match(entry)
-        if m:
-            item = normalise_plan_item(m[1])
+        item = plan_ref_exact(entry)
+        if item:
             if plan_known and item not in plan_known:
                 problems.append(f"пункта плана {item} нет на вкладке «План» (источник «{entry}»)")
             add(plan_items, item)

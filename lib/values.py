@@ -172,12 +172,18 @@ def parse_number(value: object) -> tuple[float | None, str | None]:
 _PLAN_REF = re.compile(r"^(?:п(?:ункт)?\.?\s*(?:плана)?\s*(?:№\s*)?|№\s*)?(\d{1,2}(?:\.\d{1,2}){1,2})\.?$")
 
 
+def plan_ref_exact(text: str) -> str | None:
+    """The item number when the whole text is a plan reference ("п. 2.4", "2.4."), else None."""
+    m = _PLAN_REF.match(re.sub(r"\s+", " ", text.strip().lower()))
+    return m[1] if m else None
+
+
 @lru_cache(maxsize=4096)
 def _parse_plan_ref_text(text: str) -> tuple[str | None, str | None]:
+    exact = plan_ref_exact(text)
+    if exact:
+        return exact, None
     s = re.sub(r"\s+", " ", text.strip().lower())
-    m = _PLAN_REF.match(s)
-    if m:
-        return m[1], None
     several = re.findall(r"\d{1,2}\.\d{1,2}", s)
     if len(several) > 1:
         return several[0], (f"Указано несколько пунктов плана («{shown(text)}»): учтён первый, {several[0]}. "

@@ -16,7 +16,7 @@ from lib.metrics import select_activities
 from lib.periods import Period
 from lib.views import fmt_int
 from tests.app_workbook import build_app_workbook
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, open_page, screenshot, streamlit_server, wait_idle
+from tests.browser_support import CHROMIUM, open_page, screenshot, streamlit_server, wait_idle
 
 pytestmark = [
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed (apt-get install chromium)"),
@@ -53,14 +53,6 @@ def server(source, tmp_path_factory):
         f'[auth.users.director]\npassword_hash = "{h["director"]}"\nrole = "director"\n', encoding="utf-8")
     with streamlit_server(source, log=tmp / "streamlit.log", secrets=secrets) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from lib.metrics import counts_by_group, select_activities
 from lib.periods import Period
 from lib.views import fmt_int
 from tests.app_workbook import build_app_workbook
-from tests.browser_support import (CHROMIUM, CHROMIUM_ARGS, choose_multiselect, choose_selectbox, metric_value,
+from tests.browser_support import (CHROMIUM, choose_multiselect, choose_selectbox, metric_value,
                                    open_page, screenshot, streamlit_server, wait_idle)
 
 pytestmark = [
@@ -55,16 +55,6 @@ def server(source, tmp_path_factory):
     log = tmp_path_factory.mktemp("server") / "streamlit.log"
     with streamlit_server(source, log=log) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # module scope: Playwright's sync API owns the event loop while it runs, so it must be stopped
-    # before another test module starts its own
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

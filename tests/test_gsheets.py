@@ -9,7 +9,6 @@ import lib.gsheets as gsheets
 from lib.gsheets import read_gsheet
 from lib.sources import SourceError, read_source
 from tests.fake_sheets import FakeSheets, FakeTab, make_client
-from tests.fake_sheets import fake_sheets  # noqa: F401  (fixture)
 
 METADATA = "/v4/spreadsheets/fake-key-123"
 BATCH_GET = METADATA + "/values:batchGet"

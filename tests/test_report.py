@@ -72,8 +72,8 @@ def test_participle_agrees_with_count_and_gender():
 
 def test_numbers_percent_and_dates_in_russian_style():
     assert ru.share_percent(6, 11) == 55                       # 54.5 rounds half up
-    assert ru.format_percent(55, 0) == f"55 %"
-    assert ru.format_percent(88.25) == f"88,3 %"
+    assert ru.format_percent(55, 0) == "55 %"
+    assert ru.format_percent(88.25) == "88,3 %"
     assert ru.format_number(12345) == f"12{NB}345"
     assert ru.format_number(12.5) == "12,5"
     assert ru.format_number(88.0) == "88"
@@ -161,11 +161,11 @@ def test_quantitative_numbers_plurals_and_share(wb):
     report = build_report(wb, Period.parse("2026-Q1"), [NIK])
     talks = find(report, "Ведение эффективных профессиональных переговоров с учреждениями социального обслуживания "
                          "области", QUANTITATIVE)
-    assert talks.text.startswith(f"Проведено 11 консультаций, из них 6 (55 %) — по вопросам применения СЗТ.")
+    assert talks.text.startswith("Проведено 11 консультаций, из них 6 (55 %) — по вопросам применения СЗТ.")
     assert talks.numbers["type:консультация"] == 11
     assert talks.numbers["share:по вопросам применения СЗТ"] == 6
     assert "Всего в мероприятиях приняли участие 22 человека, в том числе 22 специалиста." in talks.text
-    assert f"по п. 1.3 плана (за период): 11 из 10 (110 %)" in talks.text
+    assert "по п. 1.3 плана (за период): 11 из 10 (110 %)" in talks.text
     seminars = find(report, "Участие специалистов реабилитационных служб и отделений в семинарах-практикумах")
     assert seminars.text.startswith("Проведен 1 семинар.")
     assert "23 человека, в том числе 20 специалистов" in seminars.text
@@ -228,7 +228,7 @@ def test_monitoring_figures(wb):
     report = build_report(wb, Period.parse("2026-Q1"))
     road = find(report, "Результативное применение новых технологий, программ, обеспечивающих повышение качества "
                         "оказания услуг")
-    assert road.text == (f"По области данный показатель соответствует достижению 90 % "
+    assert road.text == ("По области данный показатель соответствует достижению 90 % "
                          "(сведения представили 2 из 3 учреждений).")
     assert road.numbers["monitoring:Достижение показателей дорожной карты"] == 90
     one = build_report(wb, Period.parse("2026-Q1"), [NIK])
@@ -259,7 +259,7 @@ def test_another_omps_criteria_replace_the_default(wb_other):
     problems = [p.text for p in report.problems]
     assert len(problems) == 1 and "Вкладка «Критерии», строка 7" in problems[0] and "семинаристика" in problems[0]
     talks = find(report, "Консультации для учреждений")
-    assert talks.text.startswith(f"По данным 2 учреждений проведено 12 консультаций, из них 7 (58 %) — "
+    assert talks.text.startswith("По данным 2 учреждений проведено 12 консультаций, из них 7 (58 %) — "
                                  "по вопросам применения СЗТ")
     four = report.criteria[3]
     assert four.qualitative == [] and [h for h, _ in four.sections()] == ["Количественные показатели"]

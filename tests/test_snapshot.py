@@ -19,7 +19,6 @@ from lib.snapshot import (Fetched, SingleFlight, banner_text, fetch_shared, load
                           save_snapshot, snapshot_path)
 from lib.sources import RawTab, SourceError, SourceInfo, SourceUnavailable, read_source
 from tests.fake_sheets import FakeSheets, make_client
-from tests.fake_sheets import fake_sheets  # noqa: F401  (fixture)
 from tests.workbook_builder import ACTIVITY_HEADER
 
 INST = "КЦСОН Бабаевского района"

@@ -10,7 +10,7 @@ import pytest
 from lib.loader import load_workbook
 from lib.sources import MAX_XLSX_BYTES
 from tests.app_workbook import build_app_workbook
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, metric_value, screenshot, streamlit_server, wait_idle
+from tests.browser_support import CHROMIUM, metric_value, screenshot, streamlit_server, wait_idle
 from tests.test_bad_files import ods_file, ole_file
 
 pytestmark = [
@@ -30,14 +30,6 @@ def source(tmp_path_factory):
 def server(source, tmp_path_factory):
     with streamlit_server(source, log=tmp_path_factory.mktemp("upload_server") / "streamlit.log") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def test_every_bad_file_kind_gets_its_russian_message_in_the_browser(browser, server, source, tmp_path):

@@ -1,0 +1,25 @@
+"""Fixtures shared by the browser tests."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.fake_sheets import fake_sheets  # noqa: F401  (the local fake Google Sheets server fixture)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Debian Chromium per test module, driven by Playwright (never a downloaded browser).
+
+    Module scope: Playwright's sync API owns the event loop while it runs, so it must be stopped
+    before another test module starts its own.
+    """
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from tests.browser_support import CHROMIUM, CHROMIUM_ARGS
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"нет {CHROMIUM}: установите пакет chromium (scripts/setup.sh --dev)")
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
