@@ -16,13 +16,17 @@ SAMPLE_WORKBOOK = Path(__file__).resolve().parent.parent / "sample_data" / "omp_
 
 def load_workbook(spec: str | os.PathLike, **gsheet_options) -> Workbook:
     """Read and validate a workbook. Raises `SourceError` (Russian message) when it cannot be read."""
-    tabs, info = read_source(str(spec), **gsheet_options)
+    spec = str(spec)
+    if spec.startswith(GSHEET_PREFIX):
+        tabs, info = read_source(spec, **gsheet_options)
+    else:
+        tabs, info = read_xlsx(spec, lazy=True)     # one tab's cells in memory at a time
     return build_workbook(tabs, info)
 
 
 def load_workbook_bytes(data: bytes, label: str) -> Workbook:
     """An uploaded `.xlsx`."""
-    tabs, info = read_xlsx(data, label)
+    tabs, info = read_xlsx(data, label, lazy=True)
     return build_workbook(tabs, info)
 
 

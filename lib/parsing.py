@@ -22,7 +22,7 @@ from lib.deadlines import parse_deadline
 from lib.model import (ACTIVITY_COLUMNS, CRITERIA_COLUMNS, ERROR, INSTITUTION_COLUMNS, ISSUE_COLUMNS,
                        MONITORING_COLUMNS, PLAN_COLUMNS, WARNING, RowAccounting, Settings, Workbook,
                        empty_frame)
-from lib.sources import RawTab, SourceInfo
+from lib.sources import RawTab, SourceError, SourceInfo
 from lib.values import (cell_address, clean_text, is_blank, normalise_plan_item, parse_count, parse_date,
                         parse_number, parse_plan_ref, shown)
 
@@ -139,14 +139,13 @@ def _header_candidates(rows: list[list]) -> list[int]:
     out = []
     for r, row in enumerate(rows):
         for v in row:
-            if type(v) is str and len(v) < 80:
-                start = v[:6]
-                hit = known.get(start)
+            if type(v) is str:
+                hit = known.get(v[:6])
                 if hit is None:
                     if len(known) > 100_000:
                         known.clear()
-                    hit = known[start] = norm(start)[:3] in first3
-                if hit:
+                    hit = known[v[:6]] = norm(v[:6])[:3] in first3
+                if hit and len(v) < 80:          # (hits are rare: the length is checked after)
                     out.append(r)
                     break
     return out
@@ -517,6 +516,13 @@ def _clean_texts(values: list) -> list[str]:
     if len(found) * 4 < len(values) or set(map(type, found)) != {str}:
         return list(map(_distinct_map(values, clean_text, found=found).__getitem__, values))
     texts = list(filter(None, values))
+    # The usual case, in a few C-level scans: no double space, no space at either end of a text (next
+    # to a "|" separator), and every character printable — which rules out every whitespace character
+    # but the plain space (all of them are non-printable). Then every text is clean as it is.
+    bar = "|".join(texts)
+    if not ("  " in bar or "| " in bar or " |" in bar or bar.startswith(" ") or bar.endswith(" ")
+            or not bar.isprintable()):
+        return values
     joined = "\x00" + "\x00".join(texts) + "\x00"
     hits = np.fromiter((m.start() for m in _NEEDS_CLEANING.finditer(joined)), dtype=np.int64)
     if not len(hits):
@@ -629,7 +635,7 @@ def _parse_activity_block(rows: list[list], header: Header, stop: int, ctx: TabC
     allowed = ", ".join(C.ACTIVITY_TYPE_NAMES)
     for i in np.flatnonzero(suspect).tolist():
         r, row = data_r[i], data[i]
-        if any(isinstance(row[c], str) and norm(row[c]).startswith(_TOTAL_WORDS) for c in first_cols[:2] if c < len(row)):
+        if any(_is_total(row[c]) for c in first_cols[:2] if c < len(row)):
             ctx.warning(r, first_cols[0], "Строка итогов не учитывается: итоги приложение считает само" + NOT_COUNTED)
             keep[i] = False
             continue
@@ -891,6 +897,10 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
     accounting = RowAccounting()
     for tab in others:
         idx = listed.get(norm(tab.name))
+        if getattr(tab, "release", None) is not None:   # a lazily read tab (lib.sources.LazyTab): read it
+            tab.rows                                     # now — reading may show it is too big to load
+            if tab.late_problem:
+                log.add(ERROR, tab.name, None, None, tab.problem)
         if tab.problem:                  # reported above; the institution has its tab, unread
             if idx is not None:
                 tab_of.setdefault(idx, tab.name)
@@ -919,10 +929,15 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
         ctx = TabContext(tab.name, name, settings.year, plan_items, log)
         try:
             acts, mons, total, has_a, has_m = parse_institution_tab(_apply_vertical_merges(tab), ctx, indicators)
+        except SourceError:
+            raise                        # a lazily read tab of a corrupt file: the file cannot be read
         except Exception as exc:  # one broken tab never hides the others
             _warn_tab(log, tab.name, f"Вкладку «{tab.name}» не удалось разобрать ({type(exc).__name__}): "
                       "проверьте, что она заполнена по шаблону", name, ERROR)
             acts, mons, total, has_a, has_m = [], [], 0, False, False
+        release = getattr(tab, "release", None)
+        if release is not None:
+            release()                    # parsed: its raw cells are not needed any more
         activities.extend(acts)
         n_loaded = sum(len(c["row"]) for c in acts if c)
         monitoring.extend(mons)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import threading
 import zipfile
 import zlib
 import xml.etree.ElementTree as ET
@@ -35,6 +36,59 @@ class RawTab:
     merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     # merged ranges as ((first row, first col), (last row, last col)), 0-based and inclusive
     problem: str | None = None       # the tab could not be read (too big): Russian, reported as an issue
+
+
+class LazyTab(RawTab):
+    """A tab of an .xlsx whose cells are read when first used and dropped again by `release()`.
+
+    The loader parses one tab at a time and releases it, so only one tab's raw grid is in memory at
+    once instead of all of them (for 28 × 10 000 rows the grids take ~250 MB). Reading again after
+    `release()` simply reads the tab again. A tab that turns out too big when read (its declared
+    range understated it) gets no rows and its `problem`, with `late_problem` set."""
+
+    def __init__(self, name: str, load):
+        self._load = load                    # () → (rows, merges); may raise TabTooBig or SourceError
+        self._rows = self._merges = None
+        self.late_problem = False
+        super().__init__(name, None)
+
+    def _fetch(self) -> None:
+        if self._rows is None:
+            try:
+                self._rows, self._merges = self._load()
+            except TabTooBig as exc:
+                self._rows, self._merges = [], []
+                self.problem, self.late_problem = exc.tab_problem, True
+
+    @property
+    def rows(self) -> list[list]:
+        self._fetch()
+        return self._rows
+
+    @rows.setter
+    def rows(self, value) -> None:
+        self._rows = value
+
+    @property
+    def merges(self) -> list:
+        self._fetch()
+        return self._merges
+
+    @merges.setter
+    def merges(self, value) -> None:
+        self._merges = value
+
+    def release(self) -> None:
+        if not self.late_problem:
+            self._rows = self._merges = None
+
+
+class TabTooBig(Exception):
+    """A lazily read tab turned out bigger than the caps (its declared range understated it)."""
+
+    def __init__(self, problem: str):
+        super().__init__(problem)
+        self.tab_problem = problem
 
 
 @dataclass
@@ -227,8 +281,14 @@ def _inspect_zip(source: io.BytesIO | str, label: str) -> dict[str, str]:
             source.seek(0)
 
 
-def read_xlsx(data: str | os.PathLike | bytes, label: str | None = None) -> tuple[list[RawTab], SourceInfo]:
-    """Read every tab of an .xlsx file (a path or its bytes) as raw grids with python-calamine."""
+def read_xlsx(data: str | os.PathLike | bytes, label: str | None = None, *,
+              lazy: bool = False) -> tuple[list[RawTab], SourceInfo]:
+    """Read every tab of an .xlsx file (a path or its bytes) as raw grids with python-calamine.
+
+    `lazy`: tabs are `LazyTab`s, read when first used (the loader reads, parses and releases one
+    tab at a time); the caps on the declared range are checked here, those on the cells read when
+    the tab is read (a tab too big then gets its `problem`), and a corrupt tab raises `SourceError`
+    when read."""
     from python_calamine import CalamineWorkbook
 
     if isinstance(data, (bytes, bytearray)):
@@ -258,8 +318,12 @@ def read_xlsx(data: str | os.PathLike | bytes, label: str | None = None) -> tupl
         workbook = opener(buffer)
         names = workbook.sheet_names
         tabs = []
+        lock = threading.Lock()              # a CalamineWorkbook must not be used by two threads at once
         for name in names:
             problem = too_big.get(name)
+            if problem is None and lazy:
+                tabs.append(LazyTab(name, lambda name=name: _load_sheet(workbook, name, label, lock)))
+                continue
             if problem is None:
                 sheet = workbook.get_sheet_by_name(name)
                 end = sheet.end                      # (last row, last col), 0-based; None when empty
@@ -281,6 +345,22 @@ def read_xlsx(data: str | os.PathLike | bytes, label: str | None = None) -> tupl
     if not tabs:
         raise SourceError(f"В книге «{label}» нет ни одного листа.")
     return tabs, info
+
+
+def _load_sheet(workbook, name: str, label: str, lock: threading.Lock) -> tuple[list[list], list]:
+    """One tab of an open workbook, checked against the caps like `read_xlsx` does (for `LazyTab`)."""
+    with lock:
+        try:
+            sheet = workbook.get_sheet_by_name(name)
+            end = sheet.end
+            problem = _size_problem(name, end[0] + 1, end[1] + 1) if end else None
+            if problem:
+                raise TabTooBig(problem)
+            return sheet.to_python(skip_empty_area=False), list(sheet.merged_cell_ranges or ())
+        except TabTooBig:
+            raise
+        except Exception:  # noqa: BLE001 — calamine's own error types, as in read_xlsx
+            raise SourceError(f"Файл «{label}» повреждён или не является книгой Excel (.xlsx).") from None
 
 
 def read_source(spec: str, **gsheet_options) -> tuple[list[RawTab], SourceInfo]:

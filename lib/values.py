@@ -127,8 +127,18 @@ def _parse_count_text(text: str) -> tuple[int | None, str | None]:
     return int(number), None
 
 
+MAX_COUNT = 1_000_000     # no event of a district centre counts more; larger is a typo (or a pasted id)
+
+
 def parse_count(value: object) -> tuple[int | None, str | None]:
     """A head count: 12, 12.0, "12", "12 чел.", "более 30" (accepted as 30 with a remark)."""
+    number, problem = _parse_count_any(value)
+    if number is not None and number > MAX_COUNT:
+        return None, f"«{shown(value)}» — слишком большое количество (больше {MAX_COUNT:,})".replace(",", " ")
+    return number, problem
+
+
+def _parse_count_any(value: object) -> tuple[int | None, str | None]:
     if isinstance(value, bool):
         return None, f"«{shown(value)}» — не число"
     if isinstance(value, (int, float)):

@@ -246,3 +246,11 @@ def test_every_rejected_row_has_an_error_in_that_row(tmp_path):
     assert sorted(set(errors["row"])) == [2, 3, 4, 6]
     assert wb.activities["row"].tolist() == [5]
     assert wb.accounting.rows_total == wb.accounting.rows_loaded + wb.accounting.rows_rejected == 5
+
+
+@pytest.mark.parametrize("typed", ["99999999999999999999 чел.", 1e20, 2_000_000])
+def test_absurd_counts_are_rejected_not_crashing(tmp_path, typed):
+    wb = load_rows(tmp_path, [ACTIVITY_HEADER, ["01.02.2026", "семинар", "2.2", "x", typed],
+                              ["02.02.2026", "семинар", "2.2", "y", 12]])
+    one_issue(wb, INST, "E2", "error", "слишком большое количество")
+    assert wb.activities["participants"].tolist() == [12]
