@@ -12,8 +12,7 @@ from app_pages import derived, ui
 from app_pages.context import get_context
 from lib.metrics import region_totals
 from lib.periods import ROMAN
-from lib.views import (blanks_by_institution, fmt_num, monitoring_blanks, monitoring_grid, monitoring_matrix,
-                       quarter_label)
+from lib.views import blanks_by_institution, fmt_num, monitoring_grid, monitoring_matrix, quarter_label
 
 ctx = get_context()
 wb = ctx.wb
@@ -66,17 +65,17 @@ def draw_road_map() -> None:
         data = rows.rename(columns={"institution": "Учреждение", "value": "Процент"})[["Учреждение", "Процент"]]
         data["Итог"] = ["достигнуто" if v >= 100 else "ниже 100 %" for v in data["Процент"]]
         data["Подпись"] = [f"{fmt_num(v)} %" for v in data["Процент"]]
-        bars = alt.Chart(data).mark_bar().encode(
+        bars = alt.Chart().mark_bar().encode(          # the data is given once, to the layer
             y=alt.Y("Учреждение:N", sort="-x", title=None),
             x=alt.X("Процент:Q", title="Достижение, %", scale=alt.Scale(domainMin=0),
                     axis=alt.Axis(labelExpr=ui.NUM_LABEL)),
             color=alt.Color("Итог:N", title=None, legend=alt.Legend(orient="top"),
                             scale=alt.Scale(domain=["достигнуто", "ниже 100 %"], range=["#2e7d32", "#ef6c00"])),
-            tooltip=["Учреждение:N", alt.Tooltip("Подпись:N", title="Достижение")])
-        labels = bars.mark_text(align="left", dx=3).encode(text="Подпись:N", color=alt.value("#1b1f24"))
+            tooltip=[alt.Tooltip("Учреждение:N"), alt.Tooltip("Подпись:N", title="Достижение")])
+        labels = bars.mark_text(align="left", dx=3).encode(text="Подпись:N", color=alt.ColorValue("#1b1f24"))
         target = alt.Chart(pd.DataFrame({"x": [100]})).mark_rule(color="#c62828", strokeDash=[6, 4], strokeWidth=2) \
             .encode(x="x:Q")
-        ui.chart(bars + labels + target, height=ui.rows_height(len(data), 26, 90))
+        ui.chart(alt.layer(bars, labels, target, data=data), height=ui.rows_height(len(data), 26, 90))
         st.caption("Красная линия — 100 % плана дорожной карты.")
 
 
@@ -104,19 +103,19 @@ unit = units.get(indicator, "")
 left, right = st.columns([3, 2])
 with left:
     st.markdown(f"**{indicator}, {unit} — по кварталам {wb.year} года**")
-    base = alt.Chart(grid).encode(
+    base = alt.Chart().encode(
         x=alt.X("Квартал:N", sort=shown_q, title=None, axis=alt.Axis(orient="top", labelAngle=0)),
         y=alt.Y("Учреждение:N", sort=scope, title=None))
     blank = base.mark_rect(stroke="white", color="#eeeeee")
     rects = base.mark_rect(stroke="white").encode(
         color=alt.Color("value:Q", title=unit or "значение", scale=alt.Scale(scheme="greens"),
                         legend=alt.Legend(labelExpr=ui.NUM_LABEL)),
-        opacity=alt.condition(alt.datum["В периоде"], alt.value(1.0), alt.value(0.55)),
-        tooltip=["Учреждение:N", "Квартал:N", alt.Tooltip("Значение:N", title="Значение")])
+        opacity=alt.OpacityValue(**alt.condition(alt.datum["В периоде"], alt.value(1.0), alt.value(0.55))),
+        tooltip=[alt.Tooltip("Учреждение:N"), alt.Tooltip("Квартал:N"), alt.Tooltip("Значение:N", title="Значение")])
     text = base.mark_text(fontSize=12).encode(
         text=alt.Text("Текст:N"),
-        color=alt.condition("datum.value === null", alt.value("#c62828"), alt.value("#1b1f24")))
-    ui.chart(blank + rects + text, height=ui.rows_height(len(scope), 26, 60))
+        color=alt.ColorValue(**alt.condition("datum.value === null", alt.value("#c62828"), alt.value("#1b1f24"))))
+    ui.chart(alt.layer(blank, rects, text, data=grid), height=ui.rows_height(len(scope), 26, 60))
     st.caption("«—» на сером — значение не заполнено или строки показателя нет на вкладке (пустая ячейка — "
                "это не ноль). Яркие столбцы — выбранный период.")
 with right:
@@ -127,11 +126,11 @@ with right:
     else:
         per = per.rename(columns={"institution": "Учреждение", "value": "Значение"})
         per["Подпись"] = [fmt_num(v) for v in per["Значение"]]
-        bars = alt.Chart(per).mark_bar(color="#1f5f99").encode(
+        bars = alt.Chart().mark_bar(color="#1f5f99").encode(
             y=alt.Y("Учреждение:N", sort="-x", title=None),
             x=alt.X("Значение:Q", title=unit or "значение", axis=alt.Axis(labelExpr=ui.NUM_LABEL)),
-            tooltip=["Учреждение:N", alt.Tooltip("Подпись:N", title="Значение")])
-        ui.chart(bars + bars.mark_text(align="left", dx=3).encode(text="Подпись:N"),
+            tooltip=[alt.Tooltip("Учреждение:N"), alt.Tooltip("Подпись:N", title="Значение")])
+        ui.chart(alt.layer(bars, bars.mark_text(align="left", dx=3).encode(text="Подпись:N"), data=per),
                  height=ui.rows_height(len(per), 26, 70))
 
 # --------------------------------------------------------------------------- table and blanks
@@ -147,7 +146,7 @@ if any_filled:
                "остальные — значение последнего заполненного квартала.")
 
 st.subheader("Кто не заполнил")
-blanks = monitoring_blanks(wb, ctx.period, scope)
+blanks = derived.monitoring_blanks_of(ctx.key, ctx.period.code, tuple(scope), _wb=wb)
 if blanks.empty:
     st.success(f"Все показатели за {ctx.period.label} заполнены.", icon=":material/check_circle:")
 else:

@@ -7,10 +7,9 @@ import streamlit as st
 
 from app_pages import derived, ui
 from app_pages.context import get_context
-from lib.metrics import select_activities
+from lib.model import ERROR
 from lib.overview import has_data_for
-from lib.views import (activities_table, fmt_int, fmt_pct, institution_monitoring, institution_share,
-                       issues_table)
+from lib.views import fmt_int, fmt_pct, institution_monitoring
 
 ctx = get_context()
 wb = ctx.wb
@@ -43,11 +42,12 @@ if tab is None:
     st.error(f"В таблице нет вкладки «{inst}». Создайте вкладку с таким именем (скопируйте вкладку другого "
              "учреждения и очистите данные).", icon=":material/tab_unselected:")
 
-own = select_activities(wb, ctx.period, [inst])
-prev = select_activities(wb, ctx.period.previous(), [inst])
-share = institution_share(wb, ctx.period, inst)
-issues = issues_table(wb, [inst])
-own_errors = int((issues["Серьёзность"] == "ошибка").sum())
+n_own, own = derived.activity_rows_page(ctx.key, ctx.year, (inst,),
+                                        quarters=(ctx.period.first_quarter, ctx.period.last_quarter), _wb=wb)
+n_prev = derived.activity_count(ctx.key, ctx.period.previous().code, (inst,), _wb=wb)
+share = derived.institution_share_of(ctx.key, ctx.period.code, inst, _wb=wb)
+n_issues, issues = derived.issues_of(ctx.key, (inst,), (), "", _wb=wb)
+own_errors = int(((wb.issues["institution"] == inst) & (wb.issues["severity"] == ERROR)).sum())
 mon = institution_monitoring(wb, inst) if ctx.year == wb.year else None
 period_cols = [c for q, c in zip((1, 2, 3, 4), ["I кв.", "II кв.", "III кв.", "IV кв."]) if q in ctx.period.quarters]
 filled = int(mon[period_cols].notna().sum().sum()) if mon is not None else 0
@@ -55,9 +55,9 @@ expected = len(mon) * len(period_cols) if mon is not None else 0
 
 m1, m2, m3, m4 = st.columns(4)
 comparable = has_data_for(wb, ctx.period.previous())
-m1.metric("Мероприятий за период", fmt_int(len(own)), delta=len(own) - len(prev) if comparable else None, border=True,
+m1.metric("Мероприятий за период", fmt_int(n_own), delta=n_own - n_prev if comparable else None, border=True,
           delta_description="к пред. периоду" if comparable else None,
-          help=f"{ctx.period.previous().label}: {fmt_int(len(prev))}.")
+          help=f"{ctx.period.previous().label}: {fmt_int(n_prev)}.")
 total = share.iloc[-1]
 m2.metric("Доля в области", fmt_pct(total["Доля"]), border=True,
           help=f"{fmt_int(total['Учреждение'])} из {fmt_int(total['Область'])} мероприятий всех учреждений.")
@@ -75,6 +75,9 @@ if issues.empty:
     st.success("На вкладке нет ошибок и предупреждений.", icon=":material/check_circle:")
 else:
     gsheet = wb.source.kind == "gsheet"
+    if n_issues > len(issues):
+        st.caption(f"Сообщений: {fmt_int(n_issues)}, показаны первые {fmt_int(len(issues))} — все на странице "
+                   "«Качество данных».")
     ui.table(issues.drop(columns=["Учреждение", "Адрес"]), hide_index=True, column_config={
         "Ячейка": (st.column_config.LinkColumn(display_text=r"range=([A-Z]+[0-9]+)") if gsheet
                    else st.column_config.TextColumn(width="small")),
@@ -104,7 +107,9 @@ if own.empty:
     ui.empty(f"Нет мероприятий за {ctx.period.label}. Внесите их в блок «Мероприятия» на вкладке «{tab or inst}» "
              "(дата, вид мероприятия, пункт плана, тема, участники).")
 else:
-    ui.table(activities_table(own).drop(columns=["Учреждение"]), hide_index=True, column_config={
+    if n_own > len(own):
+        st.caption(derived.rows_caption(n_own, len(own)))
+    ui.table(own.drop(columns=["Учреждение"]), hide_index=True, column_config={
         "Дата": st.column_config.DateColumn(format="DD.MM.YYYY"),
         "Ссылка": st.column_config.LinkColumn(display_text="открыть"),
         "Тема / содержание": st.column_config.TextColumn(width="large")})

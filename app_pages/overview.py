@@ -6,10 +6,10 @@ import streamlit as st
 
 from app_pages import derived, ui
 from app_pages.context import get_context
-from lib.overview import group_activities, overdue_text, reporting_state
+from lib.contract import ACTIVITY_GROUPS
+from lib.overview import overdue_text
 from lib.plan_status import DONE, IN_PROGRESS, NOT_STARTED, OVERDUE
-from lib.views import (activities_table, fmt_date, fmt_int, fmt_num, fmt_pct, issues_table, plan_table, plural,
-                       quarter_label)
+from lib.views import fmt_date, fmt_int, fmt_num, fmt_pct, plural, quarter_label
 
 INSTITUTION_FORMS = ("учреждение", "учреждения", "учреждений")
 
@@ -38,7 +38,8 @@ else:
     else:
         st.success("Просроченных пунктов плана нет.", icon=":material/check_circle:")
     with st.expander("Пункты плана по статусам"):
-        ui.table(plan_table(status)[["№", "Мероприятие", "Статус", "Факт", "Нужно к дате", "Ближайший срок"]],
+        plan_rows = derived.plan_table_on(ctx.key, ctx.as_of, _wb=wb)
+        ui.table(plan_rows[["№", "Мероприятие", "Статус", "Факт", "Нужно к дате", "Ближайший срок"]],
                  hide_index=True, column_config={
                      "Ближайший срок": st.column_config.DateColumn(format="DD.MM.YYYY")})
         st.page_link("app_pages/plan.py", label="Открыть план полностью", icon=":material/arrow_forward:")
@@ -73,8 +74,12 @@ else:
                "План ОМП на период — цель из вкладки «План», пересчитанная на период.")
     for fig in (f for f in ov.groups if f.count):
         with st.expander(f"Строки: {fig.group} ({fmt_int(fig.count)})"):
-            rows = group_activities(wb, ctx.period, ctx.institutions, fig.group)
-            ui.table(activities_table(rows).drop(columns=["Квартал"]), hide_index=True,
+            n_rows, rows = derived.activity_rows_page(
+                ctx.key, ctx.year, tuple(ctx.institutions), tuple(ACTIVITY_GROUPS[fig.group]),
+                (ctx.period.first_quarter, ctx.period.last_quarter), _wb=wb)
+            if n_rows > len(rows):
+                st.caption(derived.rows_caption(n_rows, len(rows)))
+            ui.table(rows.drop(columns=["Квартал"]), hide_index=True,
                      column_config={"Дата": st.column_config.DateColumn(format="DD.MM.YYYY"),
                                     "Ссылка": st.column_config.LinkColumn(display_text="открыть")})
 
@@ -106,14 +111,16 @@ with right.container(border=True):
     st.page_link("app_pages/quality.py", label="Ошибки и напоминания учреждениям", icon=":material/fact_check:")
 if ov.institutions_total:
     with st.expander("Сдача данных по учреждениям"):
-        matrix = reporting_state(wb, ctx.period, ctx.institutions)
+        matrix = derived.reporting_of(ctx.key, ctx.period.code, tuple(ctx.institutions), _wb=wb)
         matrix = matrix.rename(columns={q: quarter_label(q) for q in matrix.columns})
         matrix.index.name = "Учреждение"
         ui.table(ui.styled(matrix.reset_index(), {c: ui.completeness_style for c in matrix.columns}),
                  hide_index=True, height="content")
 if ov.errors:
     with st.expander(f"Ошибки ({fmt_int(ov.errors)})"):
-        errors = issues_table(wb, ctx.institutions, ["error"])
+        n_errors, errors = derived.issues_of(ctx.key, tuple(ctx.institutions), ("error",), "", _wb=wb)
+        if n_errors > len(errors):
+            st.caption(f"Показаны первые {fmt_int(len(errors))} — все ошибки на странице «Качество данных».")
         ui.table(errors.drop(columns=["Серьёзность", "Адрес"]), hide_index=True,
                  column_config={"Ячейка": st.column_config.LinkColumn(display_text=r"range=(.*)$")
                                 if wb.source.kind == "gsheet" else st.column_config.TextColumn()})

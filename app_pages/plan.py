@@ -9,7 +9,7 @@ import streamlit as st
 from app_pages import derived, ui
 from app_pages.context import get_context
 from lib.plan_status import STATUSES
-from lib.views import activities_table, fmt_date, plan_table, plan_timeline
+from lib.views import fmt_date, fmt_int, plan_table, plan_timeline
 
 ctx = get_context()
 wb = ctx.wb
@@ -35,9 +35,11 @@ with st.expander("Как считается статус"):
 
 # --------------------------------------------------------------------------- filters
 f1, f2, f3 = st.columns([2, 3, 2])
-chosen_status = f1.multiselect("Статус", list(STATUSES), key="plan_status_filter", placeholder="Все статусы")
+chosen_status = f1.multiselect("Статус", list(STATUSES), key="plan_status_filter", placeholder="Все статусы",
+                              select_all=False)
 sections = [s for s in status["section"].fillna("").unique() if s]
-chosen_sections = f2.multiselect("Раздел", sections, key="plan_section_filter", placeholder="Все разделы")
+chosen_sections = f2.multiselect("Раздел", sections, key="plan_section_filter", placeholder="Все разделы",
+                                 select_all=False)
 query = f3.text_input("Поиск", key="plan_search", placeholder="номер или слово")
 
 shown = status
@@ -77,17 +79,16 @@ items = list(shown["item"]) or list(status["item"])
 titles = dict(zip(status["item"], status["title"]))
 item = st.selectbox("Пункт плана", items, key="plan_item_rows",
                     format_func=lambda i: f"{i}. {titles.get(i, '')}"[:120])
-acts = wb.activities
-if ctx.institutions:                  # the sidebar's choice; an institution's user: its own rows only
-    acts = acts[acts["institution"].isin(ctx.institutions)]
-rows = acts[(acts["plan_item"] == item) & (acts["year"] == wb.year)]
+# the sidebar's choice of institutions; an institution's user: its own rows only
+n_rows, rows = derived.activity_rows_page(ctx.key, wb.year, tuple(ctx.institutions), plan_item=item, _wb=wb)
 if rows.empty:
     ui.empty(f"Ни одна строка мероприятий не ссылается на пункт {item}. Учреждения указывают номер пункта "
              "в столбце «Пункт плана» (например, «2.4»).")
 else:
-    st.caption(f"Строк: {len(rows)} (за {wb.year} год, " +
-               ("выбранные учреждения)." if ctx.institutions else "все учреждения)."))
-    ui.table(activities_table(rows), hide_index=True,
+    st.caption(f"Строк: {fmt_int(n_rows)} (за {wb.year} год, " +
+               ("выбранные учреждения)." if ctx.institutions else "все учреждения).") +
+               (f" Показаны первые {fmt_int(len(rows))}." if n_rows > len(rows) else ""))
+    ui.table(rows, hide_index=True,
              column_config={"Дата": st.column_config.DateColumn(format="DD.MM.YYYY"),
                             "Ссылка": st.column_config.LinkColumn()})
 
@@ -105,9 +106,9 @@ else:
     x = alt.X("Начало:T", title=None, scale=alt.Scale(domain=domain, clamp=True),
               axis=alt.Axis(labelExpr=ui.MONTH_LABEL, tickCount="month", labelAngle=0, grid=True, orient="top"))
     color = alt.Color("Статус:N", scale=ui.status_scale(), title="Статус пункта", legend=alt.Legend(orient="top"))
-    spans = alt.Chart(timeline).mark_rule(strokeWidth=7, opacity=0.25).encode(
+    spans = alt.Chart().mark_rule(strokeWidth=7, opacity=0.25).encode(
         x=x, x2="Конец:T", y=y, color=alt.Color("Статус:N", scale=ui.status_scale(), legend=None))
-    points = alt.Chart(timeline).mark_point(filled=True, size=90, opacity=1).encode(
+    points = alt.Chart().mark_point(filled=True, size=90, opacity=1).encode(
         x="Дата:T", y=y, color=color,
         shape=alt.Shape("Этап:N", scale=alt.Scale(domain=["прошла", "впереди"], range=["circle", "diamond"]),
                         title="Контрольная дата", legend=alt.Legend(orient="top")),
@@ -115,9 +116,9 @@ else:
                  alt.Tooltip("Статус:N", title="Статус")])
     rule = alt.Chart(as_of).mark_rule(color="#c62828", strokeDash=[6, 4], strokeWidth=2).encode(x="Дата:T")
     label = alt.Chart(as_of).mark_text(align="left", dx=4, dy=8, color="#c62828", fontWeight="bold").encode(
-        x="Дата:T", y=alt.value(0), text="Подпись:N")
+        x="Дата:T", y=alt.YValue(0), text="Подпись:N")
     n_items = timeline["Пункт"].nunique()
-    ui.chart(alt.layer(spans, points, rule, label).resolve_scale(color="independent"),
+    ui.chart(alt.layer(spans, points, rule, label, data=timeline).resolve_scale(color="independent"),
              height=ui.rows_height(n_items, 30, 110))
     st.caption("Точки — контрольные даты пункта (круг — дата прошла, ромб — впереди), цвет — статус пункта; "
                "красная линия — дата статуса.")

@@ -8,8 +8,8 @@ import streamlit as st
 from app_pages import derived, ui
 from app_pages.context import get_context
 from lib.model import ERROR, SEVERITY_RU, WARNING
-from lib.reminders import reminder_text, reply_by
-from lib.views import fmt_int, issues_table
+from lib.reminders import reply_by
+from lib.views import fmt_int
 
 ctx = get_context()
 wb = ctx.wb
@@ -31,16 +31,17 @@ m4.metric("Строк не учтено", fmt_int(acc.rows_rejected), border=Tru
 st.subheader("Ошибки и предупреждения")
 f2, f3 = st.columns(2)
 severities = f2.multiselect("Серьёзность", [ERROR, WARNING], format_func=SEVERITY_RU.get,
-                            key="quality_severity", placeholder="Ошибки и предупреждения")
+                            key="quality_severity", placeholder="Ошибки и предупреждения", select_all=False)
 query = f3.text_input("Поиск в сообщениях", key="quality_search", placeholder="например, дата")
-table = issues_table(wb, ctx.institutions, severities, query)
+n_issues, table = derived.issues_of(ctx.key, tuple(ctx.institutions), tuple(severities), query.strip(), _wb=wb)
 if wb.issues.empty and not ctx.load_error:
     st.success("Ошибок и предупреждений нет — все строки учтены.", icon=":material/check_circle:")
 elif table.empty:
     ui.empty("Нет сообщений с такими условиями — измените фильтры.")
 else:
     gsheet = wb.source.kind == "gsheet"
-    st.caption(f"Сообщений: {fmt_int(len(table))}" +
+    shown = "" if n_issues <= len(table) else f", показаны первые {fmt_int(len(table))} — уточните фильтры или поиск"
+    st.caption(f"Сообщений: {fmt_int(n_issues)}{shown}" +
                (" (учреждения — из фильтра в боковой панели). " if ctx.institutions else ". ") +
                ("Нажмите на адрес ячейки, чтобы открыть её в Google Таблице." if gsheet else
                 "«Вкладка» и «Ячейка» — где исправить в книге Excel."))
@@ -80,10 +81,11 @@ by_name = {lag.institution: lag for lag in laggards}
 chosen = c1.selectbox("Напоминание для", list(by_name), key="quality_reminder_for")
 deadline = c2.date_input("Срок в напоминании", value=reply_by(ctx.as_of), key="quality_deadline",
                          format="DD.MM.YYYY")
-st.code(reminder_text(wb, by_name[chosen], ctx.period, ctx.as_of, deadline), language=None, wrap_lines=True)
+texts = derived.reminders_of(ctx.key, ctx.period.code, tuple(ctx.institutions), ctx.as_of, deadline, _wb=wb)
+st.code(texts[chosen], language=None, wrap_lines=True)
 st.caption("Скопируйте текст кнопкой в правом верхнем углу блока и отправьте по почте или в мессенджер.")
 if len(laggards) > 1:
     with st.expander(f"Все напоминания одним текстом ({len(laggards)})"):
         separator = "\n\n" + "—" * 40 + "\n\n"
-        st.code(separator.join(reminder_text(wb, lag, ctx.period, ctx.as_of, deadline) for lag in laggards),
+        st.code(separator.join(texts[lag.institution] for lag in laggards),
                 language=None, wrap_lines=True)

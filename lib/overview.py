@@ -67,9 +67,12 @@ def scoped_issues(wb: Workbook, institutions: Iterable[str] | None) -> pd.DataFr
     return wb.issues[wb.issues["institution"].isin(chosen)] if chosen else wb.issues
 
 
-def reporting_state(wb: Workbook, period: Period, institutions: Iterable[str] | None = None) -> pd.DataFrame:
-    """Completeness (institution × quarter of the period) for the chosen institutions."""
-    matrix = completeness(wb, period.year, period.quarters)
+def reporting_state(wb: Workbook, period: Period, institutions: Iterable[str] | None = None,
+                    year_matrix: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Completeness (institution × quarter of the period) for the chosen institutions. `year_matrix`:
+    `completeness(wb, period.year)` when the caller already has it (a cached copy)."""
+    matrix = completeness(wb, period.year, period.quarters) if year_matrix is None \
+        else year_matrix[list(period.quarters)]
     chosen = list(institutions or [])
     if chosen:
         matrix = matrix.loc[[i for i in matrix.index if i in set(chosen)]]
@@ -77,7 +80,7 @@ def reporting_state(wb: Workbook, period: Period, institutions: Iterable[str] | 
 
 
 def build_overview(wb: Workbook, period: Period, institutions: Iterable[str] | None, as_of: date,
-                   status: pd.DataFrame | None = None) -> Overview:
+                   status: pd.DataFrame | None = None, year_matrix: pd.DataFrame | None = None) -> Overview:
     chosen = list(institutions or [])
     status = plan_status(wb, as_of) if status is None else status
     acts = select_activities(wb, period, chosen)
@@ -89,7 +92,7 @@ def build_overview(wb: Workbook, period: Period, institutions: Iterable[str] | N
     groups = [GroupFigure(g, counts[g], None if prev_counts is None else prev_counts[g], targets.get(g))
               for g in ACTIVITY_GROUPS]
 
-    matrix = reporting_state(wb, period, chosen)
+    matrix = reporting_state(wb, period, chosen, year_matrix)
     nothing = (matrix == NOTHING).any(axis=1) if len(matrix) else pd.Series(dtype=bool)
     partly = ((matrix == PARTLY).any(axis=1) & ~nothing) if len(matrix) else pd.Series(dtype=bool)
     issues = scoped_issues(wb, chosen)

@@ -51,19 +51,23 @@ def find_laggards(wb: Workbook, period: Period, institutions: list[str] | None =
     """Institutions (the chosen ones, else all) with something missing or wrong for the period."""
     chosen = list(institutions or []) or wb.institution_names
     quarters = list(period.quarters)
-    acts = wb.activities[(wb.activities["year"] == period.year) & wb.activities["quarter"].isin(quarters)]
-    has_acts = set(zip(acts["institution"], acts["quarter"]))
+    acts = wb.activities
+    pairs = acts.loc[(acts["year"] == period.year) & acts["quarter"].isin(quarters), ["institution", "quarter"]]
+    pairs = pairs.drop_duplicates()
+    has_acts = set(zip(pairs["institution"], pairs["quarter"]))
     monitoring_year = period.year == wb.year
     mon = wb.monitoring[wb.monitoring["quarter"].isin(quarters)]
     filled = set(zip(mon.dropna(subset=["value"])["institution"], mon.dropna(subset=["value"])["indicator"],
                      mon.dropna(subset=["value"])["quarter"]))
-    info = wb.institutions.set_index("institution") if len(wb.institutions) else None
-    errors = wb.issues[wb.issues["severity"] == ERROR]
+    info: dict[str, dict] = {}                 # institution → its first row of «Учреждения» (plain lookups)
+    for record in wb.institutions.to_dict("records"):
+        info.setdefault(record["institution"], record)
+    # object columns: slicing one institution's rows out of Arrow-backed strings 28 times costs far more
+    errors = wb.issues.loc[wb.issues["severity"] == ERROR, ["institution", "tab", "cell", "message"]].astype(object)
+    error_rows = errors.groupby("institution", sort=False).indices if len(errors) else {}
     out = []
     for inst in chosen:
-        row = info.loc[inst] if info is not None and inst in info.index else None
-        if isinstance(row, pd.DataFrame):
-            row = row.iloc[0]
+        row = info.get(inst)
         tab = None if row is None or not isinstance(row["tab"], str) else row["tab"]
         lag = Laggard(inst, tab, "" if row is None else str(row["responsible"] or ""),
                       "" if row is None else str(row["contacts"] or ""))
@@ -73,8 +77,9 @@ def find_laggards(wb: Workbook, period: Period, institutions: list[str] | None =
                 blank = [q for q in quarters if (inst, ind.name, q) not in filled]
                 if blank:
                     lag.blank_indicators[ind.name] = blank
-        own = errors[errors["institution"] == inst]
-        lag.errors = own[["tab", "cell", "message"]].reset_index(drop=True) if len(own) else None
+        own = error_rows.get(inst)
+        lag.errors = errors.iloc[own, 1:].reset_index(drop=True) \
+            if own is not None and len(own) else None
         if lag.tab is None or lag.no_activities or lag.blank_indicators or lag.error_count:
             out.append(lag)
     return out

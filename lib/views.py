@@ -160,16 +160,21 @@ ACTIVITY_TABLE_COLUMNS = ["Учреждение", "Дата", "Квартал", 
 _SEARCHED = ("institution", "type", "type_raw", "plan_item", "topic", "note", "link")
 
 
+def search_text(acts: pd.DataFrame) -> pd.Series:
+    """The searched columns of each activity row joined, lower case, «ё» as «е»."""
+    text = acts[_SEARCHED[0]].astype("string").fillna("")
+    for column in _SEARCHED[1:]:
+        text = text + " " + acts[column].astype("string").fillna("")
+    return text.str.lower().str.replace("ё", "е", regex=False)
+
+
 def search_activities(acts: pd.DataFrame, query: str) -> pd.DataFrame:
     """Rows whose institution, type, plan item, topic, note or link contain every word of `query`
     (case- and ё-insensitive)."""
     words = [w for w in str(query or "").lower().replace("ё", "е").split() if w]
     if not words or acts.empty:
         return acts
-    text = acts[_SEARCHED[0]].astype("string").fillna("")
-    for column in _SEARCHED[1:]:
-        text = text + " " + acts[column].astype("string").fillna("")
-    text = text.str.lower().str.replace("ё", "е", regex=False)
+    text = search_text(acts)
     mask = pd.Series(True, index=acts.index)
     for word in words:
         mask &= text.str.contains(word, regex=False)
@@ -186,7 +191,7 @@ def activities_table(acts: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({
         "Учреждение": acts["institution"],
         "Дата": pd.to_datetime(acts["date"]),
-        "Квартал": [quarter_label(q) for q in acts["quarter"]],
+        "Квартал": acts["quarter"].map({q: quarter_label(q) for q in range(1, 5)}),
         "Вид мероприятия": acts["type"],
         "Как записано": acts["type_raw"],
         "Пункт плана": acts["plan_item"],
@@ -202,22 +207,42 @@ def activities_table(acts: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def activity_counts(acts: pd.DataFrame) -> pd.DataFrame:
+    """Activity rows counted per institution × quarter × type (`count`): a small frame the charts and
+    pivots below accept instead of the rows themselves (same results, without touching every row)."""
+    cols = ["institution", "quarter", "type", "count"]
+    if acts.empty:
+        return pd.DataFrame({"institution": pd.Series(dtype="object"), "quarter": pd.Series(dtype="int64"),
+                             "type": pd.Series(dtype="object"), "count": pd.Series(dtype="int64")})
+    return acts.groupby(["institution", "quarter", "type"], sort=False).size().reset_index(name="count")[cols]
+
+
+def _counted(acts: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """Counts per `keys` from activity rows, or from an `activity_counts()` frame."""
+    if "count" in acts.columns:
+        return acts.groupby(keys, sort=False)["count"].sum()
+    return acts.groupby(keys, sort=False).size()
+
+
 def counts_long(acts: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Activity counts per `by` (institution / quarter) and canonical type, long form for charts."""
+    """Activity counts per `by` (institution / quarter) and canonical type, long form for charts.
+    `acts`: activity rows or their `activity_counts()`."""
     cols = [by, "type", "count"]
     if acts.empty:
         return pd.DataFrame(columns=cols)
-    out = acts.groupby([by, "type"], sort=False).size().reset_index(name="count")
+    out = _counted(acts, [by, "type"]).reset_index(name="count")
+    out = out[out["count"] > 0]
     order = {t: i for i, t in enumerate(ACTIVITY_TYPE_NAMES)}
     return out.sort_values([by, "type"], key=lambda s: s.map(order) if s.name == "type" else s)[cols] \
         .reset_index(drop=True)
 
 
 def pivot_counts(acts: pd.DataFrame, by: str, index_values: list | None = None) -> pd.DataFrame:
-    """A table `by` × canonical type (+ «Всего»), zero rows kept for `index_values`."""
+    """A table `by` × canonical type (+ «Всего»), zero rows kept for `index_values`.
+    `acts`: activity rows or their `activity_counts()`."""
     if acts.empty and not index_values:
         return pd.DataFrame()
-    table = acts.pivot_table(index=by, columns="type", values="row", aggfunc="count", fill_value=0) \
+    table = _counted(acts, [by, "type"]).unstack("type", fill_value=0).sort_index() \
         if not acts.empty else pd.DataFrame(index=pd.Index([], name=by))
     table = table[[t for t in ACTIVITY_TYPE_NAMES if t in table.columns]]
     if index_values is not None:
@@ -229,9 +254,10 @@ def pivot_counts(acts: pd.DataFrame, by: str, index_values: list | None = None) 
 
 
 def heatmap_frame(acts: pd.DataFrame, institutions: list[str], quarters: Iterable[int]) -> pd.DataFrame:
-    """Every institution × quarter with its activity count, zeros included."""
+    """Every institution × quarter with its activity count, zeros included.
+    `acts`: activity rows or their `activity_counts()`."""
     quarters = list(quarters)
-    counts = acts.groupby(["institution", "quarter"]).size() if not acts.empty else pd.Series(dtype=int)
+    counts = _counted(acts, ["institution", "quarter"]).to_dict() if not acts.empty else {}
     records = [{"Учреждение": inst, "Квартал": quarter_label(q), "q": q, "Мероприятий": int(counts.get((inst, q), 0))}
                for inst in institutions for q in quarters]
     return pd.DataFrame(records, columns=["Учреждение", "Квартал", "q", "Мероприятий"])
@@ -309,18 +335,24 @@ def monitoring_blanks(wb: Workbook, period: Period, institutions: list[str]) -> 
     mon = wb.monitoring[wb.monitoring["quarter"].isin(quarters)]
     names = [i.name for i in wb.indicators]
     tabs = dict(zip(wb.institutions["institution"], wb.institutions["tab"]))
-    grouped = {key: rows for key, rows in mon.groupby(["institution", "indicator"], sort=False)}
+    # One pass over plain lists (a pandas groupby per institution × indicator costs far more)
+    present: dict[tuple, set] = {}
+    blank_rows: dict[tuple, list] = {}
+    for inst, name, q, value, cell in zip(mon["institution"], mon["indicator"], mon["quarter"], mon["value"],
+                                          mon["cell"]):
+        present.setdefault((inst, name), set()).add(int(q))
+        if value is None or value != value:                   # NaN: left blank
+            blank_rows.setdefault((inst, name), []).append((int(q), cell))
     records = []
     for inst in institutions:
         for name in names:
-            rows = grouped.get((inst, name))
-            if rows is None:
+            seen = present.get((inst, name))
+            if seen is None:
                 blank_q, cells = quarters, "строки нет"
             else:
-                blank = rows[rows["value"].isna()]
-                present = set(rows["quarter"])
-                blank_q = sorted(set(blank["quarter"]) | (set(quarters) - present))
-                cells = ", ".join(blank["cell"])
+                blank = blank_rows.get((inst, name), [])
+                blank_q = sorted({q for q, _ in blank} | (set(quarters) - seen))
+                cells = ", ".join(str(c) for _, c in blank)
             if blank_q:
                 records.append({"Учреждение": inst, "Показатель": name, "Не заполнено": quarters_text(blank_q),
                                 "Кварталов": len(blank_q), "Вкладка": tabs.get(inst) or "", "Ячейки": cells})
@@ -362,9 +394,11 @@ def issues_table(wb: Workbook, institutions: Iterable[str] | None = None,
     return out.reset_index(drop=True)
 
 
-def completeness_table(wb: Workbook, year: int, institutions: list[str] | None = None) -> pd.DataFrame:
-    """Institution × «I кв.»…«IV кв.» → сдано / частично / нет данных (all institutions when none chosen)."""
-    matrix = completeness(wb, year)
+def completeness_table(wb: Workbook, year: int, institutions: list[str] | None = None,
+                       year_matrix: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Institution × «I кв.»…«IV кв.» → сдано / частично / нет данных (all institutions when none chosen).
+    `year_matrix`: `completeness(wb, year)` when the caller already has it."""
+    matrix = completeness(wb, year) if year_matrix is None else year_matrix
     if institutions:
         matrix = matrix.loc[[i for i in matrix.index if i in set(institutions)]]
     matrix = matrix.rename(columns={q: quarter_label(q) for q in matrix.columns})
