@@ -21,6 +21,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from lib.values import column_letter
+
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
 GENERATOR_VERSION = 2          # bump when the content changes, so cached files are rebuilt
 YEAR = 2026
@@ -274,15 +276,6 @@ _EPOCH = date(1899, 12, 30)
 _ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 
 
-def _col(c: int) -> str:
-    s = ""
-    n = c + 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
 class _Strings:
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
@@ -310,7 +303,7 @@ def _sheet_xml(grid: list[list], merges, strings: _Strings) -> str:
     style (borders; a date format on dates), empty cells inside the table are written as styled
     empty cells, rows carry `spans` and `x14ac:dyDescent`."""
     width = max((len(r) for r in grid), default=1) or 1
-    letters = [_col(c) for c in range(width)]
+    letters = [column_letter(c) for c in range(width)]
     out = []
     for r, row in enumerate(grid, start=1):
         if not any(v is not None and v != "" for v in row):
@@ -332,7 +325,7 @@ def _sheet_xml(grid: list[list], merges, strings: _Strings) -> str:
     merge_xml = ""
     if merges:
         merge_xml = (f'<mergeCells count="{len(merges)}">' + "".join(
-            f'<mergeCell ref="{_col(c0)}{r0 + 1}:{_col(c1)}{r1 + 1}"/>' for r0, c0, r1, c1 in merges)
+            f'<mergeCell ref="{column_letter(c0)}{r0 + 1}:{column_letter(c1)}{r1 + 1}"/>' for r0, c0, r1, c1 in merges)
             + "</mergeCells>")
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
