@@ -15,7 +15,7 @@ from app_pages.context import get_context
 from lib.docx_export import report_docx_bytes, report_file_name
 from lib.model import Workbook
 from lib.periods import Period
-from lib.report import NO_DATA, Report, build_report
+from lib.report import NO_DATA, Report, ReportData, build_report
 from lib.summary_xlsx import summary_file_name, summary_xlsx_bytes
 
 EDITS = "report_edits"              # {scope key: {indicator key: text}}
@@ -24,9 +24,16 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@st.cache_resource(ttl=3600, max_entries=2, show_spinner=False)
+def _report_data(key: str, _wb: Workbook) -> ReportData:
+    """What every draft of one loaded workbook shares (normalised texts, topic codes), built once per
+    data key — a filter change no longer re-normalises every activity row."""
+    return ReportData(_wb)
+
+
 @st.cache_data(ttl=3600, max_entries=16, show_spinner="Составляю черновик отчета…")
 def _draft(key: str, period_code: str, institutions: tuple[str, ...], _wb: Workbook) -> Report:
-    return build_report(_wb, Period.parse(period_code), list(institutions))
+    return build_report(_wb, Period.parse(period_code), list(institutions), data=_report_data(key, _wb))
 
 
 def scope_key(period: Period, institutions: list[str]) -> str:

@@ -12,7 +12,6 @@ range, most frequent topics) so a year of 28 institutions stays readable.
 """
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -24,7 +23,7 @@ from lib import russian as ru
 from lib.contract import ACTIVITY_TYPE_NAMES, COUNT_WHAT, norm
 from lib.criteria import (KIND_HEADINGS, QUALITATIVE, QUANTITATIVE, CriteriaProblem, IndicatorSpec, Source,
                           resolve_criteria)
-from lib.metrics import region_totals, select_activities
+from lib.metrics import region_totals
 from lib.model import Settings, Workbook
 from lib.periods import Period
 
@@ -179,27 +178,138 @@ def period_monitoring(wb: Workbook, period: Period, institutions: Iterable[str] 
 
 
 
+def _haystack_of(topic: np.ndarray, type_raw: np.ndarray, note: np.ndarray,
+                 normed: dict[str, str] | None = None) -> np.ndarray:
+    """« normalised topic + type as written + note » per row; `norm` runs once per distinct value
+    (`normed`: the memo of normalised values, kept by the caller between calls)."""
+    normed = {} if normed is None else normed
+    new = {v for col in (topic, type_raw, note) for v in col.tolist() if isinstance(v, str) and v and v not in normed}
+    normed.update((v, norm(v)) for v in new)
+
+    def n(v) -> str | None:
+        if not isinstance(v, str) or not v:
+            return None
+        return normed[v]
+
+    out = []
+    for key in zip(topic.tolist(), type_raw.tolist(), note.tolist()):
+        out.append(" " + " ".join(x for x in map(n, key) if x is not None) + " ")
+    return np.array(out, dtype=object)
+
+
+def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(integer code per row, -1 for a blank; distinct values as an object array)."""
+    codes, names = pd.factorize(column)
+    return codes, np.asarray(names, dtype=object)
+
+
+def _fold_topic(t: str) -> str:
+    return " ".join(t.lower().replace("ё", "е").replace("«", " ").replace("»", " ").replace('"', " ").rstrip(". ").split())
+
+
+class ReportData:
+    """What every report of one loaded workbook shares, whatever the period and scope: the activity
+    columns as plain arrays (types and plan items as integer codes), the row order of a report, the
+    normalised text of each row (for topic shares) and the topic grouping codes — all in the row
+    positions of `wb.activities`. Each piece is built on first use and kept, so a page keeps one
+    `ReportData` per loaded workbook (e.g. in `st.cache_resource` under the data key) and a filter
+    change only selects rows instead of re-normalising and re-sorting every activity."""
+
+    def __init__(self, wb: Workbook):
+        acts = wb.activities
+        self.n_rows = len(acts)
+        self.columns = tuple(acts.columns)
+        self.year = acts["year"].astype("float64").to_numpy()
+        self.quarter = acts["quarter"].astype("float64").to_numpy()
+        # text columns as integer codes + their distinct values (kept small: no string per row)
+        self.inst_code, self.inst_names = _codes(acts["institution"])
+        self.inst_index = {v: c for c, v in enumerate(self.inst_names.tolist())}
+        self.type_code, type_names = _codes(acts["type"])
+        self.type_names = [str(t) for t in type_names.tolist()]
+        self.type_values = type_names
+        self.type_index = {t: c for c, t in enumerate(type_names.tolist())}
+        self.item_code, item_names = _codes(acts["plan_item"])
+        self.item_index = {v: c for c, v in enumerate(item_names.tolist())}
+        self.topic_code, self.topic_names = _codes(acts["topic"].fillna(""))
+        self.has_topic = (self.topic_names != "")[self.topic_code] if self.n_rows else np.zeros(0, dtype=bool)
+        self.day = acts["date"].to_numpy(dtype="datetime64[D]")
+        self.num = {k: acts[k].astype("float64").fillna(0).to_numpy() if self.n_rows else np.zeros(0)
+                    for k in ("participants", "specialists", "institutions_count")}
+        # report order (date, institution, row), stable: as sorting the selected rows would give
+        self.order = (acts.reset_index(drop=True).sort_values(["date", "institution", "row"], kind="stable")
+                      .index.to_numpy())
+        self._type_raw = _codes(acts["type_raw"])
+        self._note = _codes(acts["note"])
+        # the topic-share keywords of the workbook's criteria: their hits are found in one pass
+        self._keywords = {tuple(share.keywords) for crit in resolve_criteria(wb).criteria
+                          for spec in crit.indicators for share in spec.source.shares}
+        self._share_hits: dict[tuple[str, ...], np.ndarray] = {}
+        self._topic_groups: np.ndarray | None = None
+
+    def fits(self, wb: Workbook) -> bool:
+        return len(wb.activities) == self.n_rows and tuple(wb.activities.columns) == self.columns
+
+    def select(self, period: Period, institutions: list[str]) -> np.ndarray:
+        """Positions of the rows of a period and institutions (as `metrics.select_activities`), in report order."""
+        mask = (self.year == period.year) & (self.quarter >= period.first_quarter) & (self.quarter <= period.last_quarter)
+        if institutions:
+            codes = [self.inst_index[i] for i in set(institutions) if i in self.inst_index]
+            mask &= np.isin(self.inst_code, codes)
+        return self.order[mask[self.order]]
+
+    def topic(self, pos: np.ndarray) -> np.ndarray:
+        """The topics (as written, "" when none) of the rows at `pos`."""
+        return self.topic_names[self.topic_code[pos]]
+
+    def _haystack(self) -> np.ndarray:
+        """Per row: « normalised topic + type as written + note » (not kept: only its keyword hits are)."""
+        def column(codes_names) -> np.ndarray:
+            codes, names = codes_names
+            return np.where(codes >= 0, names[np.maximum(codes, 0)] if len(names) else None, None)
+        return _haystack_of(self.topic_names[self.topic_code], column(self._type_raw), column(self._note))
+
+    def share_hits_at(self, keywords: tuple[str, ...], pos: np.ndarray) -> np.ndarray:
+        """Per row at `pos`: does its normalised text contain any of the keywords."""
+        if keywords not in self._share_hits:
+            hay = self._haystack().tolist()
+            for kw in self._keywords | {keywords}:
+                if kw not in self._share_hits:
+                    self._share_hits[kw] = np.fromiter((any(w in h for w in kw) for h in hay), dtype=bool,
+                                                       count=len(hay))
+        return self._share_hits[keywords][pos]
+
+    def topic_codes_at(self, pos: np.ndarray) -> np.ndarray:
+        """Integer codes of the folded topics of the rows at `pos` (equal codes: one topic for grouping)."""
+        if self._topic_groups is None:
+            folded: dict[str, int] = {}
+            groups = np.array([folded.setdefault(_fold_topic(t), len(folded)) for t in self.topic_names.tolist()],
+                              dtype=np.int64)
+            self._topic_groups = groups
+        return self._topic_groups[self.topic_code[pos]]
+
+
 class _Context:
     """Everything the indicators of one report share, computed once: the period's activity rows as
     plain arrays (indicators select rows by index), monitoring figures, the plan."""
 
-    def __init__(self, wb: Workbook, period: Period, institutions: list[str]):
+    def __init__(self, wb: Workbook, period: Period, institutions: list[str], data: ReportData | None = None):
         self.wb, self.period, self.chosen = wb, period, institutions
-        acts = select_activities(wb, period, institutions).sort_values(["date", "institution", "row"], kind="stable")
-        self.acts = acts.reset_index(drop=True)
-        self.n = len(self.acts)
-        col = self.acts
-        self.inst = col["institution"].to_numpy(dtype=object)
-        self.type = col["type"].to_numpy(dtype=object)
-        self.item = col["plan_item"].to_numpy(dtype=object)
-        self.topic = col["topic"].fillna("").to_numpy(dtype=object)
-        self.day = col["date"].to_numpy(dtype="datetime64[D]")
-        self.num = {k: col[k].astype("float64").fillna(0).to_numpy() if self.n else np.zeros(0)
-                    for k in ("participants", "specialists", "institutions_count")}
-        self.by_type = {t: np.flatnonzero(self.type == t) for t in pd.unique(self.type)} if self.n else {}
+        if data is None or not data.fits(wb):
+            data = ReportData(wb)
+        self.data = data
+        self.pos = pos = data.select(period, institutions)      # the rows, as positions in `wb.activities`
+        self.n = len(pos)
+        self.inst = data.inst_names[data.inst_code[pos]] if len(data.inst_names) else data.inst_code[pos]
+        self.inst_code = data.inst_code[pos]
+        self.type_code = data.type_code[pos]
+        self.item_code = data.item_code[pos]
+        self.topic = data.topic(pos)
+        self.has_topic = data.has_topic[pos]
+        self.day = data.day[pos]
+        self.num = {k: v[pos] for k, v in data.num.items()}
+        self.by_type = {data.type_names[c]: np.flatnonzero(self.type_code == c)
+                        for c in pd.unique(self.type_code) if c >= 0} if self.n else {}
         self._by_item: dict[str, np.ndarray] = {}
-        self._haystack: np.ndarray | None = None
-        self._topic_keys: np.ndarray | None = None
         self._memo: dict = {}
         self.scope = institutions or wb.institution_names
         self.indicator_rules = {i.name: i for i in wb.indicators}
@@ -207,7 +317,7 @@ class _Context:
         self.mon_totals = region_totals(mon, wb.indicators)
         self.mon_filled = mon.dropna(subset=["value"]).groupby("indicator")["institution"].nunique().to_dict()
         self.plan = wb.plan.drop_duplicates("item").set_index("item", drop=False) if len(wb.plan) else None
-        self._year_acts: pd.DataFrame | None = None
+        self._year_rows: np.ndarray | None = None
 
     # row selection ---------------------------------------------------------
 
@@ -216,45 +326,35 @@ class _Context:
         parts = [self.by_type.get(t, np.zeros(0, dtype=np.int64)) for t in source.types]
         for item in source.plan_items:
             if item not in self._by_item:
-                self._by_item[item] = np.flatnonzero(self.item == item)
+                code = self.data.item_index.get(item)
+                self._by_item[item] = (np.flatnonzero(self.item_code == code) if code is not None
+                                       else np.zeros(0, dtype=np.int64))
             parts.append(self._by_item[item])
         if not parts:
             return np.zeros(0, dtype=np.int64)
-        return parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
+        if len(parts) == 1:
+            return parts[0]
+        mask = np.zeros(self.n, dtype=bool)
+        for part in parts:
+            mask[part] = True
+        return np.flatnonzero(mask)
 
-    def haystack(self) -> np.ndarray:
-        """Normalised topic + type as written + note of every row (for topic shares), built on first use."""
-        if self._haystack is None:
-            cache: dict[tuple, str] = {}
-            out = []
-            for key in zip(self.topic, self.acts["type_raw"].to_numpy(dtype=object), self.acts["note"].to_numpy(dtype=object)):
-                hit = cache.get(key)
-                if hit is None:
-                    hit = cache[key] = " " + " ".join(norm(v) for v in key if isinstance(v, str) and v) + " "
-                out.append(hit)
-            self._haystack = np.array(out, dtype=object)
-        return self._haystack
+    def share_count(self, idx: np.ndarray, keywords: tuple[str, ...]) -> int:
+        """How many of the rows `idx` mention any of the keywords."""
+        if not len(idx):
+            return 0
+        return int(self.data.share_hits_at(keywords, self.pos[idx]).sum())
 
-    def topic_keys(self) -> np.ndarray:
-        """Topics folded for grouping (case, «ё», quotes, spaces); built on first use."""
-        if self._topic_keys is None:
-            cache: dict[str, str] = {}
-            out = []
-            for t in self.topic:
-                hit = cache.get(t)
-                if hit is None:
-                    hit = cache[t] = " ".join(t.lower().replace("ё", "е").replace("«", " ").replace("»", " ")
-                                              .replace('"', " ").rstrip(". ").split())
-                out.append(hit)
-            self._topic_keys = np.array(out, dtype=object)
-        return self._topic_keys
+    def year_rows(self) -> np.ndarray:
+        """Positions (in `wb.activities`) of the scope's rows from the start of the year to the period
+        end (for yearly targets)."""
+        if self._year_rows is None:
+            self._year_rows = self.data.select(Period(self.period.year, 1, self.period.last_quarter), self.chosen)
+        return self._year_rows
 
-    def year_acts(self) -> pd.DataFrame:
-        """Activity rows of the scope from the start of the year to the period end (for yearly targets)."""
-        if self._year_acts is None:
-            self._year_acts = select_activities(self.wb, Period(self.period.year, 1, self.period.last_quarter),
-                                                self.chosen)
-        return self._year_acts
+    def n_institutions(self, idx: np.ndarray) -> int:
+        """How many institutions the rows `idx` come from."""
+        return int(np.unique(self.inst_code[idx]).size)
 
     def memo(self, key, build):
         """Indicators often share a type and sources: draft each piece once."""
@@ -268,14 +368,18 @@ class _Context:
 
 def _type_counts(ctx: _Context, idx: np.ndarray) -> list[tuple[str, int]]:
     """(type, count) in vocabulary order for the selected rows."""
-    kinds, counts = np.unique(ctx.type[idx].astype(str), return_counts=True)
-    found = dict(zip(kinds.tolist(), counts.tolist()))
+    codes = ctx.type_code[idx]
+    counts = np.bincount(codes[codes >= 0], minlength=len(ctx.data.type_names))
+    found = {ctx.data.type_names[c]: int(counts[c]) for c in np.flatnonzero(counts).tolist()}
+    if (codes < 0).any():
+        found[str(None)] = int((codes < 0).sum())          # a row without a type (as str() names it)
     ordered = [t for t in ACTIVITY_TYPE_NAMES if t in found] + sorted(t for t in found if t not in ACTIVITY_TYPE_NAMES)
     return [(t, int(found[t])) for t in ordered]
 
 
 def _of_type(ctx: _Context, idx: np.ndarray, kind: str) -> np.ndarray:
-    return idx[ctx.type[idx] == kind]
+    code = ctx.data.type_index.get(kind)
+    return idx[ctx.type_code[idx] == code] if code is not None else idx[:0]
 
 
 def _verb_groups(counts: list[tuple[str, int]]) -> str:
@@ -309,8 +413,7 @@ def _shares(ctx: _Context, idx: np.ndarray, source: Source, numbers: dict) -> li
     """«6 (55 %) — по вопросам применения СЗТ» for each topic share of the source."""
     out = []
     for share in source.shares:
-        hay = ctx.haystack()[idx] if len(idx) else []
-        k = sum(1 for h in hay if any(w in h for w in share.keywords))
+        k = ctx.share_count(idx, tuple(share.keywords))
         pct = ru.share_percent(k, len(idx))
         numbers[f"share:{share.phrase}"] = k
         numbers[f"share_pct:{share.phrase}"] = pct if pct is not None else 0
@@ -318,9 +421,10 @@ def _shares(ctx: _Context, idx: np.ndarray, source: Source, numbers: dict) -> li
     return out
 
 
-def _measure(rows: pd.DataFrame, count_what: str) -> int:
+def _measure(ctx: _Context, rows: np.ndarray, count_what: str) -> int:
+    """Events, or the sum of a count column, of the rows at positions `rows` of `wb.activities`."""
     column = COUNT_WHAT.get(count_what, "events")
-    return int(len(rows)) if column == "events" else int(rows[column].fillna(0).sum())
+    return int(len(rows)) if column == "events" else int(ctx.data.num[column][rows].sum())
 
 
 def _plan_lines(ctx: _Context, source: Source, numbers: dict) -> list[str]:
@@ -338,17 +442,18 @@ def _plan_lines(ctx: _Context, source: Source, numbers: dict) -> list[str]:
             continue
         per = plan_row["target_period"] or "год"
         if per in ("квартал", "месяц"):
-            base = ctx.acts
+            base = ctx.pos
             need = float(target) * (len(ctx.period.quarters) if per == "квартал" else ctx.period.months)
             label = "за период"
         else:
-            base = ctx.year_acts()
+            base = ctx.year_rows()
             need = float(target)
             label = "годовой план" if full_year else "с начала года, годовой план"
-        cited = base[base["plan_item"] == item]
+        data = ctx.data
+        cited = base[data.item_code[base] == data.item_index.get(item, -2)]
         if plan_row["indicator"]:
-            cited = cited[cited["type"] == plan_row["indicator"]]
-        actual = _measure(cited, plan_row["count_what"])
+            cited = cited[data.type_code[cited] == data.type_index.get(plan_row["indicator"], -2)]
+        actual = _measure(ctx, cited, plan_row["count_what"])
         pct = ru.share_percent(actual, need)
         numbers[f"plan:{item}:actual"] = actual
         numbers[f"plan:{item}:target"] = need
@@ -442,19 +547,20 @@ def _summary(ctx: _Context, idx: np.ndarray, multi: bool) -> str:
     """«в 12 учреждениях, с 10 января по 28 марта; чаще всего — по темам «A» (12), «B» (7)»."""
     bits = []
     if multi:
-        n_inst = len(set(ctx.inst[idx].tolist()))
+        n_inst = ctx.n_institutions(idx)
         bits.append(f"в {ru.plural(n_inst, ('учреждении', 'учреждениях', 'учреждениях'))}")
     first, last = ctx.day[idx].min(), ctx.day[idx].max()
     bits.append(f"с {_day(first)} по {_day(last)}" if first != last else _day(first))
     text = ", ".join(bits)
-    with_topic = idx[ctx.topic[idx] != ""]
+    with_topic = idx[ctx.has_topic[idx]]
     if len(with_topic):
-        keys = ctx.topic_keys()
-        counts = Counter(keys[with_topic].tolist())
-        spelling: dict[str, str] = {}
-        for i in with_topic.tolist():
-            spelling.setdefault(keys[i], ctx.topic[i])
-        top = counts.most_common(TOP_TOPICS)
+        codes = ctx.data.topic_codes_at(ctx.pos[with_topic])
+        # topics by count, ties in order of first appearance (rows are sorted by date), as Counter.most_common
+        uniq, first_at, count = np.unique(codes, return_index=True, return_counts=True)
+        order = np.lexsort((first_at, -count))
+        spelling = {int(uniq[j]): ctx.topic[with_topic[first_at[j]]] for j in order[:TOP_TOPICS].tolist()}
+        top = [(int(uniq[j]), int(count[j])) for j in order[:TOP_TOPICS].tolist()]
+        counts = uniq               # only its length is used below
         if len(counts) == 1 and len(with_topic) == len(idx):
             text += f", по теме {_topic(spelling[top[0][0]])}"
         elif top[0][1] > 1:
@@ -480,7 +586,7 @@ def _draft_qualitative(ctx: _Context, spec: IndicatorSpec) -> tuple[str, dict, b
     idx = ctx.rows_for(source)
     sentences = []
     if len(idx):
-        multi = len(set(ctx.inst[idx].tolist())) > 1
+        multi = ctx.n_institutions(idx) > 1
         numbers["rows"] = len(idx)
         for kind, n in _type_counts(ctx, idx):
             numbers[f"type:{kind}"] = n
@@ -513,7 +619,7 @@ def _draft_quantitative(ctx: _Context, spec: IndicatorSpec) -> tuple[str, dict, 
         if shares:
             main += ", из них " + ", ".join(shares)
         if len(ctx.scope) > 1:
-            n_inst = len(set(ctx.inst[idx].tolist()))
+            n_inst = ctx.n_institutions(idx)
             numbers["institutions"] = n_inst
             main = f"по данным {ru.plural(n_inst, ru.INSTITUTIONS_GEN)} {main}"
         sentences.append(ru.sentence(main))
@@ -533,10 +639,12 @@ def _draft_quantitative(ctx: _Context, spec: IndicatorSpec) -> tuple[str, dict, 
     return (text if has_data or plan else NO_DATA), numbers, has_data
 
 
-def build_report(wb: Workbook, period: Period, institutions: Iterable[str] | None = None) -> Report:
-    """The draft for a period and scope (None or empty: the whole ОМП)."""
+def build_report(wb: Workbook, period: Period, institutions: Iterable[str] | None = None,
+                 data: ReportData | None = None) -> Report:
+    """The draft for a period and scope (None or empty: the whole ОМП). `data`: the workbook's
+    `ReportData`, kept between reports of the same loaded workbook (built here when not given)."""
     chosen = [i for i in (institutions or [])]
-    ctx = _Context(wb, period, chosen)
+    ctx = _Context(wb, period, chosen, data)
     criteria_set = resolve_criteria(wb)
     drafts = []
     for crit in criteria_set.criteria:
@@ -550,7 +658,7 @@ def build_report(wb: Workbook, period: Period, institutions: Iterable[str] | Non
     return Report(title=report_title(wb.settings, period), period=period, institutions=tuple(chosen),
                   scope_label=scope_label(chosen), settings=wb.settings, criteria=drafts,
                   problems=criteria_set.problems, criteria_origin=criteria_set.origin,
-                  activity_rows=len(ctx.acts))
+                  activity_rows=ctx.n)
 
 
 def as_of_for(period: Period, today: date | None = None) -> date:

@@ -13,7 +13,7 @@ from lib.criteria import (KIND_HEADINGS, QUALITATIVE, QUANTITATIVE, default_crit
 from lib.loader import load_workbook
 from lib.metrics import counts_by_type, monitoring_period_values, select_activities
 from lib.periods import Period
-from lib.report import NO_DATA, build_report, period_monitoring, report_title
+from lib.report import NO_DATA, ReportData, build_report, period_monitoring, report_title
 from tests.report_workbook import (NIK, OTHER_CRITERIA, STAN_DOBREE, TAR, THIRD_CRITERION, VYT, synthetic_workbook,
                                    write_report_workbook)
 
@@ -294,3 +294,17 @@ def test_drafting_a_year_of_28_institutions_by_1000_rows_is_fast():
     assert report.activity_rows == 28_000
     assert min(timings) <= 1.0, timings
     assert all(len(i.text) < 4000 for i in report.indicators())     # long lists are summarised
+
+
+def test_shared_report_data_gives_the_same_drafts(wb):
+    """One `ReportData` kept across reports (as the page keeps it per loaded workbook) drafts exactly
+    what a report built on its own does, whatever the order of periods and scopes."""
+    data = ReportData(wb)
+    names = wb.institution_names
+    for code in ("2026-Q2", "2026", "2026-Q1", "2026-H1", "2026-9M"):
+        for scope in ([], names[:1], names[:2]):
+            shared = build_report(wb, Period.parse(code), scope, data=data)
+            alone = build_report(wb, Period.parse(code), scope)
+            assert [(i.key, i.text, i.numbers) for i in shared.indicators()] == \
+                   [(i.key, i.text, i.numbers) for i in alone.indicators()]
+            assert shared.activity_rows == alone.activity_rows == len(select_activities(wb, Period.parse(code), scope))
