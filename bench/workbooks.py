@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from lib.contract import DEFAULT_MONITORING_INDICATORS
 from lib.values import column_letter
 
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
@@ -118,16 +119,7 @@ MONTHS_GEN = ["января", "февраля", "марта", "апреля", "�
               "октября", "ноября", "декабря"]
 
 MONITORING_HEADER = ["Показатель", "I квартал", "II квартал", "III квартал", "IV квартал"]
-MONITORING_ROWS = [
-    "Граждане с психическими расстройствами, обслуженные на дому",
-    "Граждане с психическими расстройствами, обслуженные в полустационарной форме",
-    "Граждане с психическими расстройствами, обслуженные в стационарной форме",
-    "Граждане с психическими расстройствами, охваченные СЗТ",
-    "Инвалиды в сопровождаемом проживании",
-    "Достижение показателей дорожной карты",
-    "Открыто служб социально-реабилитационной помощи",
-    "Заключено соглашений о партнерстве и волонтерстве",
-]
+MONITORING_ROWS = [indicator.name for indicator in DEFAULT_MONITORING_INDICATORS]
 
 
 def institution_names(n_tabs: int) -> list[str]:

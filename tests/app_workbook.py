@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bench.workbooks import DISTRICTS  # the same 28 district names as the benchmark's workbooks
+from lib.contract import DEFAULT_MONITORING_INDICATORS
 from tests.workbook_builder import ACTIVITY_HEADER, MONITORING_HEADER, write_workbook
 
 PLAN = [
@@ -56,16 +57,7 @@ TOPICS = ["Применение СЗТ в работе с гражданами �
           "Арт-терапия в полустационарной форме", "«Серебряное» волонтерство", "Социальное партнерство",
           "Учебное сопровождаемое проживание", "Дневное пребывание", "Школа ухода для родственников"]
 
-MONITORING_ROWS = [
-    "Граждане с психическими расстройствами, обслуженные на дому",
-    "Граждане с психическими расстройствами, обслуженные в полустационарной форме",
-    "Граждане с психическими расстройствами, обслуженные в стационарной форме",
-    "Граждане с психическими расстройствами, охваченные СЗТ",
-    "Инвалиды в сопровождаемом проживании",
-    "Достижение показателей дорожной карты",
-    "Открыто служб социально-реабилитационной помощи",
-    "Заключено соглашений о партнерстве и волонтерстве",
-]
+MONITORING_ROWS = [indicator.name for indicator in DEFAULT_MONITORING_INDICATORS]
 
 
 def _activity_rows(rng: random.Random, quarters: tuple[int, ...], per_quarter: int) -> list[list]:
