@@ -26,17 +26,22 @@ def source(tmp_path_factory):
     return write_report_workbook(tmp_path_factory.mktemp("page") / "omp.xlsx")
 
 
-@pytest.fixture
-def at(source, monkeypatch):
+def open_report_page(source, monkeypatch, period: str) -> AppTest:
+    """The app on `source` with the sidebar period of 2026 set, switched to the «Отчет» page."""
     monkeypatch.setenv("OMP_SOURCE", str(source))
     app = AppTest.from_file(APP, default_timeout=60)
     app.session_state["omp_year"] = 2026
-    app.session_state["omp_period"] = "Q1"
+    app.session_state["omp_period"] = period
     app.run()
     app.switch_page(PAGE)
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     return app
+
+
+@pytest.fixture
+def at(source, monkeypatch):
+    return open_report_page(source, monkeypatch, "Q1")
 
 
 def areas(at):
@@ -111,14 +116,7 @@ def test_the_word_file_includes_the_page_edits(at, source):
 
 def test_another_omps_criteria_and_their_problems(tmp_path, monkeypatch):
     from tests.report_workbook import OTHER_CRITERIA, THIRD_CRITERION
-    monkeypatch.setenv("OMP_SOURCE", str(write_report_workbook(tmp_path / "other.xlsx", criteria=OTHER_CRITERIA)))
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.session_state["omp_year"] = 2026
-    app.session_state["omp_period"] = "Y"
-    app.run()
-    app.switch_page(PAGE)
-    app.run()
-    assert not app.exception
+    app = open_report_page(write_report_workbook(tmp_path / "other.xlsx", criteria=OTHER_CRITERIA), monkeypatch, "Y")
     labels = [e.label for e in app.expander]
     assert f"Критерий 3. «{THIRD_CRITERION}»" in labels
     assert "Замечания к критериям и источникам: 1" in labels
