@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import chain, compress
-from operator import itemgetter
+from itertools import chain, compress, repeat
+from operator import itemgetter, sub
 
 import numpy as np
 import pandas as pd
@@ -132,23 +132,44 @@ _FIRST3_INSTITUTION_TAB = VOCAB_ACTIVITY.first3 | VOCAB_MONITORING.first3
 _HEADER_START: dict[str, bool] = {}      # a text cell's first 6 characters → could start a header
 
 
-def _header_candidates(rows: list[list]) -> list[int]:
-    """Rows that pass `could_be_header` of the activity or the monitoring vocabulary (one pass, with
-    the normalised 6-character prefix memoised: most cells of a tab start alike)."""
-    first3, known = _FIRST3_INSTITUTION_TAB, _HEADER_START
-    out = []
-    for r, row in enumerate(rows):
-        for v in row:
+class _TabScan:
+    """One pass over the distinct values of an institution tab: the rows that may be headers, and
+    the values that count as blank (so that rows can be counted in C with `list.count`)."""
+
+    def __init__(self, rows: list[list]):
+        first3, known = _FIRST3_INSTITUTION_TAB, _HEADER_START
+        hits = set()
+        self.blanks: list = []               # the blank values present: '', None, whitespace
+        self.countable = True                # False when a NaN makes `list.count` miss blanks
+        for v in set(chain.from_iterable(rows)):
             if type(v) is str:
-                hit = known.get(v[:6])
-                if hit is None:
-                    if len(known) > 100_000:
-                        known.clear()
-                    hit = known[v[:6]] = norm(v[:6])[:3] in first3
-                if hit and len(v) < 80:          # (hits are rare: the length is checked after)
-                    out.append(r)
-                    break
-    return out
+                if not v or v.isspace():
+                    self.blanks.append(v)
+                elif len(v) < 80:
+                    head = v[:6]
+                    hit = known.get(head)
+                    if hit is None:
+                        if len(known) > 100_000:
+                            known.clear()
+                        hit = known[head] = norm(head)[:3] in first3
+                    if hit:
+                        hits.add(v)
+            elif v is None:
+                self.blanks.append(v)
+            elif type(v) is float and v != v:
+                self.countable = False
+        # Either header needs three recognised columns, each of which passes the prefix test.
+        self.header_rows = [] if len(hits) < 3 else [
+            r for r, row in enumerate(rows) if not hits.isdisjoint(row) and len(hits.intersection(row)) >= 3]
+
+    def filled(self, block: list[list]) -> list[int] | None:
+        """Per row of `block`, its number of non-blank cells (None: count them one by one)."""
+        if not self.countable:
+            return None
+        counts = list(map(len, block))
+        for blank in self.blanks:
+            counts = list(map(sub, counts, map(list.count, block, repeat(blank))))
+        return counts
 
 
 def _is_activity_header(cols: dict[str, int]) -> bool:
@@ -571,25 +592,35 @@ def _flags(parsed: dict, values: list, predicate) -> np.ndarray:
     return np.fromiter(map(flag_of.__getitem__, values), dtype=bool, count=len(values))
 
 
-def _parse_activity_block(rows: list[list], header: Header, stop: int, ctx: TabContext) -> tuple[dict[str, list], int]:
+def _data_rows(rows: list[list], header: Header, stop: int, scan: _TabScan) -> list[int]:
+    """The rows of a Мероприятия block that hold data: not blank, not a lone block title such as
+    «Мониторинг показателей». Rows are counted in C; only rows with one filled cell are looked at."""
+    first_row = header.row0 + 1
+    block = rows[first_row:stop]
+    filled = scan.filled(block)
+    if filled is None:
+        heads = list(map(_nonblank_head, block))
+        filled = [n for n, _ in heads]
+    counts = np.array(filled, dtype=np.int64)
+    keep = counts >= 2
+    for i in np.flatnonzero(counts == 1).tolist():
+        row = block[i]
+        first = next(v for v in row if not is_blank(v))
+        keep[i] = not (isinstance(first, str) and norm(first).startswith(_TITLE_WORDS) and
+                       _is_block_title(row, first, header.cols))
+    return (np.flatnonzero(keep) + first_row).tolist()
+
+
+def _parse_activity_block(rows: list[list], header: Header, stop: int, ctx: TabContext,
+                          scan: _TabScan) -> tuple[dict[str, list], int]:
     """Returns (loaded rows as columns — see `_activities_frame` — and the number of non-empty data rows).
 
     Vectorised: each column's distinct values are parsed once; rows whose values all parse cleanly
     are loaded without a per-row Python step; only rows with something to report go through the
     row-by-row checks below, in row order, so the issues are exactly those of a plain row loop."""
     cols = header.cols
-    data_r: list[int] = []
-    data: list[list] = []
-    for r in range(header.row0 + 1, stop):
-        row = rows[r]
-        n, first = _nonblank_head(row)
-        if not n:
-            continue
-        if n == 1 and isinstance(first, str) and norm(first).startswith(_TITLE_WORDS) and \
-                _is_block_title(row, first, cols):
-            continue                         # a block title such as «Мониторинг показателей»
-        data_r.append(r)
-        data.append(row)
+    data_r = _data_rows(rows, header, stop, scan)
+    data = list(map(rows.__getitem__, data_r))
     n_rows = len(data)
     if not n_rows:
         return {}, 0
@@ -804,7 +835,8 @@ def parse_institution_tab(rows: list[list], ctx: TabContext, indicators) -> tupl
     """Returns (activities, monitoring, data rows total, has activity block, has monitoring block);
     activities as one dict of loaded columns per Мероприятия block (see `_parse_activity_block`)."""
     headers: list[tuple[str, Header]] = []
-    for r in _header_candidates(rows):
+    scan = _TabScan(rows)
+    for r in scan.header_rows:
         row = rows[r]
         cols, extra, dup = VOCAB_ACTIVITY.match_row(row)
         if _is_activity_header(cols):
@@ -828,7 +860,7 @@ def parse_institution_tab(rows: list[list], ctx: TabContext, indicators) -> tupl
                 if key not in header.cols:
                     ctx.warning(header.row0, min(header.cols.values()),
                                 f"В блоке «Мероприятия» нет столбца «{C.ACTIVITY_COLUMNS[key].title}»")
-            loaded, n = _parse_activity_block(rows, header, stop, ctx)
+            loaded, n = _parse_activity_block(rows, header, stop, ctx, scan)
             activities.append(loaded)
             total += n
         else:

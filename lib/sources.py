@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from lib import xlsx_grid
+
 GSHEET_PREFIX = "gsheet:"
 
 
@@ -283,7 +285,8 @@ def _inspect_zip(source: io.BytesIO | str, label: str) -> dict[str, str]:
 
 def read_xlsx(data: str | os.PathLike | bytes, label: str | None = None, *,
               lazy: bool = False) -> tuple[list[RawTab], SourceInfo]:
-    """Read every tab of an .xlsx file (a path or its bytes) as raw grids with python-calamine.
+    """Read every tab of an .xlsx file (a path or its bytes) as raw grids: with the fast reader of
+    `lib.xlsx_grid` where it applies, else with python-calamine (both give the same grid).
 
     `lazy`: tabs are `LazyTab`s, read when first used (the loader reads, parses and releases one
     tab at a time); the caps on the declared range are checked here, those on the cells read when
@@ -315,52 +318,92 @@ def read_xlsx(data: str | os.PathLike | bytes, label: str | None = None, *,
         opener = CalamineWorkbook.from_path
     try:
         too_big = _inspect_zip(buffer, label)
-        workbook = opener(buffer)
-        names = workbook.sheet_names
+        book = _Book(buffer, opener, label)
+        names = book.sheet_names()
         tabs = []
-        lock = threading.Lock()              # a CalamineWorkbook must not be used by two threads at once
         for name in names:
             problem = too_big.get(name)
             if problem is None and lazy:
-                tabs.append(LazyTab(name, lambda name=name: _load_sheet(workbook, name, label, lock)))
+                tabs.append(LazyTab(name, lambda name=name: book.load(name)))
                 continue
             if problem is None:
-                sheet = workbook.get_sheet_by_name(name)
-                end = sheet.end                      # (last row, last col), 0-based; None when empty
-                problem = _size_problem(name, end[0] + 1, end[1] + 1) if end else None
-                if problem is None:
-                    tabs.append(RawTab(name, sheet.to_python(skip_empty_area=False), None,
-                                       list(sheet.merged_cell_ranges or ())))
+                try:
+                    rows, merges = book.load(name)
+                    tabs.append(RawTab(name, rows, None, merges))
                     continue
+                except TabTooBig as exc:
+                    problem = exc.tab_problem
             tabs.append(RawTab(name, [], None, [], problem=problem))
     except SourceError:
         raise
     except Exception as exc:  # calamine raises its own error types for every kind of corrupt file
-        text = str(exc).lower()
-        if "password" in text or "encrypt" in text:
-            raise SourceError(f"Книга «{label}» защищена паролем. Снимите пароль и загрузите снова.") from None
-        if ".ods" in label.lower() or "ods" in text:
-            raise SourceError(f"Файл «{label}» в формате OpenDocument (.ods). Сохраните его как .xlsx.") from None
-        raise SourceError(f"Файл «{label}» повреждён или не является книгой Excel (.xlsx).") from None
+        raise _unreadable(exc, label) from None
     if not tabs:
         raise SourceError(f"В книге «{label}» нет ни одного листа.")
     return tabs, info
 
 
-def _load_sheet(workbook, name: str, label: str, lock: threading.Lock) -> tuple[list[list], list]:
-    """One tab of an open workbook, checked against the caps like `read_xlsx` does (for `LazyTab`)."""
-    with lock:
+def _unreadable(exc: Exception, label: str) -> SourceError:
+    text = str(exc).lower()
+    if "password" in text or "encrypt" in text:
+        return SourceError(f"Книга «{label}» защищена паролем. Снимите пароль и загрузите снова.")
+    if ".ods" in label.lower() or "ods" in text:
+        return SourceError(f"Файл «{label}» в формате OpenDocument (.ods). Сохраните его как .xlsx.")
+    return SourceError(f"Файл «{label}» повреждён или не является книгой Excel (.xlsx).")
+
+
+class _Book:
+    """An open .xlsx: each tab is read by the fast reader (`lib.xlsx_grid`) when it can, else by
+    calamine, which is opened only if some tab needs it. One tab is read at a time (a lock: an open
+    zip or calamine workbook must not be read by two threads at once)."""
+
+    def __init__(self, buffer: io.BytesIO | str, opener, label: str):
+        self.label, self._opener, self._buffer = label, opener, buffer
+        self._calamine = None
+        self._lock = threading.Lock()
+        self._zip = zipfile.ZipFile(buffer)
+        self._parts = _sheet_parts(self._zip)
         try:
-            sheet = workbook.get_sheet_by_name(name)
-            end = sheet.end
-            problem = _size_problem(name, end[0] + 1, end[1] + 1) if end else None
+            self._fast = xlsx_grid.FastWorkbook(self._zip)
+        except (xlsx_grid.Unsupported, KeyError):
+            self._fast = None
+
+    def _calamine_book(self):
+        if self._calamine is None:
+            if isinstance(self._buffer, io.BytesIO):
+                self._buffer.seek(0)
+            self._calamine = self._opener(self._buffer)
+        return self._calamine
+
+    def sheet_names(self) -> list[str]:
+        if self._fast is not None and self._parts and all(p.startswith("xl/worksheets/") for p in self._parts.values()):
+            return list(self._parts)
+        return list(self._calamine_book().sheet_names)
+
+    def load(self, name: str) -> tuple[list[list], list]:
+        """(rows, merges) of one tab, checked against the caps; raises `TabTooBig` or `SourceError`."""
+        def check_size(rows: int, cols: int) -> None:
+            problem = _size_problem(name, rows, cols)
             if problem:
                 raise TabTooBig(problem)
-            return sheet.to_python(skip_empty_area=False), list(sheet.merged_cell_ranges or ())
-        except TabTooBig:
-            raise
-        except Exception:  # noqa: BLE001 — calamine's own error types, as in read_xlsx
-            raise SourceError(f"Файл «{label}» повреждён или не является книгой Excel (.xlsx).") from None
+
+        with self._lock:
+            try:
+                part = self._parts.get(name)
+                if self._fast is not None and part is not None:
+                    try:
+                        return self._fast.sheet(part, check_size)
+                    except xlsx_grid.Unsupported:
+                        pass                          # something the fast reader leaves to calamine
+                sheet = self._calamine_book().get_sheet_by_name(name)
+                end = sheet.end                      # (last row, last col), 0-based; None when empty
+                if end:
+                    check_size(end[0] + 1, end[1] + 1)
+                return sheet.to_python(skip_empty_area=False), list(sheet.merged_cell_ranges or ())
+            except (TabTooBig, SourceError):
+                raise
+            except Exception as exc:  # noqa: BLE001 — calamine's own error types, zlib errors of a corrupt part
+                raise _unreadable(exc, self.label) from None
 
 
 def read_source(spec: str, **gsheet_options) -> tuple[list[RawTab], SourceInfo]:

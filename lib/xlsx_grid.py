@@ -1,0 +1,409 @@
+"""A fast raw-grid reader for the worksheets Excel, LibreOffice, Google and openpyxl write.
+
+It gives exactly what `python-calamine`'s `to_python(skip_empty_area=False)` gives — rows from A1,
+all of the same width, `''` for an empty cell, `float` for a number, `datetime.date` for a number in
+a date format, `bool`, `str` — about four times faster, by tokenising the worksheet XML with numpy
+over its bytes instead of one element at a time: every cell's reference, style, type and value are
+found with whole-array operations, and Python objects are made only for the distinct shared strings
+and dates.
+
+It handles the common cell kinds: shared strings, numbers, booleans, dates as numbers in a plain
+date format (ДД.ММ.ГГГГ and the like), formulas with cached values. Anything else — inline strings,
+formula strings, error values, times of day, 1904 dates, namespace prefixes, exotic number formats —
+makes `read_sheet` return None, and the caller (`lib.sources`) reads that sheet with calamine: a
+rare sheet is slower, never different. `tests/test_xlsx_grid.py` checks both readers agree cell for
+cell on every workbook the test suite writes.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from datetime import date, timedelta
+
+import numpy as np
+
+_EPOCH_1900 = date(1899, 12, 30)
+_MAX_SERIAL = 2_958_465                   # 9999-12-31
+_TRUE_FALSE = np.array([False, True], dtype=object)
+_PAD = np.zeros(64, dtype=np.uint8)         # read past the end of a part by at most this much
+_DAYS: dict[int, date] = {}                 # serial day number → date, shared by every sheet read
+
+# Byte values used by the tokeniser.
+_LT, _GT, _EQ, _QUOTE, _SLASH, _SPACE = 60, 62, 61, 34, 47, 32
+_C, _V, _R, _S, _T, _I = ord("c"), ord("v"), ord("r"), ord("s"), ord("t"), ord("i")
+
+# Built-in number formats (ECMA-376 §18.8.30) that show a plain date; the time formats (18–21,
+# 45–47) and date-with-time (22) are left to calamine.
+_BUILTIN_DATES = frozenset({14, 15, 16, 17})
+_BUILTIN_UNSURE = frozenset({18, 19, 20, 21, 22, 45, 46, 47, *range(27, 37), *range(50, 82)})
+
+_SI = re.compile(rb"<si>(.*?)</si>|<si/>", re.S)
+_T_TEXT = re.compile(rb"<t(?:\s[^>]*)?>(.*?)</t>|<t(?:\s[^>]*)?/>", re.S)
+_PHONETIC = re.compile(rb"<rPh\b.*?</rPh>", re.S)
+_ENTITY = re.compile(r"&(?:#(\d+)|#x([0-9a-fA-F]+)|(lt|gt|amp|quot|apos));")
+_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+_NUM_FMT = re.compile(rb'<numFmt\s+numFmtId="(\d+)"\s+formatCode="([^"]*)"')
+_CELL_XFS = re.compile(rb"<cellXfs\b[^>]*>(.*?)</cellXfs>", re.S)
+_XF = re.compile(rb"<xf\b([^>]*)>")
+_NUM_FMT_ID = re.compile(rb'numFmtId="(\d+)"')
+_MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+class Unsupported(Exception):
+    """The part uses something this reader leaves to calamine."""
+
+
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _ooxml_char(m: re.Match) -> str:
+    code = int(m[1], 16)
+    if 0xD800 <= code <= 0xDFFF:
+        raise Unsupported("an escaped surrogate")
+    return chr(code)
+
+
+def _entity(m: re.Match) -> str:
+    if m[1]:
+        return chr(int(m[1]))
+    if m[2]:
+        return chr(int(m[2], 16))
+    return _ENTITIES[m[3]]
+
+
+def _unescape(text: str) -> str:
+    """XML character references and entities, then the `_xHHHH_` escapes of Office Open XML (in
+    this order, as calamine: `&#95;x0041_` is «A»)."""
+    if "&" in text:
+        text = _ENTITY.sub(_entity, text)
+    if "_x" in text:
+        text = _OOXML_ESCAPE.sub(_ooxml_char, text)
+    return text
+
+
+_PLAIN_SI = re.compile(r"<si><t(?:\s[^>]*)?>([^<]*)</t></si>|<si><t(?:\s[^>]*)?/></si>")
+
+
+def shared_strings(xml: bytes | None) -> np.ndarray:
+    """The shared-string table as an object array; rich text runs are joined, phonetic hints dropped."""
+    if not xml:
+        return np.array([], dtype=object)
+    if b"\r" in xml:
+        raise Unsupported("a carriage return")               # XML's line-end normalisation: calamine's rules
+    text = xml.decode("utf-8")
+    count = text.count("<si>") + text.count("<si/>")
+    found = _PLAIN_SI.findall(text) if "<r>" not in text and "<si/>" not in text else None
+    if found is None or len(found) != count:              # rich text: one step per string
+        found = []
+        for m in _SI.finditer(xml):
+            body = m[1] or b""
+            if b"<rPh" in body:
+                body = _PHONETIC.sub(b"", body)
+            found.append(b"".join(t or b"" for t in _T_TEXT.findall(body)).decode("utf-8"))
+        if len(found) != count:
+            raise Unsupported("shared strings")
+    if "&" in text or "_x" in text:
+        found = [_unescape(t) if "&" in t or "_x" in t else t for t in found]
+    out = np.empty(len(found), dtype=object)
+    out[:] = found
+    return out
+
+
+def _format_kind(code: str) -> str:
+    """'date' for a plain date format, 'number' for one that shows no date, 'unsure' otherwise."""
+    plain = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.', "", code)
+    if plain.endswith(";@"):
+        plain = plain[:-2]
+    letters = set(re.sub(r"[^A-Za-z]", "", plain).lower())
+    if not letters & set("dmyhseg") or plain.lower() == "general":
+        return "number"
+    if letters <= set("dmy") and ";" not in plain:
+        return "date"
+    return "unsure"
+
+
+def date_styles(styles_xml: bytes | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell style index (the `s` attribute): (is a plain date format, must be left to calamine)."""
+    if not styles_xml:
+        return np.zeros(1, dtype=bool), np.zeros(1, dtype=bool)
+    custom = {int(i): _format_kind(code.decode("utf-8", "replace")) for i, code in _NUM_FMT.findall(styles_xml)}
+    xfs = _CELL_XFS.search(styles_xml)
+    kinds = []
+    for attrs in _XF.findall(xfs[1]) if xfs else ():
+        m = _NUM_FMT_ID.search(attrs)
+        fmt = int(m[1]) if m else 0
+        if fmt in custom:
+            kinds.append(custom[fmt])
+        elif fmt in _BUILTIN_DATES:
+            kinds.append("date")
+        elif fmt in _BUILTIN_UNSURE:
+            kinds.append("unsure")
+        else:
+            kinds.append("number")
+    kinds = kinds or ["number"]
+    return np.array([k == "date" for k in kinds]), np.array([k == "unsure" for k in kinds])
+
+
+def _window(a: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
+    """The `width` bytes from each start, one row per start (the buffer is padded so that none runs
+    past its end); rows are copied from a sliding-window view, without an index per byte."""
+    return np.lib.stride_tricks.sliding_window_view(a, width)[starts]
+
+
+def _digits(a: np.ndarray, starts: np.ndarray, max_len: int) -> tuple[np.ndarray, np.ndarray]:
+    """(value, length) of the run of decimal digits at each start, at most `max_len` long: one pass
+    per digit position over all the starts (whole-array operations, no step per cell)."""
+    value = np.zeros(len(starts), dtype=np.int64)
+    length = np.zeros(len(starts), dtype=np.int64)
+    running = np.ones(len(starts), dtype=bool)
+    for k in range(max_len):
+        byte = a[starts + k]
+        running &= (byte >= 48) & (byte <= 57)
+        if not running.any():
+            break
+        value = np.where(running, value * 10 + byte - 48, value)
+        length += running
+    return value, length
+
+
+def _known_digits(a: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(value, all digits?) of texts of known lengths, such as the values between <v> and </v>."""
+    value = np.zeros(len(starts), dtype=np.int64)
+    ok = np.ones(len(starts), dtype=bool)
+    for k in range(int(lengths.max(initial=0))):
+        inside = k < lengths
+        byte = a[starts + k]
+        ok &= ~inside | ((byte >= 48) & (byte <= 57))
+        value = np.where(inside, value * 10 + byte - 48, value)
+    return value, ok
+
+
+def _cell_refs(a: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(0-based row, 0-based column, length) of the references such as `AB12` starting at `starts`."""
+    col = np.zeros(len(starts), dtype=np.int64)
+    n_letters = np.zeros(len(starts), dtype=np.int64)
+    running = np.ones(len(starts), dtype=bool)
+    for k in range(3):
+        byte = a[starts + k]
+        running &= (byte >= 65) & (byte <= 90)
+        col = np.where(running, col * 26 + byte - 64, col)
+        n_letters += running
+    if (n_letters == 0).any():
+        raise Unsupported("cell reference")
+    if (n_letters == 1).all():                               # columns A to Z: the usual case
+        rows, n_digits = _digits(a, starts + 1, 8)
+    else:
+        rows, n_digits = _digits(a, starts + n_letters, 8)
+    length = n_letters + n_digits
+    if (n_digits == 0).any() or (n_digits == 8).any() or (a[starts + length] != _QUOTE).any():
+        raise Unsupported("cell reference")
+    return rows - 1, col - 1, length
+
+
+def _has(a: np.ndarray, at: np.ndarray, text: bytes) -> np.ndarray:
+    """Whether `text` starts at each position."""
+    hit = a[at] == text[0]
+    for k in range(1, len(text)):
+        hit &= a[at + k] == text[k]
+    return hit
+
+
+# A `t` attribute's value by its first two bytes → its length.
+_TYPE_LENGTHS = {(ord("s"), _QUOTE): 1, (ord("n"), _QUOTE): 1, (ord("b"), _QUOTE): 1, (_I, ord("n")): 9}
+
+
+def read_sheet(xml: bytes, strings: np.ndarray, is_date_style: np.ndarray, unsure_style: np.ndarray,
+               check_size=None) -> tuple[list[list], list]:
+    """(rows, merged ranges) of one worksheet part. Raises `Unsupported` for what is left to calamine;
+    `check_size(rows, columns)` is called before the grid is made and may raise to refuse it.
+
+    Cells are expected as every common writer writes them: `<c r="B7" s="3" t="s">`, the reference
+    first, then the style and type when present, nothing else."""
+    start = xml.find(b"<sheetData>")
+    if start < 0:
+        if b"<sheetData/>" in xml:
+            return [], _merges(xml)
+        raise Unsupported("no plain <sheetData>")
+    end = xml.rfind(b"</sheetData>", start)                 # near the end of the part: found at once
+    if end < 0:
+        raise Unsupported("unterminated sheetData")
+    merges = _merges(xml[end:])
+    a = np.frombuffer(xml, dtype=np.uint8)
+    if len(a) - end < len(_PAD):
+        a = np.concatenate([a, _PAD])                        # windows never run past the buffer
+    lt = np.flatnonzero(a[start:end] == _LT) + start
+    if not len(lt):
+        return [], merges
+    after1, after2 = a[lt + 1], a[lt + 2]
+    is_cell = (after1 == _C) & ((after2 == _SPACE) | (after2 == _GT) | (after2 == _SLASH))
+    owner_at = np.cumsum(is_cell) - 1                       # per '<': the cell opened last at or before it
+    cell_open = lt[is_cell]
+    n = len(cell_open)
+    if not n:
+        return [], merges
+
+    # <c r="REF" — then optionally s="N", then optionally t="…", then > or />.
+    if not _has(a, cell_open + 2, b' r="').all():
+        raise Unsupported("a cell not starting with its reference")
+    rows, cols, ref_len = _cell_refs(a, cell_open + 6)
+    at = cell_open + 7 + ref_len                             # just after the reference's closing quote
+    style = np.zeros(n, dtype=np.int64)
+    has_s = _has(a, at, b' s="')
+    if has_s.any():
+        value, length = _digits(a, at[has_s] + 4, 6)
+        if (length == 0).any() or (a[at[has_s] + 4 + length] != _QUOTE).any():
+            raise Unsupported("style index")
+        style[has_s] = value
+        at[has_s] += 5 + length
+    if style.max() >= len(is_date_style):
+        raise Unsupported("style index beyond the style sheet")
+    kind = np.full(n, ord("n"), dtype=np.uint8)             # n: number, s: shared string, b: boolean, i: inline
+    has_t = _has(a, at, b' t="')
+    if has_t.any():
+        first, second = a[at[has_t] + 4], a[at[has_t] + 5]
+        length = np.zeros(len(first), dtype=np.int64)
+        for (b1, b2), size in _TYPE_LENGTHS.items():
+            length[(first == b1) & (second == b2)] = size
+        if (length == 0).any() or (a[at[has_t] + 4 + length] != _QUOTE).any():
+            raise Unsupported("cell type")                   # str (a formula's text), e (an error), d
+        kind[has_t] = first
+        at[has_t] += 5 + length
+    self_closing = _has(a, at, b"/>")
+    if not (self_closing | (a[at] == _GT)).all():
+        raise Unsupported("other attributes in a cell")
+
+    # Values: <v>…</v>, owned by the last cell opened before it, ending at the next '<'.
+    is_v = (after1 == _V) & (after2 == _GT)
+    v_open = lt[is_v] + 3
+    v_owner = owner_at[is_v]
+    if len(v_open) and ((v_owner < 0).any() or self_closing[v_owner].any() or (np.diff(v_owner) == 0).any()):
+        raise Unsupported("value outside a cell")
+    v_len = np.append(lt[1:], end)[is_v] - v_open
+    keep = v_len > 0                                         # <v></v>: an empty cell
+    if not keep.all():
+        v_open, v_owner, v_len = v_open[keep], v_owner[keep], v_len[keep]
+    if len(v_len) and v_len.max() > 32:
+        raise Unsupported("long value")
+    v_kind = kind[v_owner]
+    values = np.empty(len(v_open), dtype=object)
+
+    shared = v_kind == _S
+    if shared.any():
+        index, ok = _known_digits(a, v_open[shared], v_len[shared])
+        if not ok.all() or index.max() >= len(strings):
+            raise Unsupported("shared string index")
+        values[shared] = strings[index]
+    boolean = v_kind == ord("b")
+    if boolean.any():
+        flag = a[v_open[boolean]] - 48
+        if (flag > 1).any() or (v_len[boolean] != 1).any():
+            raise Unsupported("boolean")
+        values[boolean] = _TRUE_FALSE[flag]
+    number = v_kind == ord("n")
+    if number.any():
+        values[number] = _numbers(a, v_open[number], v_len[number], style[v_owner[number]], is_date_style,
+                                  unsure_style)
+    if (v_kind == _I).any():
+        raise Unsupported("inline string cell with a <v>")
+
+    v_owner, values = _with_inline_strings(xml, a, lt, after1, after2, owner_at, kind, v_owner, values)
+
+    # Where the values land: the grid spans A1 to the last cell holding a value, as calamine's does.
+    if not len(values):
+        return [], merges
+    row_of, col_of = rows[v_owner], cols[v_owner]
+    height, width = int(row_of.max()) + 1, int(col_of.max()) + 1
+    if check_size is not None:
+        check_size(height, width)
+    grid = np.full(height * width, "", dtype=object)
+    grid[row_of * width + col_of] = values
+    return grid.reshape(height, width).tolist(), merges
+
+
+def _numbers(a: np.ndarray, starts: np.ndarray, lengths: np.ndarray, styles: np.ndarray, is_date_style: np.ndarray,
+             unsure_style: np.ndarray) -> np.ndarray:
+    """Number cells as Python objects: `float`, or `datetime.date` in a plain date format."""
+    short = lengths <= 15
+    whole, ok = _known_digits(a, starts, np.where(short, lengths, 0))
+    numbers = whole.astype(np.float64)
+    other = ~(ok & short)                                    # not a plain integer: 12.5, -3, 1E-3
+    if other.any():
+        win = _window(a, starts[other], 32)                  # a copy: the bytes past the value are zeroed
+        win[np.arange(32)[None, :] >= lengths[other][:, None]] = 0
+        try:
+            numbers[other] = win.view("S32").ravel().astype(np.float64)
+        except ValueError:
+            raise Unsupported("number") from None
+    if unsure_style[styles].any():
+        raise Unsupported("number format left to calamine")
+    out = numbers.astype(object)
+    dated = is_date_style[styles]
+    if dated.any():
+        serial = numbers[dated]
+        if (serial != np.floor(serial)).any() or (serial < 61).any() or (serial > _MAX_SERIAL).any():
+            raise Unsupported("date with a time, or out of range")
+        distinct, inverse = np.unique(serial.astype(np.int64), return_inverse=True)
+        days = np.empty(len(distinct), dtype=object)
+        days[:] = [_DAYS.get(d) or _DAYS.setdefault(d, _EPOCH_1900 + timedelta(days=d)) for d in distinct.tolist()]
+        out[dated] = days[inverse]
+    return out
+
+
+def _with_inline_strings(xml: bytes, a: np.ndarray, lt: np.ndarray, after1: np.ndarray, after2: np.ndarray,
+                         owner_at: np.ndarray, kind: np.ndarray, v_owner: np.ndarray,
+                         values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Add the cells of type inlineStr (text inside the cell: `<is><t>…</t></is>`, as openpyxl and some
+    exporters write) to the (owner cell, value) pairs; one Python step per such cell."""
+    is_inline = (after1 == _I) & (after2 == _S) & (a[lt + 3] == _GT)
+    if not is_inline.any():
+        return v_owner, values                               # (an inline cell without <is> is empty)
+    is_open = lt[is_inline] + 4
+    owner = owner_at[is_inline]
+    is_close = lt[(after1 == _SLASH) & (after2 == _I) & (a[lt + 3] == _S) & (a[lt + 4] == _GT)]
+    if len(is_close) != len(is_open) or (owner < 0).any() or (kind[owner] != _I).any() or \
+            (np.diff(owner) == 0).any():
+        raise Unsupported("inline string")
+    texts = []
+    for p0, p1 in zip(is_open.tolist(), is_close.tolist()):
+        body = xml[p0:p1]
+        if b"\r" in body:
+            raise Unsupported("a carriage return")
+        if body.startswith(b"<t>") and body.endswith(b"</t>") and body.count(b"<") == 2:
+            texts.append(_unescape(body[3:-4].decode("utf-8")))
+        else:
+            if b"<rPh" in body:
+                body = _PHONETIC.sub(b"", body)
+            texts.append(_unescape(b"".join(t or b"" for t in _T_TEXT.findall(body)).decode("utf-8")))
+    inline_values = np.empty(len(texts), dtype=object)
+    inline_values[:] = texts
+    owners = np.concatenate([v_owner, owner])
+    order = np.argsort(owners, kind="stable")
+    return owners[order], np.concatenate([values, inline_values])[order]
+
+
+def _col(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n - 1
+
+
+def _merges(tail: bytes) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    return [((int(r0) - 1, _col(c0)), (int(r1) - 1, _col(c1))) for c0, r0, c1, r1 in _MERGE.findall(tail)]
+
+
+class FastWorkbook:
+    """The parts of an .xlsx the fast reader needs, opened once: shared strings and date styles."""
+
+    def __init__(self, zf: zipfile.ZipFile):
+        names = set(zf.namelist())
+        workbook_xml = zf.read("xl/workbook.xml")
+        if b'date1904="1"' in workbook_xml or b"date1904=\"true\"" in workbook_xml:
+            raise Unsupported("1904 dates")
+        self.zf = zf
+        self.strings = shared_strings(zf.read("xl/sharedStrings.xml") if "xl/sharedStrings.xml" in names else None)
+        self.is_date_style, self.unsure_style = date_styles(zf.read("xl/styles.xml") if "xl/styles.xml" in names
+                                                            else None)
+
+    def sheet(self, part: str, check_size=None) -> tuple[list[list], list]:
+        return read_sheet(self.zf.read(part), self.strings, self.is_date_style, self.unsure_style, check_size)
