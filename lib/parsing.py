@@ -132,32 +132,30 @@ _FIRST3_INSTITUTION_TAB = VOCAB_ACTIVITY.first3 | VOCAB_MONITORING.first3
 _HEADER_START: dict[str, bool] = {}      # a text cell's first 6 characters → could start a header
 
 
+_HEAD = itemgetter(slice(None, 6))
+
+
 class _TabScan:
     """One pass over the distinct values of an institution tab: the rows that may be headers, and
     the values that count as blank (so that rows can be counted in C with `list.count`)."""
 
     def __init__(self, rows: list[list]):
-        first3, known = _FIRST3_INSTITUTION_TAB, _HEADER_START
-        hits = set()
-        self.blanks: list = []               # the blank values present: '', None, whitespace
-        self.countable = True                # False when a NaN makes `list.count` miss blanks
-        for v in set(chain.from_iterable(rows)):
-            if type(v) is str:
-                if not v or v.isspace():
-                    self.blanks.append(v)
-                elif len(v) < 80:
-                    head = v[:6]
-                    hit = known.get(head)
-                    if hit is None:
-                        if len(known) > 100_000:
-                            known.clear()
-                        hit = known[head] = norm(head)[:3] in first3
-                    if hit:
-                        hits.add(v)
-            elif v is None:
-                self.blanks.append(v)
-            elif type(v) is float and v != v:
-                self.countable = False
+        distinct = set(chain.from_iterable(rows))
+        texts = [v for v in distinct if type(v) is str]
+        heads = list(map(_HEAD, texts))                              # each text's first 6 characters
+        known = _HEADER_START
+        if len(known) > 100_000:
+            known.clear()
+        for head in set(heads).difference(known):
+            key = head.lower().replace("ё", "е") if head.isalpha() else norm(head)     # (the same for letters)
+            known[head] = key[:3] in _FIRST3_INSTITUTION_TAB
+        hit_heads = {head for head in set(heads) if known[head]}
+        hits = {v for v in compress(texts, map(hit_heads.__contains__, heads)) if len(v) < 80 and not v.isspace()}
+        # The blank values present: '', None, whitespace; a NaN would make `list.count` miss blanks.
+        self.blanks: list = [v for v in ("", None) if v in distinct]
+        if any(map(str.isspace, texts)):
+            self.blanks += [v for v in texts if v.isspace()]
+        self.countable = not any(v != v for v in distinct.difference(texts))
         # Either header needs three recognised columns, each of which passes the prefix test.
         self.header_rows = [] if len(hits) < 3 else [
             r for r, row in enumerate(rows) if not hits.isdisjoint(row) and len(hits.intersection(row)) >= 3]
@@ -654,12 +652,12 @@ def _parse_activity_block(rows: list[list], header: Header, stop: int, ctx: TabC
         suspect |= _flags(parsed, count_values[key], lambda r: r[1] is not None)
     for c in first_cols[:2]:
         values = list(map(itemgetter(c), data)) if rectangular else [row[c] if c < len(row) else "" for row in data]
-        total_of = {v: _is_total(v) for v in dict.fromkeys(values)}
-        if any(total_of.values()):
-            suspect |= np.fromiter(map(total_of.__getitem__, values), dtype=bool, count=n_rows)
-    spec = _per_row(counts["specialists"], count_values["specialists"], 0)
-    part = _per_row(counts["participants"], count_values["participants"], 0)
-    suspect |= np.fromiter(map(_more_specialists, spec, part), dtype=bool, count=n_rows)
+        totals = _totals_among(dict.fromkeys(values))
+        if totals:
+            suspect |= np.fromiter(map(totals.__contains__, values), dtype=bool, count=n_rows)
+    spec = np.array(_per_row(counts["specialists"], count_values["specialists"], 0), dtype=float)   # None → NaN
+    part = np.array(_per_row(counts["participants"], count_values["participants"], 0), dtype=float)
+    suspect |= spec > part
 
     keep = np.ones(n_rows, dtype=bool)
     plan_override: dict[int, None] = {}
@@ -737,6 +735,16 @@ def _parse_activity_block(rows: list[list], header: Header, stop: int, ctx: TabC
 _TOTALS: dict[str, bool] = {}
 
 
+def _totals_among(values) -> set:
+    """The values that start a totals row. Only a text holding «итог» or «всег» can; the others are
+    passed over with one C-level scan of the joined texts."""
+    texts = [v for v in values if type(v) is str]
+    joined = "\x00".join(texts).lower()
+    if "итог" not in joined and "всег" not in joined:
+        return set()
+    return {v for v in texts if ("итог" in v.lower() or "всег" in v.lower()) and _is_total(v)}
+
+
 def _is_total(value) -> bool:
     """A cell that starts a totals row («Итого», «Всего:»)."""
     if not isinstance(value, str):
@@ -756,10 +764,6 @@ def clear_memos() -> None:
     _HEADER_START.clear()
     for vocab in (VOCAB_ACTIVITY, VOCAB_MONITORING, VOCAB_PLAN, VOCAB_INSTITUTIONS, VOCAB_CRITERIA, VOCAB_INDICATORS):
         vocab._memo.clear()
-
-
-def _more_specialists(specialists, participants) -> bool:
-    return specialists is not None and participants is not None and specialists > participants
 
 
 def _parse_date_or_blank(value, year):
@@ -1014,15 +1018,18 @@ def _activities_frame(chunks: list[dict[str, list]]) -> pd.DataFrame:
     day_index = np.fromiter(map(day_numbers.__getitem__, days), dtype=np.int64, count=len(days))
     years = {d: d.year for d in day_numbers}
     quarters = {d: (d.month - 1) // 3 + 1 for d in day_numbers}
+    def text(values: list) -> pd.Series:           # object dtype: building Arrow strings costs more than it saves
+        return pd.Series(values, dtype=object)
+
     columns = {
-        "institution": list(chain.from_iterable([c["institution"]] * len(c["row"]) for c in chunks)),
+        "institution": text(list(chain.from_iterable([c["institution"]] * len(c["row"]) for c in chunks))),
         "date": day_index.astype("datetime64[D]").astype("datetime64[s]"),
         "year": np.fromiter(map(years.__getitem__, days), dtype=np.int64, count=len(days)),
         "quarter": np.fromiter(map(quarters.__getitem__, days), dtype=np.int64, count=len(days)),
-        **{k: joined(k) for k in ("type", "type_raw", "plan_item", "topic")},
+        **{k: text(joined(k)) for k in ("type", "type_raw", "plan_item", "topic")},
         **{k: _int64_with_na(joined(k)) for k in _COUNT_KEYS},
-        "link": joined("link"), "note": joined("note"),
-        "tab": list(chain.from_iterable([c["tab"]] * len(c["row"]) for c in chunks)),
+        "link": text(joined("link")), "note": text(joined("note")),
+        "tab": text(list(chain.from_iterable([c["tab"]] * len(c["row"]) for c in chunks))),
         "row": np.array(joined("row"), dtype=np.int64) + 1,
     }
     return pd.DataFrame(columns, columns=ACTIVITY_COLUMNS)
