@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import chain, compress, repeat
-from operator import itemgetter, sub
+from operator import itemgetter, ne, not_, sub
 
 import numpy as np
 import pandas as pd
@@ -140,30 +140,33 @@ class _TabScan:
     the values that count as blank (so that rows can be counted in C with `list.count`)."""
 
     def __init__(self, rows: list[list]):
-        distinct = set(chain.from_iterable(rows))
-        texts = [v for v in distinct if type(v) is str]
+        found = set(chain.from_iterable(rows))
+        distinct = list(found)
+        is_text = list(map(isinstance, distinct, repeat(str)))
+        texts = list(compress(distinct, is_text))
+        others = list(compress(distinct, map(not_, is_text)))
         heads = list(map(_HEAD, texts))                              # each text's first 6 characters
         known = _HEADER_START
         if len(known) > 100_000:
             known.clear()
-        for head in set(heads).difference(known):
+        distinct_heads = set(heads)
+        for head in distinct_heads.difference(known):
             key = head.lower().replace("ё", "е") if head.isalpha() else norm(head)     # (the same for letters)
             known[head] = key[:3] in _FIRST3_INSTITUTION_TAB
-        hit_heads = {head for head in set(heads) if known[head]}
+        hit_heads = {head for head in distinct_heads if known[head]}
         hits = {v for v in compress(texts, map(hit_heads.__contains__, heads)) if len(v) < 80 and not v.isspace()}
-        # The blank values present: '', None, whitespace; a NaN would make `list.count` miss blanks.
-        self.blanks: list = [v for v in ("", None) if v in distinct]
+        # The blank values present — '', None, whitespace, NaN (each NaN object: `list.count` finds it by
+        # identity) — so that `filled` can count with `list.count`.
+        self.blanks: list = [v for v in ("", None) if v in found]
         if any(map(str.isspace, texts)):
             self.blanks += [v for v in texts if v.isspace()]
-        self.countable = not any(v != v for v in distinct.difference(texts))
+        self.blanks += compress(others, map(ne, others, others))
         # Either header needs three recognised columns, each of which passes the prefix test.
-        self.header_rows = [] if len(hits) < 3 else [
-            r for r, row in enumerate(rows) if not hits.isdisjoint(row) and len(hits.intersection(row)) >= 3]
+        maybe = compress(range(len(rows)), map(not_, map(hits.isdisjoint, rows))) if len(hits) >= 3 else ()
+        self.header_rows = [r for r in maybe if len(hits.intersection(rows[r])) >= 3]
 
-    def filled(self, block: list[list]) -> list[int] | None:
-        """Per row of `block`, its number of non-blank cells (None: count them one by one)."""
-        if not self.countable:
-            return None
+    def filled(self, block: list[list]) -> list[int]:
+        """Per row of `block`, its number of non-blank cells."""
         counts = list(map(len, block))
         for blank in self.blanks:
             counts = list(map(sub, counts, map(list.count, block, repeat(blank))))
@@ -435,36 +438,6 @@ def _single_text_cell(row: list) -> str | None:
     return texts[0] if len(texts) == 1 and isinstance(texts[0], str) else None
 
 
-_PLAIN = frozenset({int, bool, date, datetime})     # never blank; their blankness needs no check
-
-
-def _nonblank_head(row: list) -> tuple[int, object]:
-    """(0, 1 or 2 = "two or more" non-blank cells, the only non-blank value when there is one).
-
-    Stops at the second non-blank cell, so a data row costs two or three cell checks. Exactly
-    `_row_is_blank` (0 ⇔ blank) and `_single_text_cell`: values of other types take the slow path."""
-    n, first = 0, None
-    for v in row:
-        if v is None or v == "":
-            continue
-        t = type(v)
-        if t is str:
-            if v.isspace():
-                continue
-        elif t is float:
-            if v != v:
-                continue
-        elif t not in _PLAIN:
-            if _row_is_blank(row):
-                return 0, None
-            title = _single_text_cell(row)
-            return (1, title) if title is not None else (2, None)
-        if n:
-            return 2, None
-        n, first = 1, v
-    return n, first
-
-
 def _map_unique(values: list, parser, *args) -> list[tuple]:
     """Parse each distinct value once (the column of a 1 000-row tab has a few dozen distinct spellings)."""
     return list(map(_distinct_map(values, parser, *args).__getitem__, values))
@@ -595,11 +568,7 @@ def _data_rows(rows: list[list], header: Header, stop: int, scan: _TabScan) -> l
     «Мониторинг показателей». Rows are counted in C; only rows with one filled cell are looked at."""
     first_row = header.row0 + 1
     block = rows[first_row:stop]
-    filled = scan.filled(block)
-    if filled is None:
-        heads = list(map(_nonblank_head, block))
-        filled = [n for n, _ in heads]
-    counts = np.array(filled, dtype=np.int64)
+    counts = np.array(scan.filled(block), dtype=np.int64)
     keep = counts >= 2
     for i in np.flatnonzero(counts == 1).tolist():
         row = block[i]
