@@ -2,12 +2,10 @@
 and the filtered, searchable activity table with an .xlsx download."""
 from __future__ import annotations
 
-import altair as alt
 import streamlit as st
 
-from app_pages import derived, ui
+from app_pages import charts, derived, ui
 from app_pages.context import get_context
-from lib.contract import ACTIVITY_TYPE_NAMES
 from lib.excel_export import frames_to_xlsx
 from lib.views import counts_long, fmt_int, heatmap_frame, pivot_counts, quarter_label
 
@@ -46,24 +44,13 @@ if view.year_rows == 0:
              else ". Учреждения вносят их в блок «Мероприятия» своих вкладок (Дата, Вид мероприятия, …)."))
     st.stop()
 
-type_color = alt.Color("Вид:N", title="Вид мероприятия", scale=alt.Scale(scheme="tableau20"),
-                       sort=ACTIVITY_TYPE_NAMES, legend=alt.Legend(orient="right"))
-count_axis = alt.Axis(format="d", title="Мероприятий", tickMinStep=1)
-
 left, right = st.columns([2, 3])
 with left:
     st.markdown(f"**По кварталам {ctx.year} года**")
     by_q = counts_long(year_counts, "quarter").rename(columns={"type": "Вид", "count": "Мероприятий"})
     by_q["Квартал"] = by_q["quarter"].map(quarter_label)
     by_q["В периоде"] = by_q["quarter"].isin(ctx.period.quarters)
-    ui.chart(alt.Chart(by_q).mark_bar().encode(
-        x=alt.X("Квартал:N", sort=[quarter_label(q) for q in (1, 2, 3, 4)], title=None,
-                axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("sum(Мероприятий):Q", axis=count_axis),
-        color=type_color if view.rows == 0 else type_color.legend(None),
-        opacity=alt.OpacityValue(**alt.condition(alt.datum["В периоде"], alt.value(1.0), alt.value(0.35))),
-        tooltip=[alt.Tooltip("Квартал:N"), alt.Tooltip("Вид:N", title="Вид мероприятия"),
-                 alt.Tooltip("Мероприятий:Q", format="d")]), height=420)
+    charts.draw(charts.activities_by_quarter, view.rows == 0, data=by_q, height=420)
     st.caption("Яркие столбцы — выбранный период; цвета — виды мероприятий (легенда справа).")
 with right:
     st.markdown(f"**По учреждениям: {ctx.period.label}**")
@@ -72,29 +59,13 @@ with right:
     else:
         by_i = counts_long(counts, "institution").rename(columns={"institution": "Учреждение", "type": "Вид",
                                                                 "count": "Мероприятий"})
-        ui.chart(alt.Chart(by_i).mark_bar().encode(
-            y=alt.Y("Учреждение:N", sort="-x", title=None),
-            x=alt.X("sum(Мероприятий):Q", axis=count_axis),
-            color=type_color,
-            tooltip=[alt.Tooltip("Учреждение:N"), alt.Tooltip("Вид:N", title="Вид мероприятия"),
-                     alt.Tooltip("Мероприятий:Q", format="d")]),
-            height=max(ui.rows_height(by_i["Учреждение"].nunique(), 22, 70), 420))
+        charts.draw(charts.activities_by_institution, data=by_i,
+                    height=max(charts.rows_height(by_i["Учреждение"].nunique(), 22, 70), 420))
 
 st.markdown(f"**Учреждение × квартал, {ctx.year} год** — число мероприятий")
 heat = heatmap_frame(year_counts, scope, (1, 2, 3, 4))
-base = alt.Chart().encode(                 # the data is given once, to the layer
-    x=alt.X("Квартал:N", sort=[quarter_label(q) for q in (1, 2, 3, 4)], title=None,
-            axis=alt.Axis(orient="top", labelAngle=0)),
-    y=alt.Y("Учреждение:N", sort=scope, title=None))
-rects = base.mark_rect(stroke="white").encode(
-    color=alt.Color("Мероприятий:Q", scale=alt.Scale(scheme="blues", domainMin=0), title="Мероприятий",
-                    legend=alt.Legend(format="d")),
-    tooltip=[alt.Tooltip("Учреждение:N"), alt.Tooltip("Квартал:N"), alt.Tooltip("Мероприятий:Q", format="d")])
-text = base.mark_text(fontSize=12).encode(
-    text=alt.Text("Мероприятий:Q", format="d"),
-    color=alt.ColorValue(**alt.condition(alt.datum["Мероприятий"] > heat["Мероприятий"].max() / 2,
-                                         alt.value("white"), alt.value("#1b1f24"))))
-ui.chart(alt.layer(rects, text, data=heat), height=ui.rows_height(len(scope), 26, 60))
+heat["Светлый текст"] = heat["Мероприятий"] > heat["Мероприятий"].max() / 2
+charts.draw(charts.activities_heatmap, data=heat, height=charts.rows_height(len(scope), 26, 60))
 
 tab_q, tab_i = st.tabs(["Виды × кварталы", "Учреждения × виды"])
 with tab_q:

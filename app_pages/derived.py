@@ -21,7 +21,6 @@ from lib.periods import Period
 _TTL = 3600
 _ENTRIES = 64
 ROWS_SHOWN = 1000          # rows of a long table sent to the browser at once (downloads have all of them)
-STYLED_ROWS_SHOWN = 200    # the same for a table coloured cell by cell (a pandas Styler costs ~50 µs a row)
 
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
@@ -67,9 +66,9 @@ def monitoring_blanks_of(key: str, period_code: str, scope: tuple[str, ...], _wb
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
 def issues_of(key: str, institutions: tuple[str, ...], severities: tuple[str, ...], query: str,
               _wb: Workbook) -> tuple[int, pd.DataFrame]:
-    """(number of issues, the first STYLED_ROWS_SHOWN of them as `views.issues_table` shows them)."""
+    """(number of issues, the first ROWS_SHOWN of them as `views.issues_table` shows them)."""
     table = views.issues_table(_wb, list(institutions), list(severities), query)
-    return len(table), table.head(STYLED_ROWS_SHOWN)
+    return len(table), table.head(ROWS_SHOWN)
 
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
@@ -174,11 +173,11 @@ def activity_rows(key: str, year: int, institutions: tuple[str, ...], types: tup
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
 def activity_rows_page(key: str, year: int, institutions: tuple[str, ...], types: tuple[str, ...] = (),
                        quarters: tuple[int, int] | None = None, plan_item: str | None = None, *,
-                       _wb: Workbook) -> tuple[int, pd.DataFrame]:
-    """(number of activity rows, the first ROWS_SHOWN of them as `views.activities_table` shows them)."""
+                       limit: int = ROWS_SHOWN, _wb: Workbook) -> tuple[int, pd.DataFrame]:
+    """(number of activity rows, the first `limit` of them as `views.activities_table` shows them)."""
     base = activity_base(key, _wb)
     positions = np.flatnonzero(base.mask(year, institutions, types, quarters=quarters, plan_item=plan_item))
-    return len(positions), base.table.iloc[positions[:ROWS_SHOWN]].reset_index(drop=True)
+    return len(positions), base.table.iloc[positions[:limit]].reset_index(drop=True)
 
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)

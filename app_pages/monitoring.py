@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import html
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages import derived, ui
+from app_pages import charts, derived, ui
 from app_pages.context import get_context
 from lib.metrics import region_totals
 from lib.periods import ROMAN
-from lib.views import blanks_by_institution, fmt_num, monitoring_grid, monitoring_matrix, quarter_label
+from lib.views import blanks_by_institution, fmt_num, monitoring_grid, monitoring_matrix
 
 ctx = get_context()
 wb = ctx.wb
@@ -65,17 +64,7 @@ def draw_road_map() -> None:
         data = rows.rename(columns={"institution": "Учреждение", "value": "Процент"})[["Учреждение", "Процент"]]
         data["Итог"] = ["достигнуто" if v >= 100 else "ниже 100 %" for v in data["Процент"]]
         data["Подпись"] = [f"{fmt_num(v)} %" for v in data["Процент"]]
-        bars = alt.Chart().mark_bar().encode(          # the data is given once, to the layer
-            y=alt.Y("Учреждение:N", sort="-x", title=None),
-            x=alt.X("Процент:Q", title="Достижение, %", scale=alt.Scale(domainMin=0),
-                    axis=alt.Axis(labelExpr=ui.NUM_LABEL)),
-            color=alt.Color("Итог:N", title=None, legend=alt.Legend(orient="top"),
-                            scale=alt.Scale(domain=["достигнуто", "ниже 100 %"], range=["#2e7d32", "#ef6c00"])),
-            tooltip=[alt.Tooltip("Учреждение:N"), alt.Tooltip("Подпись:N", title="Достижение")])
-        labels = bars.mark_text(align="left", dx=3).encode(text="Подпись:N", color=alt.ColorValue("#1b1f24"))
-        target = alt.Chart(pd.DataFrame({"x": [100]})).mark_rule(color="#c62828", strokeDash=[6, 4], strokeWidth=2) \
-            .encode(x="x:Q")
-        ui.chart(alt.layer(bars, labels, target, data=data), height=ui.rows_height(len(data), 26, 90))
+        charts.draw(charts.road_map, data=data, height=charts.rows_height(len(data), 26, 90))
         st.caption("Красная линия — 100 % плана дорожной карты.")
 
 
@@ -95,7 +84,6 @@ names = [i.name for i in wb.indicators]
 indicator = st.selectbox("Показатель", names, key="mon_indicator")
 filled_quarters = wb.monitoring.dropna(subset=["value"])["quarter"]
 last_q = max([ctx.period.last_quarter, *[int(q) for q in filled_quarters.unique()]])
-shown_q = [quarter_label(q) for q in range(1, last_q + 1)]
 grid = monitoring_grid(wb, indicator, scope, range(1, last_q + 1))
 grid["Текст"] = [v if s == "заполнено" else "—" for v, s in zip(grid["Значение"], grid["state"])]
 grid["В периоде"] = grid["q"].isin(ctx.period.quarters)
@@ -103,19 +91,7 @@ unit = units.get(indicator, "")
 left, right = st.columns([3, 2])
 with left:
     st.markdown(f"**{indicator}, {unit} — по кварталам {wb.year} года**")
-    base = alt.Chart().encode(
-        x=alt.X("Квартал:N", sort=shown_q, title=None, axis=alt.Axis(orient="top", labelAngle=0)),
-        y=alt.Y("Учреждение:N", sort=scope, title=None))
-    blank = base.mark_rect(stroke="white", color="#eeeeee")
-    rects = base.mark_rect(stroke="white").encode(
-        color=alt.Color("value:Q", title=unit or "значение", scale=alt.Scale(scheme="greens"),
-                        legend=alt.Legend(labelExpr=ui.NUM_LABEL)),
-        opacity=alt.OpacityValue(**alt.condition(alt.datum["В периоде"], alt.value(1.0), alt.value(0.55))),
-        tooltip=[alt.Tooltip("Учреждение:N"), alt.Tooltip("Квартал:N"), alt.Tooltip("Значение:N", title="Значение")])
-    text = base.mark_text(fontSize=12).encode(
-        text=alt.Text("Текст:N"),
-        color=alt.ColorValue(**alt.condition("datum.value === null", alt.value("#c62828"), alt.value("#1b1f24"))))
-    ui.chart(alt.layer(blank, rects, text, data=grid), height=ui.rows_height(len(scope), 26, 60))
+    charts.draw(charts.indicator_heatmap, unit, data=grid, height=charts.rows_height(len(scope), 26, 60))
     st.caption("«—» на сером — значение не заполнено или строки показателя нет на вкладке (пустая ячейка — "
                "это не ноль). Яркие столбцы — выбранный период.")
 with right:
@@ -126,12 +102,7 @@ with right:
     else:
         per = per.rename(columns={"institution": "Учреждение", "value": "Значение"})
         per["Подпись"] = [fmt_num(v) for v in per["Значение"]]
-        bars = alt.Chart().mark_bar(color="#1f5f99").encode(
-            y=alt.Y("Учреждение:N", sort="-x", title=None),
-            x=alt.X("Значение:Q", title=unit or "значение", axis=alt.Axis(labelExpr=ui.NUM_LABEL)),
-            tooltip=[alt.Tooltip("Учреждение:N"), alt.Tooltip("Подпись:N", title="Значение")])
-        ui.chart(alt.layer(bars, bars.mark_text(align="left", dx=3).encode(text="Подпись:N"), data=per),
-                 height=ui.rows_height(len(per), 26, 70))
+        charts.draw(charts.indicator_bars, unit, data=per, height=charts.rows_height(len(per), 26, 70))
 
 # --------------------------------------------------------------------------- table and blanks
 if any_filled:

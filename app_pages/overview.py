@@ -12,6 +12,7 @@ from lib.plan_status import DONE, IN_PROGRESS, NOT_STARTED, OVERDUE
 from lib.views import fmt_date, fmt_int, fmt_num, fmt_pct, plural, quarter_label
 
 INSTITUTION_FORMS = ("учреждение", "учреждения", "учреждений")
+ROWS_IN_EXPANDER = 200     # a glance: the full lists are on «Мероприятия» and «Качество данных»
 
 ctx = get_context()
 wb = ctx.wb
@@ -76,7 +77,7 @@ else:
         with st.expander(f"Строки: {fig.group} ({fmt_int(fig.count)})"):
             n_rows, rows = derived.activity_rows_page(
                 ctx.key, ctx.year, tuple(ctx.institutions), tuple(ACTIVITY_GROUPS[fig.group]),
-                (ctx.period.first_quarter, ctx.period.last_quarter), _wb=wb)
+                (ctx.period.first_quarter, ctx.period.last_quarter), limit=ROWS_IN_EXPANDER, _wb=wb)
             if n_rows > len(rows):
                 st.caption(derived.rows_caption(n_rows, len(rows)))
             ui.table(rows.drop(columns=["Квартал"]), hide_index=True,
@@ -119,6 +120,7 @@ if ov.institutions_total:
 if ov.errors:
     with st.expander(f"Ошибки ({fmt_int(ov.errors)})"):
         n_errors, errors = derived.issues_of(ctx.key, tuple(ctx.institutions), ("error",), "", _wb=wb)
+        errors = errors.head(ROWS_IN_EXPANDER)
         if n_errors > len(errors):
             st.caption(f"Показаны первые {fmt_int(len(errors))} — все ошибки на странице «Качество данных».")
         ui.table(errors.drop(columns=["Серьёзность", "Адрес"]), hide_index=True,

@@ -2,11 +2,9 @@
 activity rows that cite an item; a timeline of checkpoints against the as-of date."""
 from __future__ import annotations
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
-from app_pages import derived, ui
+from app_pages import charts, derived, ui
 from app_pages.context import get_context
 from lib.plan_status import STATUSES
 from lib.views import fmt_date, fmt_int, plan_table, plan_timeline
@@ -99,27 +97,8 @@ unparsed = shown[~shown["parsed"].astype(bool)]
 if timeline.empty:
     ui.empty("У выбранных пунктов нет распознанных сроков — укажите в столбце «Сроки» месяц, квартал или дату.")
 else:
-    as_of = pd.DataFrame({"Дата": [pd.Timestamp(ctx.as_of)], "Подпись": [f"на {fmt_date(ctx.as_of)}"]})
-    year = wb.year
-    domain = [pd.Timestamp(year, 1, 1).isoformat(), pd.Timestamp(year, 12, 31).isoformat()]
-    y = alt.Y("Пункт:N", sort=alt.EncodingSortField("Порядок"), title=None, axis=alt.Axis(labelLimit=380))
-    x = alt.X("Начало:T", title=None, scale=alt.Scale(domain=domain, clamp=True),
-              axis=alt.Axis(labelExpr=ui.MONTH_LABEL, tickCount="month", labelAngle=0, grid=True, orient="top"))
-    color = alt.Color("Статус:N", scale=ui.status_scale(), title="Статус пункта", legend=alt.Legend(orient="top"))
-    spans = alt.Chart().mark_rule(strokeWidth=7, opacity=0.25).encode(
-        x=x, x2="Конец:T", y=y, color=alt.Color("Статус:N", scale=ui.status_scale(), legend=None))
-    points = alt.Chart().mark_point(filled=True, size=90, opacity=1).encode(
-        x="Дата:T", y=y, color=color,
-        shape=alt.Shape("Этап:N", scale=alt.Scale(domain=["прошла", "впереди"], range=["circle", "diamond"]),
-                        title="Контрольная дата", legend=alt.Legend(orient="top")),
-        tooltip=[alt.Tooltip("Мероприятие:N", title="Пункт"), alt.Tooltip("Срок:N", title="Контрольная дата"),
-                 alt.Tooltip("Статус:N", title="Статус")])
-    rule = alt.Chart(as_of).mark_rule(color="#c62828", strokeDash=[6, 4], strokeWidth=2).encode(x="Дата:T")
-    label = alt.Chart(as_of).mark_text(align="left", dx=4, dy=8, color="#c62828", fontWeight="bold").encode(
-        x="Дата:T", y=alt.YValue(0), text="Подпись:N")
-    n_items = timeline["Пункт"].nunique()
-    ui.chart(alt.layer(spans, points, rule, label, data=timeline).resolve_scale(color="independent"),
-             height=ui.rows_height(n_items, 30, 110))
+    charts.draw(charts.plan_timeline, wb.year, ctx.as_of, f"на {fmt_date(ctx.as_of)}", data=timeline,
+                height=charts.rows_height(timeline["Пункт"].nunique(), 30, 110))
     st.caption("Точки — контрольные даты пункта (круг — дата прошла, ромб — впереди), цвет — статус пункта; "
                "красная линия — дата статуса.")
 if len(unparsed):

@@ -1,11 +1,7 @@
-"""Small drawing helpers shared by the pages: the page header, empty states, coloured statuses and
-Russian number formats for Altair."""
+"""Small drawing helpers shared by the pages: the page header, empty states, coloured statuses, tables
+(charts: `app_pages/charts.py`)."""
 from __future__ import annotations
 
-import functools
-import sys
-
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -13,11 +9,6 @@ from app_pages.context import Context
 from lib.plan_status import STATUS_COLORS
 from lib.sources import MAX_XLSX_BYTES
 from lib.views import COMPLETENESS_COLORS, institutions_text
-
-# Altair label expressions: Russian decimal comma and thousands separated by a space.
-INT_LABEL = "replace(format(datum.value, ',d'), ',', ' ')"
-NUM_LABEL = "replace(replace(format(datum.value, ',~r'), ',', ' '), '.', ',')"
-
 
 CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }
@@ -34,11 +25,6 @@ CSS = """<style>
 def inject_css() -> None:
     """Page padding and Russian texts for the file uploader (Streamlit has no UI translation)."""
     st.html(CSS.replace("{max_mb}", str(MAX_XLSX_BYTES // 1048576)))
-
-
-def rows_height(n: int, per_row: int = 26, extra: int = 80) -> int:
-    """Chart height for `n` rows of a band axis (Streamlit fits axes and legends inside the height)."""
-    return max(200, per_row * n + extra)
 
 
 def header(ctx: Context, title: str, note: str | None = None, *, with_period: bool = True) -> None:
@@ -82,10 +68,6 @@ def status_style(value: str) -> str:
     return f"color: white; background-color: {color}; font-weight: 600" if color else ""
 
 
-def severity_style(value: str) -> str:
-    return "color: #c62828; font-weight: 600" if value == "ошибка" else ""
-
-
 def completeness_style(value: str) -> str:
     color = COMPLETENESS_COLORS.get(value)
     return f"background-color: {color}" if color else ""
@@ -98,41 +80,6 @@ def styled(frame: pd.DataFrame, column_styles: dict[str, callable]):
         if column in frame.columns:
             styler = styler.map(func, subset=[column])
     return styler
-
-
-def status_scale() -> alt.Scale:
-    return alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values()))
-
-
-_CHART_CONFIG = alt.Config(axis=alt.AxisConfig(labelLimit=320, labelFontSize=12, titleFontSize=12),
-                           axisBand=alt.AxisConfig(labelOverlap=False),
-                           legend=alt.LegendConfig(labelLimit=320, labelFontSize=12, titleFontSize=12))
-
-# Channels given as plain dicts (`alt.condition(...)`, `alt.value(...)`) are resolved by Altair through
-# a schema search on every build; the pages wrap them in their typed channel class
-# (`alt.OpacityValue(**alt.condition(...))`, `alt.ColorValue(...)`, `alt.Tooltip("…")` rather than a bare
-# string in a tooltip list) — the same spec, ~3× faster. Layers get their data once, on the layer
-# (`alt.layer(a, b, data=frame)`): given to each sub-chart, Altair hashes the frame's text for each one.
-# Charts are checked against the Vega-Lite JSON schema under pytest (every chart the tests draw), not on
-# every rerun of the running app: the check costs more than building the chart, and the charts are
-# fixed in code.
-VALIDATE_CHARTS = "pytest" in sys.modules
-if not VALIDATE_CHARTS:      # nor every encoding channel as it is built (Altair's «debug mode», on by default)
-    alt.utils.schemapi.disable_debug_mode()
-
-
-def chart(c: alt.Chart, height: int | None = None) -> None:
-    """Draw an Altair chart (always built on aggregated frames) with the shared axis and legend style
-    (set in one step instead of three `configure_*` copies of the chart)."""
-    c = c.properties(height=height) if height else c.copy(deep=False)
-    c.config = _CHART_CONFIG
-    if not VALIDATE_CHARTS:
-        object.__setattr__(c, "to_dict", functools.partial(c.to_dict, validate=False))
-    st.altair_chart(c, width="stretch")
-
-
-MONTH_LABEL = ("['янв', 'фев', 'мар', 'апр', 'май', 'июн', 'июл', 'авг', 'сен', 'окт', 'ноя', 'дек']"
-               "[month(datum.value)]")
 
 
 def table(data, **kwargs):

@@ -1,4 +1,5 @@
-"""`python -m bench` — the performance benchmark (issue 6). See bench/README_section.md.
+"""`python -m bench` — the performance benchmark (issue 6); the README section «Производительность»
+explains it and shows a run.
 
     python -m bench                      # 28 tabs × {100, 1 000, 10 000} rows, 5 runs per step
     python -m bench --quick              # 100 and 1 000 rows, 3 runs: a few minutes

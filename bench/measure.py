@@ -111,6 +111,13 @@ def unzip_floor(path: Path) -> int:
     return total
 
 
+def calamine_grid(path: Path):
+    """Every tab as python-calamine's raw grid: what `read_xlsx` did before its own reader."""
+    from python_calamine import CalamineWorkbook
+    book = CalamineWorkbook.from_path(str(path))
+    return [book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names]
+
+
 def our_read(path: Path):
     from lib.sources import read_xlsx
     return read_xlsx(path)
@@ -123,8 +130,9 @@ def our_load(path: Path):
 
 def forget_memos() -> None:
     """Cold parse: drop what the parsers remember between calls (distinct values seen before)."""
-    from lib import parsing, values
+    from lib import parsing, values, xlsx_grid
     parsing.clear_memos()
+    xlsx_grid.clear_memos()
     for fn in (values._parse_date_text, values._parse_count_text, values._parse_number_text,
                values._parse_plan_ref_text):
         fn.cache_clear()

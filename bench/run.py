@@ -27,7 +27,8 @@ READ_STEPS = [  # key, label
     ("calamine", "pandas.read_excel + calamine"),
     ("fastexcel", "fastexcel, raw grid to Arrow"),
     ("floor", "unzip only: sheet XML + shared strings (floor)"),
-    ("read", "ours: read_xlsx (raw grid, calamine)"),
+    ("calamine-grid", "python-calamine, every tab's raw grid (the reader before `lib/xlsx_grid.py`)"),
+    ("read", "ours: read_xlsx (raw grid, `lib/xlsx_grid.py`)"),
     ("load", "**ours: load_workbook (read + parse + validation)**"),
 ]
 
@@ -86,8 +87,9 @@ def measure_reads(path: Path, config: Config, size: int) -> dict[str, M.Timing]:
     if "fastexcel" not in skip and M.fastexcel_available():
         steps.append(M.Step("fastexcel", READ_STEPS[2][1], lambda: M.fastexcel_read(path)))
     steps.append(M.Step("floor", READ_STEPS[3][1], lambda: M.unzip_floor(path)))
-    steps.append(M.Step("read", READ_STEPS[4][1], lambda: M.our_read(path)))
-    steps.append(M.Step("load", READ_STEPS[5][1], lambda: M.our_load(path), setup=M.forget_memos))
+    steps.append(M.Step("calamine-grid", READ_STEPS[4][1], lambda: M.calamine_grid(path)))
+    steps.append(M.Step("read", READ_STEPS[5][1], lambda: M.our_read(path), setup=M.forget_memos))
+    steps.append(M.Step("load", READ_STEPS[6][1], lambda: M.our_load(path), setup=M.forget_memos))
     M.our_load(path)                         # imports and first-touch costs out of the way
     return M.run_interleaved(steps, config.repeat, log=config.log)
 
@@ -194,7 +196,7 @@ def run_benchmark(config: Config) -> Result:
     lines += [""] + [f"- {n}" for n in notes] + ([""] if notes else [])
     if "fastexcel" not in config.skip and not M.fastexcel_available():
         lines += ["- fastexcel is not installed (not a dependency): `pip install fastexcel==0.21.0` to add its row.", ""]
-    lines += [f"Workbook sizes: " + ", ".join(
+    lines += ["Workbook sizes: " + ", ".join(
         f"{config.tabs} × {num(s)}" + f" = {files[s].stat().st_size / 1048576:.1f} MiB .xlsx"
         for s in config.sizes), ""]
 

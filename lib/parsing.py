@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from itertools import chain, compress, repeat
 from operator import itemgetter, ne, not_, sub
 

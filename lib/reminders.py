@@ -8,14 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-
-import pandas as pd
+from typing import NamedTuple
 
 from lib.model import ERROR, Workbook
 from lib.periods import Period
 from lib.views import fmt_date, plural, quarters_text
 
 MAX_LISTED_ERRORS = 10
+
+
+class CellError(NamedTuple):
+    tab: str
+    cell: str | None
+    message: str
 
 
 @dataclass
@@ -26,11 +31,11 @@ class Laggard:
     contacts: str = ""
     no_activities: list[int] = field(default_factory=list)               # quarters without any row
     blank_indicators: dict[str, list[int]] = field(default_factory=dict)   # indicator → blank quarters
-    errors: pd.DataFrame | None = None                                     # tab, cell, message
+    errors: list[CellError] = field(default_factory=list)                 # in the order of the issues
 
     @property
     def error_count(self) -> int:
-        return 0 if self.errors is None else len(self.errors)
+        return len(self.errors)
 
     @property
     def summary(self) -> str:
@@ -62,9 +67,10 @@ def find_laggards(wb: Workbook, period: Period, institutions: list[str] | None =
     info: dict[str, dict] = {}                 # institution → its first row of «Учреждения» (plain lookups)
     for record in wb.institutions.to_dict("records"):
         info.setdefault(record["institution"], record)
-    # object columns: slicing one institution's rows out of Arrow-backed strings 28 times costs far more
-    errors = wb.issues.loc[wb.issues["severity"] == ERROR, ["institution", "tab", "cell", "message"]].astype(object)
-    error_rows = errors.groupby("institution", sort=False).indices if len(errors) else {}
+    errors = wb.issues.loc[wb.issues["severity"] == ERROR]
+    errors_of: dict[str, list[CellError]] = {}
+    for inst, tab, cell, message in zip(errors["institution"], errors["tab"], errors["cell"], errors["message"]):
+        errors_of.setdefault(inst, []).append(CellError(tab, cell, message))
     out = []
     for inst in chosen:
         row = info.get(inst)
@@ -77,9 +83,7 @@ def find_laggards(wb: Workbook, period: Period, institutions: list[str] | None =
                 blank = [q for q in quarters if (inst, ind.name, q) not in filled]
                 if blank:
                     lag.blank_indicators[ind.name] = blank
-        own = error_rows.get(inst)
-        lag.errors = errors.iloc[own, 1:].reset_index(drop=True) \
-            if own is not None and len(own) else None
+        lag.errors = errors_of.get(inst, [])
         if lag.tab is None or lag.no_activities or lag.blank_indicators or lag.error_count:
             out.append(lag)
     return out
@@ -119,7 +123,7 @@ def reminder_text(wb: Workbook, lag: Laggard, period: Period, as_of: date, deadl
     if lag.error_count:
         n = lag.error_count
         lines.append(f"• {n} {plural(n, ('ошибка', 'ошибки', 'ошибок'))} в заполнении — исправьте ячейки:")
-        for err in lag.errors.head(MAX_LISTED_ERRORS).itertuples():
+        for err in lag.errors[:MAX_LISTED_ERRORS]:
             cell = f"{err.tab}!{err.cell}" if err.cell else f"вкладка «{err.tab}»"
             link = wb.cell_url(err.tab, err.cell) if err.cell else None
             lines.append(f"  – {cell}: {err.message}" + (f" ({link})" if link else ""))

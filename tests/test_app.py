@@ -281,7 +281,7 @@ def test_quality_page_filters_and_reminders(monkeypatch, demo_path, demo_wb):
     assert len(table) == len(demo_wb.issues)
     at.multiselect(key="quality_severity").set_value(["error"]).run()
     errors = at.dataframe[0].value
-    assert len(errors) == demo_wb.error_count and set(errors["Серьёзность"]) == {"ошибка"}
+    assert len(errors) == demo_wb.error_count and set(errors["Серьёзность"]) == {"🔴 ошибка"}
     assert {"A20", "B21", "A22"} <= set(errors["Ячейка"])
     matrix = table_with(at, "I кв.")
     assert len(matrix) == len(demo_wb.institution_names)

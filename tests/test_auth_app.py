@@ -116,9 +116,12 @@ def shown_text(at: AppTest) -> str:
 
 
 def shown_text_of_charts(at: AppTest) -> list[str]:
+    """The data of every chart: its named datasets and its main data."""
     out = []
     for chart in at.get("vega_lite_chart"):
         out.extend(convert_arrow_bytes_to_pandas_df(ds.data.data).to_string() for ds in chart.proto.datasets)
+        if chart.proto.data.data:
+            out.append(convert_arrow_bytes_to_pandas_df(chart.proto.data.data).to_string())
     return out
 
 
