@@ -27,8 +27,10 @@ exactly its own institution, whatever a widget, the session state or the URL say
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import threading
+import time
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import date
@@ -226,12 +228,28 @@ def _load_file(spec: str) -> _Loaded:
     return _Loaded(wb, key)
 
 
-def refresh_data() -> None:
-    """«Обновить данные»: read the source again and forget everything derived from it."""
+MIN_REFRESH_S = 30       # «Обновить данные» re-reads the source for every viewer: at most this often
+_last_refresh = {"at": None}          # time.monotonic() of the last accepted refresh, process-wide
+_refresh_lock = threading.Lock()
+
+
+def refresh_data() -> bool:
+    """«Обновить данные»: read the source again and forget everything derived from it — unless any
+    viewer did so less than MIN_REFRESH_S ago (28 centres clicking at once must not cost 28 Google
+    reads of the 60 a minute allowed): then say when it is possible again. True when refreshed."""
     from app_pages import derived
+    with _refresh_lock:
+        now, last = time.monotonic(), _last_refresh["at"]
+        if last is not None and now - last < MIN_REFRESH_S:
+            wait = math.ceil(MIN_REFRESH_S - (now - last))
+            st.toast(f"Данные только что обновлены. Обновить ещё раз можно через {wait} с.",
+                     icon=":material/schedule:")
+            return False
+        _last_refresh["at"] = now
     _load.clear()
     _flight().invalidate()
     derived.clear()
+    return True
 
 
 # --------------------------------------------------------------------------- uploads

@@ -23,3 +23,12 @@ def browser():
         launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(autouse=True)
+def refresh_without_pause(monkeypatch):
+    """Tests click «Обновить данные» many times a minute: no pause between refreshes here (the pause has
+    its own test in test_app.py)."""
+    from app_pages import context
+    monkeypatch.setattr(context, "MIN_REFRESH_S", 0)
+    monkeypatch.setitem(context._last_refresh, "at", None)

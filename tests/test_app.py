@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from datetime import date
 from pathlib import Path
@@ -351,6 +352,23 @@ def test_data_is_read_once_and_refresh_rereads(monkeypatch, fake_gsheet):
     at.button(key="omp_refresh").click().run()
     assert_clean(at)
     assert fake.requests == 4
+
+
+def test_refresh_rereads_at_most_once_in_a_while(monkeypatch, fake_gsheet):
+    """28 centres clicking «Обновить данные» within a minute must not cost 28 Google reads."""
+    spec, fake = fake_gsheet
+    monkeypatch.setattr(context, "MIN_REFRESH_S", 30)
+    at = make_app(monkeypatch, spec)
+    at.button(key="omp_refresh").click().run()
+    assert fake.requests == 4
+    second = make_app(monkeypatch, spec)                 # another viewer, seconds later
+    second.button(key="omp_refresh").click().run()
+    assert_clean(second)
+    assert fake.requests == 4
+    assert "Обновить ещё раз можно через" in second.toast[0].value
+    monkeypatch.setitem(context._last_refresh, "at", time.monotonic() - 31)
+    second.button(key="omp_refresh").click().run()
+    assert fake.requests == 6
 
 
 def test_changed_file_is_read_again(monkeypatch, tmp_path):
