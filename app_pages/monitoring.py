@@ -32,16 +32,22 @@ scope = ctx.scope
 values = derived.monitoring_values(ctx.key, ctx.period.code, tuple(ctx.institutions), _wb=wb)
 totals = region_totals(values, wb.indicators)
 units = {i.name: i.unit for i in wb.indicators}
+# A centre's user sees its own figures plus the region's totals (sums and means only, no other centre's row).
+own_only = ctx.user is not None and not ctx.user.sees_all
+region_values = derived.monitoring_values(ctx.key, ctx.period.code, (), _wb=wb) if own_only else values
+region = region_totals(region_values, wb.indicators) if own_only else totals
 
 # --------------------------------------------------------------------------- region totals and road map
 
 def draw_totals() -> None:
-    st.subheader(f"Итого по {'выбранным учреждениям' if ctx.institutions else 'области'}: {ctx.period.label}")
-    filled_by = values.dropna(subset=["value"]).groupby("indicator")["institution"].nunique() if len(values) \
-        else pd.Series(dtype=int)
+    where = "области" if own_only or not ctx.institutions else "выбранным учреждениям"
+    st.subheader(f"Итого по {where}: {ctx.period.label}")
+    filled_by = region_values.dropna(subset=["value"]).groupby("indicator")["institution"].nunique() \
+        if len(region_values) else pd.Series(dtype=int)
+    in_region = len(wb.institution_names) if own_only else len(scope)
     cols = st.columns(4)
     for n, ind in enumerate(wb.indicators):
-        total = totals.get(ind.name)
+        total = region.get(ind.name)
         how = "среднее" if ind.over_region == "среднее" else "сумма"
         with cols[n % 4].container(border=True):
             # the name comes from the workbook: escaped, so a cell cannot inject HTML or script
@@ -50,7 +56,10 @@ def draw_totals() -> None:
                       label_visibility="collapsed",
                       help=f"{how.capitalize()} по учреждениям, заполнившим показатель; за период — "
                            f"{'сумма кварталов' if ind.over_time == 'сумма' else 'последний заполненный квартал'}.")
-            st.caption(f"Заполнили {int(filled_by.get(ind.name, 0))} из {len(scope)}")
+            st.caption(f"Заполнили {int(filled_by.get(ind.name, 0))} из {in_region}")
+            if own_only:
+                mine = totals.get(ind.name)
+                st.caption(f"Ваше учреждение: {'нет данных' if mine is None else f'{fmt_num(mine)} {ind.unit}'}")
 
 
 def draw_road_map() -> None:

@@ -19,6 +19,9 @@ wb = ctx.wb
 ui.header(ctx, "Обзор", f"статус плана на {fmt_date(ctx.as_of)}")
 ui.stop_if_unreadable(ctx)
 ov = derived.overview_of(ctx.key, ctx.period.code, tuple(ctx.institutions), ctx.as_of, _wb=wb)
+# A centre's user sees its own figures plus the region's totals (counts only, no other centre's row).
+own_only = ctx.user is not None and not ctx.user.sees_all
+region = derived.overview_of(ctx.key, ctx.period.code, (), ctx.as_of, _wb=wb) if own_only else None
 status = derived.plan_status_on(ctx.key, ctx.as_of, _wb=wb)
 
 # --------------------------------------------------------------------------- plan
@@ -49,7 +52,7 @@ else:
 st.subheader(f"Мероприятия: {ctx.period.label}")
 prev = ov.previous_period
 cols = st.columns(4)
-for col, fig in zip(cols, ov.groups):
+for n, (col, fig) in enumerate(zip(cols, ov.groups)):
     with col.container(border=True):
         st.metric(fig.group, fmt_int(fig.count), delta=fig.delta,
                   delta_description="к пред. периоду" if fig.delta is not None else None,
@@ -64,6 +67,8 @@ for col, fig in zip(cols, ov.groups):
                 st.caption(f"План ОМП на период: {target} · выполнено {fmt_pct(fig.share)}")
         else:
             st.caption("Цель в плане не задана")
+        if region is not None:
+            st.caption(f"По области: {fmt_int(region.groups[n].count)}")
 if ov.activities_total == 0:
     ui.empty(f"Нет мероприятий за {ctx.period.label}. Проверьте, что учреждения внесли строки в блок "
              "«Мероприятия» своих вкладок (дата в этом периоде), или выберите другой период.")

@@ -18,9 +18,9 @@ from streamlit.testing.v1 import AppTest
 from app_pages import auth_ui
 from lib.auth import FAILURE_MESSAGE, User
 from lib.loader import load_workbook
-from lib.metrics import counts_by_group, select_activities
+from lib.metrics import counts_by_group, monitoring_period_values, region_totals, select_activities
 from lib.periods import Period
-from lib.views import fmt_int
+from lib.views import fmt_int, fmt_num
 from tests.app_workbook import build_app_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -270,6 +270,29 @@ def test_an_institution_user_sees_only_its_own_rows_on_every_page(monkeypatch, d
     issues = at.dataframe[0].value
     expected = demo_wb.issues[demo_wb.issues["institution"] == OWN]
     assert len(issues) == len(expected) > 0 and set(issues["Учреждение"]) == {OWN}
+
+
+def test_an_institution_user_sees_the_region_totals_and_its_own_figures(monkeypatch, demo_path, demo_wb, users):
+    at = sign_in(app(monkeypatch, demo_path, auth={"users": users}).run(), "kcson", PASSWORDS["kcson"])
+    period = Period.parse("2026-Q2")
+    everyone = counts_by_group(select_activities(demo_wb, period))
+    overview_captions = [c.value for c in at.caption]
+    for group, count in everyone.items():
+        assert f"По области: {fmt_int(count)}" in overview_captions, group
+    at.switch_page("app_pages/monitoring.py").run()
+    assert_clean(at)
+    region = region_totals(monitoring_period_values(demo_wb, period, []), demo_wb.indicators)
+    own = region_totals(monitoring_period_values(demo_wb, period, [OWN]), demo_wb.indicators)
+    assert any(h.value == "Итого по области: II квартал 2026" for h in at.subheader)
+    cards = {m.label: m.value for m in at.metric}
+    captions = [c.value for c in at.caption]
+    for ind in demo_wb.indicators:
+        if region.get(ind.name) is not None:
+            assert cards[ind.name] == f"{fmt_num(region[ind.name])} {ind.unit}"
+        mine = own.get(ind.name)
+        assert f"Ваше учреждение: {'нет данных' if mine is None else f'{fmt_num(mine)} {ind.unit}'}" in captions
+    assert region != own                           # the region's figures, not a copy of the own ones
+    assert_only_own(at, demo_wb, "monitoring with region totals")
 
 
 def test_forged_session_values_and_urls_cannot_reach_another_institution(monkeypatch, demo_path, demo_wb, users):
