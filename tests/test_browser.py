@@ -122,6 +122,38 @@ def test_period_and_institution_filters_change_the_numbers(page, workbook):
     assert metric_value(page, "Учреждений с мероприятиями") == f"{acts['institution'].nunique()} из 1"
 
 
+def chart_marks(page, nth: int, selector: str, attribute: str) -> list:
+    """The `attribute` of the SVG elements `selector` drawn by the nth chart of the page (Vega renders SVG)."""
+    chart = page.locator("[data-testid='stVegaLiteChart']").nth(nth)
+    expect(chart.locator("svg")).to_be_visible()
+    return chart.evaluate(f"(e, sel) => Array.from(e.querySelectorAll(sel)).map(m => m.{attribute})", selector)
+
+
+def test_charts_draw_the_data_they_are_given(page, workbook):
+    """The chart specs are compiled once (app_pages/charts.py): every draw must bind this run's data."""
+    year = workbook.year
+    open_page(page, "", "Мероприятия")
+    set_period(page, "III квартал")
+    bars = chart_marks(page, 0, "path[aria-label]", "getAttribute('aria-label') + '|' + m.getAttribute('opacity')")
+    per_quarter = {q: 0 for q in ("I кв.", "II кв.", "III кв.", "IV кв.")}
+    for label, opacity in (bar.rsplit("|", 1) for bar in bars):
+        fields = dict(part.split(": ", 1) for part in label.split("; "))
+        per_quarter[fields["Квартал"]] += int(fields["Мероприятий"])
+        assert opacity == ("1" if fields["Квартал"] == "III кв." else "0.35"), label   # the period stands out
+    acts = select_activities(workbook, Period(year, 1, 4))
+    assert per_quarter == {f"{q} кв.": int((acts["quarter"] == n).sum())
+                           for n, q in enumerate(("I", "II", "III", "IV"), start=1)}
+    # the heat map's first row: the first institution's counts per quarter
+    first = workbook.institution_names[0]
+    cells = chart_marks(page, 2, "g.role-mark text", "textContent")
+    mine = acts[acts["institution"] == first]
+    assert cells[:4] == [str(int((mine["quarter"] == q).sum())) for q in (1, 2, 3, 4)]
+
+    open_page(page, "", "План")
+    texts = chart_marks(page, 0, "text", "textContent")
+    assert f"на {date.today():%d.%m.%Y}" in texts and "undefined" not in texts
+
+
 def test_download_activity_table(page, workbook):
     open_page(page, "", "Мероприятия")
     set_period(page, "II квартал")
