@@ -97,7 +97,21 @@ def _text_runs(body: bytes) -> str:
     return b"".join(t or b"" for t in _T_TEXT.findall(body)).decode("utf-8")
 
 
-_PLAIN_SI = re.compile(r"<si><t(?:\s[^>]*)?>([^<]*)</t></si>|<si><t(?:\s[^>]*)?/></si>")
+def _plain_items(text: str) -> list[str] | None:
+    """The items of a shared-string table where every item is `<si><t>text</t></si>` (with or without
+    xml:space="preserve"), split in C; None for any other table. Such a table has exactly four tags
+    per item, so a count of '<' tells whether the split found them all."""
+    body = text.replace('<t xml:space="preserve">', "<t>")
+    start, end = body.find("<si><t>"), body.rfind("</t></si>")
+    if start < 0 or end < 0:
+        return None
+    items = body[start + 7:end].split("</t></si><si><t>")
+    closing = body.find("</sst>", end)
+    if closing < 0 or body.count("<", start, closing) != 4 * len(items):
+        return None
+    return items
+
+
 
 
 def shared_strings(xml: bytes | None) -> np.ndarray:
@@ -107,9 +121,9 @@ def shared_strings(xml: bytes | None) -> np.ndarray:
     if b"\r" in xml:
         raise Unsupported("a carriage return")               # XML's line-end normalisation: calamine's rules
     text = xml.decode("utf-8")
-    count = text.count("<si>") + text.count("<si/>")
-    found = _PLAIN_SI.findall(text) if "<r>" not in text and "<si/>" not in text else None
-    if found is None or len(found) != count:              # rich text: one step per string
+    found = _plain_items(text)
+    if found is None:                                     # rich text, empty items: one step per string
+        count = text.count("<si>") + text.count("<si/>")
         found = [_text_runs(m[1] or b"") for m in _SI.finditer(xml)]
         if len(found) != count:
             raise Unsupported("shared strings")
