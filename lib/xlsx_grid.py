@@ -35,8 +35,8 @@ def clear_memos() -> None:
 
 
 # Byte values used by the tokeniser.
-_LT, _GT, _EQ, _QUOTE, _SLASH, _SPACE = 60, 62, 61, 34, 47, 32
-_C, _V, _R, _S, _T, _I = ord("c"), ord("v"), ord("r"), ord("s"), ord("t"), ord("i")
+_LT, _GT, _QUOTE, _SLASH, _SPACE = 60, 62, 34, 47, 32
+_C, _V, _S, _I = ord("c"), ord("v"), ord("s"), ord("i")
 
 # Built-in number formats (ECMA-376 §18.8.30) that show a plain date; the time formats (18–21,
 # 45–47) and date-with-time (22) are left to calamine.
