@@ -5,16 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import charts, derived, ui
-from app_pages.context import get_context
 from lib.excel_export import frames_to_xlsx
 from lib.views import counts_long, fmt_int, heatmap_frame, pivot_counts, quarter_label
 
-ctx = get_context()
+ctx = ui.page("Мероприятия", needs_institutions=True)
 wb = ctx.wb
-ui.header(ctx, "Мероприятия")
-ui.stop_if_unreadable(ctx)
-if ui.no_institutions(ctx):
-    st.stop()
 
 # --------------------------------------------------------------------------- filters
 # Everything below is computed once per filter combination (app_pages/derived.py): the page only draws

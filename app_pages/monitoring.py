@@ -8,17 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import charts, derived, ui
-from app_pages.context import get_context
 from lib.metrics import region_totals
 from lib.periods import ROMAN
 from lib.views import blanks_by_institution, fmt_num, monitoring_grid, monitoring_matrix
 
-ctx = get_context()
+ctx = ui.page("Мониторинг", needs_institutions=True)
 wb = ctx.wb
-ui.header(ctx, "Мониторинг")
-ui.stop_if_unreadable(ctx)
-if ui.no_institutions(ctx):
-    st.stop()
 if ctx.year != wb.year:
     ui.empty(f"Показатели мониторинга в книге — за {wb.year} год. Выберите {wb.year} год в боковой панели.")
     st.stop()

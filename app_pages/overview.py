@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import derived, ui
-from app_pages.context import get_context
 from lib.contract import ACTIVITY_GROUPS
 from lib.overview import overdue_text
 from lib.plan_status import DONE, IN_PROGRESS, NOT_STARTED, OVERDUE
@@ -14,10 +13,8 @@ from lib.views import fmt_date, fmt_int, fmt_num, fmt_pct, plural, quarter_label
 INSTITUTION_FORMS = ("учреждение", "учреждения", "учреждений")
 ROWS_IN_EXPANDER = 200     # a glance: the full lists are on «Мероприятия» and «Качество данных»
 
-ctx = get_context()
+ctx = ui.page("Обзор", lambda ctx: f"статус плана на {fmt_date(ctx.as_of)}")
 wb = ctx.wb
-ui.header(ctx, "Обзор", f"статус плана на {fmt_date(ctx.as_of)}")
-ui.stop_if_unreadable(ctx)
 ov = derived.overview_of(ctx.key, ctx.period.code, tuple(ctx.institutions), ctx.as_of, _wb=wb)
 # A centre's user sees its own figures plus the region's totals (counts only, no other centre's row).
 own_only = ctx.user is not None and not ctx.user.sees_all

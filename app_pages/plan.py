@@ -5,14 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import charts, derived, ui
-from app_pages.context import get_context
 from lib.plan_status import STATUSES
 from lib.views import fmt_date, fmt_int, plan_table, plan_timeline
 
-ctx = get_context()
+ctx = ui.page("План работы", lambda ctx: f"статус на {fmt_date(ctx.as_of)}; мероприятия всех учреждений",
+              with_period=False)
 wb = ctx.wb
-ui.header(ctx, "План работы", f"статус на {fmt_date(ctx.as_of)}; мероприятия всех учреждений", with_period=False)
-ui.stop_if_unreadable(ctx)
 status = derived.plan_status_on(ctx.key, ctx.as_of, _wb=wb)
 
 if status.empty:

@@ -6,17 +6,14 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import derived, ui
-from app_pages.context import get_context
 from lib.model import ERROR, SEVERITY_RU, WARNING
 from lib.reminders import reply_by
 from lib.views import fmt_int
 
 SEVERITY_MARK = {SEVERITY_RU[ERROR]: "🔴 " + SEVERITY_RU[ERROR], SEVERITY_RU[WARNING]: "🟡 " + SEVERITY_RU[WARNING]}
 
-ctx = get_context()
+ctx = ui.page("Качество данных")
 wb = ctx.wb
-ui.header(ctx, "Качество данных")
-ui.stop_if_unreadable(ctx)
 
 # --------------------------------------------------------------------------- summary
 acc = wb.accounting

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages.context import Context
+from app_pages.context import Context, get_context
 from lib.plan_status import STATUS_COLORS
 from lib.sources import MAX_XLSX_BYTES
 from lib.views import COMPLETENESS_COLORS, institutions_text
@@ -37,6 +37,18 @@ def header(ctx: Context, title: str, note: str | None = None, *, with_period: bo
     if note:
         parts.append(note)
     st.caption(" · ".join(parts) + "  \n" + ctx.source_text)
+
+
+def page(title: str, note=None, *, with_period: bool = True, needs_institutions: bool = False) -> Context:
+    """How a page opens: the context, the title with its caption (`note`: a text, or a function of the
+    context giving one), and a stop with guidance when the source could not be read — or, with
+    `needs_institutions`, when the workbook has no institutions."""
+    ctx = get_context()
+    header(ctx, title, note(ctx) if callable(note) else note, with_period=with_period)
+    stop_if_unreadable(ctx)
+    if needs_institutions and no_institutions(ctx):
+        st.stop()
+    return ctx
 
 
 def empty(message: str) -> None:
