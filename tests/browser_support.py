@@ -19,6 +19,11 @@ SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
+# The sidebar's page titles, and each page's h1 (None: any heading — the report page's own).
+PAGES = ["Обзор", "План", "Мероприятия", "Мониторинг", "Качество данных", "Моё учреждение", "Отчет"]
+PAGE_H1 = {"Обзор": "Обзор", "План": "План работы", "Мероприятия": "Мероприятия", "Мониторинг": "Мониторинг",
+           "Качество данных": "Качество данных", "Моё учреждение": "Моё учреждение", "Отчет": None}
+
 APP = "[data-testid='stApp']"
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 CONNECTED = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"

@@ -16,7 +16,7 @@ from lib.metrics import select_activities
 from lib.periods import Period
 from lib.views import fmt_int
 from tests.app_workbook import build_app_workbook
-from tests.browser_support import CHROMIUM, open_page, screenshot, streamlit_server, wait_idle
+from tests.browser_support import CHROMIUM, PAGE_H1, PAGES, open_page, screenshot, streamlit_server, wait_idle
 
 pytestmark = [
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed (apt-get install chromium)"),
@@ -27,11 +27,6 @@ expect = sync_api.expect
 
 OWN = "Белозерский"
 PASSWORDS = {"kcson": "kcson-pass-333", "director": "director-pass-1"}
-PAGES = ["Обзор", "План", "Мероприятия", "Мониторинг", "Качество данных", "Моё учреждение", "Отчет"]
-PAGE_H1 = {"Обзор": "Обзор", "План": "План работы", "Мероприятия": "Мероприятия", "Мониторинг": "Мониторинг",
-           "Качество данных": "Качество данных", "Моё учреждение": "Моё учреждение", "Отчет": None}
-
-
 @pytest.fixture(scope="module")
 def source(tmp_path_factory) -> Path:
     return build_app_workbook(tmp_path_factory.mktemp("auth_browser") / "demo.xlsx", n_institutions=8)

@@ -19,8 +19,8 @@ from lib.metrics import counts_by_group, select_activities
 from lib.periods import Period
 from lib.views import fmt_int
 from tests.app_workbook import build_app_workbook
-from tests.browser_support import (CHROMIUM, choose_multiselect, choose_selectbox, metric_value,
-                                   open_page, screenshot, streamlit_server, wait_idle)
+from tests.browser_support import (CHROMIUM, PAGE_H1, PAGES, choose_multiselect, choose_selectbox,
+                                   metric_value, open_page, screenshot, streamlit_server, wait_idle)
 
 pytestmark = [
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed (apt-get install chromium)"),
@@ -29,10 +29,6 @@ pytestmark = [
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
-PAGES = ["Обзор", "План", "Мероприятия", "Мониторинг", "Качество данных", "Моё учреждение", "Отчет"]
-PAGE_H1 = {"Обзор": "Обзор", "План": "План работы", "Мероприятия": "Мероприятия", "Мониторинг": "Мониторинг",
-           "Качество данных": "Качество данных", "Моё учреждение": "Моё учреждение",
-           "Отчет": None}                      # the report page belongs to the report module: any heading
 SLUG = {"Обзор": "1_overview", "План": "2_plan", "Мероприятия": "3_activities", "Мониторинг": "4_monitoring",
         "Качество данных": "5_quality", "Моё учреждение": "6_my_institution", "Отчет": "7_report"}
 
