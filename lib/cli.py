@@ -248,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         print(f"Ошибка: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:       # the reader of the output has gone (`… | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as exc:
         print(f"Ошибка: не удалось записать или прочитать файл: {exc.strerror or exc}", file=sys.stderr)
         return 2

@@ -105,6 +105,17 @@ def test_unreadable_sources_exit_2_with_a_russian_message(tmp_path, make, phrase
         assert phrase in proc.stderr, proc.stderr
 
 
+def test_output_cut_short_by_the_reader_is_no_error():
+    """`… validate demo.xlsx | head -1`: the reader goes away; the command stops without a message."""
+    demo = ROOT / "sample_data" / "omp_2026_demo.xlsx"
+    proc = subprocess.Popen([sys.executable, "-m", "lib.cli", "validate", str(demo)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline()                   # the first line, then the pipe is closed
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0 and err.decode() == ""
+
+
 def test_template_command_writes_a_loadable_template(tmp_path):
     out = tmp_path / "шаблон.xlsx"
     proc = run_cli("template", "-o", out)
