@@ -22,7 +22,7 @@ EDIT = "Текст, исправленный в браузере перед вы
 
 @pytest.mark.timeout(240)
 def test_edit_and_download_the_report(tmp_path):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
     source = write_report_workbook(tmp_path / "omp.xlsx")
     with streamlit_server(source, log=tmp_path / "streamlit.log") as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -36,7 +36,10 @@ def test_edit_and_download_the_report(tmp_path):
             area = page.locator("[data-testid='stTextArea'] textarea").first
             area.fill(EDIT)
             area.press("Control+Enter")                      # commit the edit (as blur would)
-            page.wait_for_selector("text=изменено", timeout=30_000)
+            # the rerun that keeps the edit has been drawn: the counter of edited texts says 1 (waiting for
+            # the word «изменено» would not do: the counter's label «Изменено вручную» is always there)
+            expect(page.locator("[data-testid='stMetric']").filter(has_text="Изменено вручную")
+                   .locator("[data-testid='stMetricValue']")).to_have_text("1", timeout=30_000)
             wait_idle(page)
             screenshot(page, "report")
 
