@@ -94,6 +94,11 @@ class Context:
         return self.institutions or self.wb.institution_names
 
     @property
+    def own_only(self) -> bool:
+        """A centre's user: its own institution's rows, plus the region's totals (sums and means only)."""
+        return self.user is not None and not self.user.sees_all
+
+    @property
     def visible(self) -> list[str]:
         """The workbook's institutions this user may pick (all of them unless restricted)."""
         return visible_institutions(self.user, self.wb.institution_names)

@@ -28,7 +28,7 @@ values = derived.monitoring_values(ctx.key, ctx.period.code, tuple(ctx.instituti
 totals = region_totals(values, wb.indicators)
 units = {i.name: i.unit for i in wb.indicators}
 # A centre's user sees its own figures plus the region's totals (sums and means only, no other centre's row).
-own_only = ctx.user is not None and not ctx.user.sees_all
+own_only = ctx.own_only
 region_values = derived.monitoring_values(ctx.key, ctx.period.code, (), _wb=wb) if own_only else values
 region = region_totals(region_values, wb.indicators) if own_only else totals
 

@@ -17,8 +17,7 @@ ctx = ui.page("Обзор", lambda ctx: f"статус плана на {fmt_date
 wb = ctx.wb
 ov = derived.overview_of(ctx.key, ctx.period.code, tuple(ctx.institutions), ctx.as_of, _wb=wb)
 # A centre's user sees its own figures plus the region's totals (counts only, no other centre's row).
-own_only = ctx.user is not None and not ctx.user.sees_all
-region = derived.overview_of(ctx.key, ctx.period.code, (), ctx.as_of, _wb=wb) if own_only else None
+region = derived.overview_of(ctx.key, ctx.period.code, (), ctx.as_of, _wb=wb) if ctx.own_only else None
 status = derived.plan_status_on(ctx.key, ctx.as_of, _wb=wb)
 
 # --------------------------------------------------------------------------- plan

@@ -237,8 +237,9 @@ def _size_problem(tab: str, rows: int, cols: int, limit_cells: int | None = None
     return None
 
 
-def _inspect_zip(source: io.BytesIO | str, label: str) -> dict[str, str]:
-    """Check that a zip is an .xlsx workbook; returns tab name → problem for tabs too big to open."""
+def _inspect_zip(source: io.BytesIO | str, label: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Check that a zip is an .xlsx workbook; returns (tab name → problem for tabs too big to open,
+    tab name → worksheet part)."""
     try:
         with zipfile.ZipFile(source) as zf:
             names = set(zf.namelist())
@@ -263,15 +264,16 @@ def _inspect_zip(source: io.BytesIO | str, label: str) -> dict[str, str]:
                                   f"{MAX_UNZIPPED_BYTES // 1024 ** 3} ГБ — такую книгу загрузить нельзя. "
                                   "Удалите лишние листы, строки и картинки.")
             if "xl/workbook.xml" not in names:
-                return {}
+                return {}, {}
             problems = {}
-            for tab, part in _sheet_parts(zf).items():
+            parts = _sheet_parts(zf)
+            for tab, part in parts.items():
                 if part in names:
                     rows, cols = _declared_size(zf, part)
                     problem = _size_problem(tab, rows, cols, MAX_DECLARED_CELLS_PER_TAB)
                     if problem:
                         problems[tab] = problem
-            return problems
+            return problems, parts
     except SourceError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
@@ -317,8 +319,8 @@ def read_xlsx(data: str | os.PathLike | bytes, label: str | None = None, *,
         info = SourceInfo("xlsx", label, str(path))
         opener = CalamineWorkbook.from_path
     try:
-        too_big = _inspect_zip(buffer, label)
-        book = _Book(buffer, opener, label)
+        too_big, parts = _inspect_zip(buffer, label)
+        book = _Book(buffer, opener, label, parts)
         names = book.sheet_names()
         tabs = []
         for name in names:
@@ -357,12 +359,12 @@ class _Book:
     calamine, which is opened only if some tab needs it. One tab is read at a time (a lock: an open
     zip or calamine workbook must not be read by two threads at once)."""
 
-    def __init__(self, buffer: io.BytesIO | str, opener, label: str):
+    def __init__(self, buffer: io.BytesIO | str, opener, label: str, parts: dict[str, str]):
         self.label, self._opener, self._buffer = label, opener, buffer
         self._calamine = None
         self._lock = threading.Lock()
         self._zip = zipfile.ZipFile(buffer)
-        self._parts = _sheet_parts(self._zip)
+        self._parts = parts                  # tab name → worksheet part, as `_inspect_zip` found them
         try:
             self._fast = xlsx_grid.FastWorkbook(self._zip)
         except (xlsx_grid.Unsupported, KeyError):
@@ -376,8 +378,9 @@ class _Book:
         return self._calamine
 
     def sheet_names(self) -> list[str]:
-        if self._fast is not None and self._parts and all(p.startswith("xl/worksheets/") for p in self._parts.values()):
-            return list(self._parts)
+        parts = self._parts
+        if self._fast is not None and parts and all(p.startswith("xl/worksheets/") for p in parts.values()):
+            return list(parts)
         return list(self._calamine_book().sheet_names)
 
     def load(self, name: str) -> tuple[list[list], list]:
