@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from itertools import chain, compress, repeat
-from operator import itemgetter, ne, not_, sub
+from itertools import compress, repeat
+from operator import is_not, itemgetter, not_, or_
 
 import numpy as np
 import pandas as pd
 
 from lib import contract as C
+from lib.cellgrid import CellGrid, object_array
 from lib.contract import Column, norm
 from lib.deadlines import parse_deadline
 from lib.model import (ACTIVITY_COLUMNS, CRITERIA_COLUMNS, ERROR, INSTITUTION_COLUMNS, ISSUE_COLUMNS,
@@ -135,42 +136,32 @@ _HEADER_START: dict[str, bool] = {}      # a text cell's first 6 characters → 
 _HEAD = itemgetter(slice(None, 6))
 
 
-class _TabScan:
-    """One pass over the distinct values of an institution tab: the rows that may be headers, and
-    the values that count as blank (so that rows can be counted in C with `list.count`)."""
+def _header_like(values: list) -> np.ndarray:
+    """Per value: a text that starts like a column title of an institution tab (at most 79
+    characters, not only whitespace). Each text's first 6 characters are looked at once."""
+    is_text = list(map(isinstance, values, repeat(str)))
+    texts = list(compress(values, is_text))
+    heads = list(map(_HEAD, texts))
+    known = _HEADER_START
+    if len(known) > 100_000:
+        known.clear()
+    distinct_heads = set(heads)
+    for head in distinct_heads.difference(known):
+        key = head.lower().replace("ё", "е") if head.isalpha() else norm(head)     # (the same for letters)
+        known[head] = key[:3] in _FIRST3_INSTITUTION_TAB
+    hit_heads = {head for head in distinct_heads if known[head]}
+    out = np.zeros(len(values), dtype=bool)
+    at = np.flatnonzero(is_text)
+    out[at] = [head in hit_heads and len(text) < 80 and not text.isspace() for head, text in zip(heads, texts)]
+    return out
 
-    def __init__(self, rows: list[list]):
-        found = set(chain.from_iterable(rows))
-        distinct = list(found)
-        is_text = list(map(isinstance, distinct, repeat(str)))
-        texts = list(compress(distinct, is_text))
-        others = list(compress(distinct, map(not_, is_text)))
-        heads = list(map(_HEAD, texts))                              # each text's first 6 characters
-        known = _HEADER_START
-        if len(known) > 100_000:
-            known.clear()
-        distinct_heads = set(heads)
-        for head in distinct_heads.difference(known):
-            key = head.lower().replace("ё", "е") if head.isalpha() else norm(head)     # (the same for letters)
-            known[head] = key[:3] in _FIRST3_INSTITUTION_TAB
-        hit_heads = {head for head in distinct_heads if known[head]}
-        hits = {v for v in compress(texts, map(hit_heads.__contains__, heads)) if len(v) < 80 and not v.isspace()}
-        # The blank values present — '', None, whitespace, NaN (each NaN object: `list.count` finds it by
-        # identity) — so that `filled` can count with `list.count`.
-        self.blanks: list = [v for v in ("", None) if v in found]
-        if any(map(str.isspace, texts)):
-            self.blanks += [v for v in texts if v.isspace()]
-        self.blanks += compress(others, map(ne, others, others))
-        # Either header needs three recognised columns, each of which passes the prefix test.
-        maybe = compress(range(len(rows)), map(not_, map(hits.isdisjoint, rows))) if len(hits) >= 3 else ()
-        self.header_rows = [r for r in maybe if len(hits.intersection(rows[r])) >= 3]
 
-    def filled(self, block: list[list]) -> list[int]:
-        """Per row of `block`, its number of non-blank cells."""
-        counts = list(map(len, block))
-        for blank in self.blanks:
-            counts = list(map(sub, counts, map(list.count, block, repeat(blank))))
-        return counts
+def _header_rows(grid: CellGrid) -> list[int]:
+    """The rows of an institution tab that may be a header: three or more distinct texts in them
+    start like a known column title (the rule either header must pass)."""
+    in_row = grid.per_value("header_like", _header_like)[grid.codes]
+    return [r for r in np.flatnonzero(in_row.sum(axis=1) >= 3).tolist()
+            if len(set(grid.codes[r][in_row[r]].tolist())) >= 3]
 
 
 def _is_activity_header(cols: dict[str, int]) -> bool:
@@ -190,27 +181,20 @@ def _row_is_blank(row: list) -> bool:
     return True
 
 
-def _apply_vertical_merges(tab: RawTab) -> list[list]:
-    """A date or type merged over several rows means it for each of them: copy it down."""
-    rows = tab.rows
-    merges = [m for m in getattr(tab, "merges", ()) if m[1][0] > m[0][0]]
+def _apply_vertical_merges(tab: RawTab) -> CellGrid:
+    """A date or type merged over several rows means it for each of them: copy it down (into the
+    cells of the range left blank)."""
+    grid = tab.grid
+    merges = [m for m in tab.merges if m[1][0] > m[0][0]]
+    merges = [((r0, c0), r1) for (r0, c0), (r1, _c1) in merges if r0 < grid.height and c0 < grid.width]
     if not merges:
-        return rows
-    rows = list(rows)                    # the tab's own rows stay as read: copy a row before changing it
-    copied: set[int] = set()
-    for (r0, c0), (r1, _c1) in merges:
-        if r0 >= len(rows) or c0 >= len(rows[r0]):
-            continue
-        value = rows[r0][c0]
-        for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
-            if r not in copied:
-                rows[r] = list(rows[r])
-                copied.add(r)
-            while len(rows[r]) <= c0:
-                rows[r].append("")
-            if is_blank(rows[r][c0]):
-                rows[r][c0] = value
-    return rows
+        return grid
+    codes = grid.codes.copy()            # the tab's own cells stay as read
+    blank = grid.blank
+    for (r0, c0), r1 in merges:
+        below = codes[r0 + 1:r1 + 1, c0]
+        below[blank[below]] = codes[r0, c0]
+    return grid.with_codes(codes)
 
 
 def _find_table(rows: list[list], vocab: HeaderVocabulary, required: tuple[str, ...], min_cols: int) -> Header | None:
@@ -438,94 +422,60 @@ def _single_text_cell(row: list) -> str | None:
     return texts[0] if len(texts) == 1 and isinstance(texts[0], str) else None
 
 
-def _map_unique(values: list, parser, *args) -> list[tuple]:
-    """Parse each distinct value once (the column of a 1 000-row tab has a few dozen distinct spellings)."""
-    return list(map(_distinct_map(values, parser, *args).__getitem__, values))
-
-
 _PARSED: dict[tuple, dict] = {}     # (parser, args) → {value: result}: parsers are pure, so shared
 
 
-def _distinct_map(values: list, parser, *args, found: dict | None = None) -> dict:
-    """{value: parser(value, *args)} for each distinct value of a column (`found`: its distinct values,
-    if already known), remembered across tabs and workbooks.
+class _ParsedColumn:
+    """A column of a block parsed once per distinct value: `results[inverse[i]]` is row i's result
+    and `raw[inverse[i]]` its value as read. Results are remembered across tabs and workbooks, keyed
+    by value (equal numbers of different types parse alike in every parser here — except a bool)."""
 
-    Keyed by value (C-speed `dict.fromkeys`): equal numbers of different types (2 and 2.0) parse alike
-    in every parser here, so they may share a key — except bools (True == 1), so a column holding a
-    bool next to a 0 or 1 gets a key per (type, value) pair, looked up through `_TypedMap`."""
-    found = dict.fromkeys(values) if found is None else found
-    if (1 in found or 0 in found) and bool in set(map(type, values)):
-        return _TypedMap(values, parser, *args)
-    memo = _PARSED.get((parser, args))
-    if memo is None or len(memo) > 50_000:
-        memo = _PARSED[(parser, args)] = {}
-    for v in found:
-        hit = memo.get(v, _MISSING)
-        if hit is _MISSING:
-            hit = memo[v] = parser(v, *args)
-        found[v] = hit
-    return found
+    def __init__(self, codes: np.ndarray, values: np.ndarray, parser, *args):
+        distinct, self.inverse = np.unique(codes, return_inverse=True)
+        self.raw = values[distinct].tolist()
+        memo = _PARSED.get((parser, args))
+        if memo is None or len(memo) > 50_000:
+            memo = _PARSED[(parser, args)] = {}
+        results = []
+        for value in self.raw:
+            key = (bool, value) if type(value) is bool else value
+            hit = memo.get(key, _MISSING)
+            if hit is _MISSING:
+                hit = memo[key] = parser(value, *args)
+            results.append(hit)
+        self.results = results
+
+    def flags(self, predicate) -> np.ndarray:
+        """Per row: predicate(its result), evaluated once per distinct value."""
+        return np.array([bool(predicate(r)) for r in self.results], dtype=bool)[self.inverse]
+
+    def per_row(self, part: int | None = None) -> np.ndarray:
+        """Per row: its result (or the result's element `part`), as an object array."""
+        return object_array(self.results if part is None else [r[part] for r in self.results])[self.inverse]
+
+    def result(self, i: int):
+        return self.results[self.inverse[i]]
+
+    def value(self, i: int):
+        return self.raw[self.inverse[i]]
 
 
 _MISSING = object()
 
 
-class _TypedMap(dict):
-    """A `_distinct_map` for columns mixing bools with 0 / 1: `m[v]` parses per (type, value)."""
-
-    def __init__(self, values, parser, *args):
-        super().__init__()
-        self.parser, self.args = parser, args
-        for v in values:
-            self[v]
-
-    def __getitem__(self, v):
-        key = (type(v), v)
-        hit = dict.get(self, key)
-        if hit is None:
-            hit = self.parser(v, *self.args)
-            dict.__setitem__(self, key, hit)
-        return hit
-
-    def items(self):   # (a representative value, result) per key, like a plain distinct map
-        return [(k[1], r) for k, r in dict.items(self)]
-
-
-# Two whitespace / NUL characters in a row, or whitespace other than a plain space.
-_NEEDS_CLEANING = re.compile(r"[\s\x00]{2}|[^\S ]")
-
-
-def _clean_texts(values: list) -> list[str]:
-    """`[clean_text(v) for v in values]`, also fast for columns of unique free text (topics, links).
-
-    A non-empty text needs cleaning only if it has whitespace at an end, two whitespace characters in
-    a row or whitespace other than a plain space. One regex pass over the non-empty texts joined by
-    NUL (with NUL at both ends) finds them: such a text holds or touches a match at p, p + 1 or p + 2
-    (matches do not overlap, so a match can hide the pair right after it)."""
-    if not values:
-        return []
-    found = dict.fromkeys(values)
-    if len(found) * 4 < len(values) or set(map(type, found)) != {str}:
-        return list(map(_distinct_map(values, clean_text, found=found).__getitem__, values))
-    texts = list(filter(None, values))
-    # The usual case, in a few C-level scans: no double space, no space at either end of a text (next
-    # to a "|" separator), and every character printable — which rules out every whitespace character
-    # but the plain space (all of them are non-printable). Then every text is clean as it is.
-    bar = "|".join(texts)
-    if not ("  " in bar or "| " in bar or " |" in bar or bar.startswith(" ") or bar.endswith(" ")
-            or not bar.isprintable()):
+def _clean_texts(values: list[str]) -> list[str]:
+    """`[clean_text(v) for v in values]` for texts, fast for free text (topics, links): a text needs
+    cleaning only if it has whitespace at an end, two spaces in a row or a character that is not
+    printable (every whitespace character but the plain space is not), which C-level scans find."""
+    edges = map(is_not, map(str.strip, values), values)             # strip() returns a clean text itself
+    needs = map(or_, map(or_, edges, map(str.__contains__, values, repeat("  "))),
+                map(not_, map(str.isprintable, values)))
+    found = list(compress(range(len(values)), needs))
+    if not found:
         return values
-    joined = "\x00" + "\x00".join(texts) + "\x00"
-    hits = np.fromiter((m.start() for m in _NEEDS_CLEANING.finditer(joined)), dtype=np.int64)
-    if not len(hits):
-        return values
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    starts = np.cumsum(lengths + 1) - lengths                # where each text begins in `joined`
-    touched = np.searchsorted(starts, np.concatenate([hits, hits + 1, hits + 2]), side="right") - 1
-    at = np.flatnonzero(np.fromiter(map(bool, values), dtype=bool, count=len(values)))   # text i = values[at[i]]
     out = list(values)
-    for i in np.unique(touched[touched >= 0]).tolist():
-        out[at[i]] = clean_text(texts[i])
+    for i in found:
+        out[i] = clean_text(values[i])
     return out
 
 
@@ -547,158 +497,165 @@ class TabContext:
 _COUNT_KEYS = ("participants", "specialists", "institutions_count")
 
 
-def _per_row(parsed: dict, values: list, part: int | None = None) -> list:
-    """`parsed[v]` (or its element `part`) for each row's value `v`."""
-    if isinstance(parsed, _TypedMap):
-        return [parsed[v] if part is None else parsed[v][part] for v in values]
-    table = parsed if part is None else {v: r[part] for v, r in parsed.items()}
-    return list(map(table.__getitem__, values))
+def _cleaned_values(values: list) -> np.ndarray:
+    """`clean_text` of each value, the texts among them through `_clean_texts`."""
+    is_text = np.fromiter(map(isinstance, values, repeat(str)), dtype=bool, count=len(values))
+    out = np.empty(len(values), dtype=object)
+    out[is_text] = object_array(_clean_texts(list(compress(values, is_text))))
+    if not is_text.all():
+        out[~is_text] = object_array(list(map(clean_text, compress(values, ~is_text))))
+    return out
 
 
-def _flags(parsed: dict, values: list, predicate) -> np.ndarray:
-    """Per row: predicate(parsed result of the row's value), evaluated once per distinct value."""
-    if isinstance(parsed, _TypedMap):
-        return np.fromiter((bool(predicate(parsed[v])) for v in values), dtype=bool, count=len(values))
-    flag_of = {v: bool(predicate(r)) for v, r in parsed.items()}
-    return np.fromiter(map(flag_of.__getitem__, values), dtype=bool, count=len(values))
+def _cleaned(grid: CellGrid, codes: np.ndarray) -> np.ndarray:
+    """`clean_text` of each cell of a column, as an object array: worked out once per workbook for
+    the shared strings, once per distinct value for the others."""
+    distinct, inverse = np.unique(codes, return_inverse=True)
+    cleaned = np.empty(len(distinct), dtype=object)
+    shared = distinct < grid.base_size
+    if shared.any():
+        cleaned[shared] = grid.per_shared_value("cleaned", _cleaned_values)[distinct[shared]]
+    if not shared.all():
+        cleaned[~shared] = _cleaned_values(grid.values[distinct[~shared]].tolist())
+    return cleaned[inverse]
 
 
-def _data_rows(rows: list[list], header: Header, stop: int, scan: _TabScan) -> list[int]:
+def _data_rows(grid: CellGrid, header: Header, stop: int) -> np.ndarray:
     """The rows of a Мероприятия block that hold data: not blank, not a lone block title such as
-    «Мониторинг показателей». Rows are counted in C; only rows with one filled cell are looked at."""
+    «Мониторинг показателей». Rows are counted as a whole; only rows with one filled cell are looked at."""
     first_row = header.row0 + 1
-    block = rows[first_row:stop]
-    counts = np.array(scan.filled(block), dtype=np.int64)
+    counts = grid.filled(first_row, stop)
     keep = counts >= 2
     for i in np.flatnonzero(counts == 1).tolist():
-        row = block[i]
+        row = grid.row(first_row + i)
         first = next(v for v in row if not is_blank(v))
         keep[i] = not (isinstance(first, str) and norm(first).startswith(_TITLE_WORDS) and
                        _is_block_title(row, first, header.cols))
-    return (np.flatnonzero(keep) + first_row).tolist()
+    return np.flatnonzero(keep) + first_row
 
 
-def _parse_activity_block(rows: list[list], header: Header, stop: int, ctx: TabContext,
-                          scan: _TabScan) -> tuple[dict[str, list], int]:
+_NO_DAY = date(1970, 1, 1)
+
+
+def _parse_activity_block(grid: CellGrid, header: Header, stop: int, ctx: TabContext) -> tuple[dict, int]:
     """Returns (loaded rows as columns — see `_activities_frame` — and the number of non-empty data rows).
 
     Vectorised: each column's distinct values are parsed once; rows whose values all parse cleanly
     are loaded without a per-row Python step; only rows with something to report go through the
     row-by-row checks below, in row order, so the issues are exactly those of a plain row loop."""
     cols = header.cols
-    data_r = _data_rows(rows, header, stop, scan)
-    data = list(map(rows.__getitem__, data_r))
-    n_rows = len(data)
+    data_r = _data_rows(grid, header, stop)
+    n_rows = len(data_r)
     if not n_rows:
         return {}, 0
-    rectangular = min(map(len, data)) > max(cols.values())
+    block = grid.codes[data_r]
+    values = grid.values
+    no_column = np.zeros(n_rows, dtype=block.dtype)         # every cell empty
 
-    def column(key: str) -> list:
+    def column(key: str) -> np.ndarray:
         c = cols.get(key)
-        if c is None:
-            return [""] * n_rows
-        if rectangular:
-            return list(map(itemgetter(c), data))
-        return [row[c] if c < len(row) else "" for row in data]
+        return no_column if c is None else block[:, c]
 
-    date_values, types = column("date"), column("type")
-    plan_values = column("plan_item")
-    count_values = {k: column(k) for k in _COUNT_KEYS}
-    dates = _distinct_map(date_values, _parse_date_or_blank, ctx.year)
-    canon = _distinct_map(types, _canonical_or_blank)
-    plan_refs = _distinct_map(plan_values, _plan_ref_or_blank)
-    counts = {k: _distinct_map(v, _count_or_blank) for k, v in count_values.items()}
+    dates = _ParsedColumn(column("date"), values, _parse_date_or_blank, ctx.year)
+    canon = _ParsedColumn(column("type"), values, _canonical_or_blank)
+    plan_refs = _ParsedColumn(column("plan_item"), values, _plan_ref_or_blank)
+    counts = {k: _ParsedColumn(column(k), values, _count_or_blank) for k in _COUNT_KEYS}
     first_cols = sorted(cols.values())
     c_date, c_type = cols["date"], cols["type"]
     year, plan_items = ctx.year, ctx.plan_items
 
     # Rows with anything to report: flagged per distinct value, then OR-ed per row.
-    suspect = _flags(dates, date_values, lambda r: r[0] is None or r[1] is not None or (year and r[0].year != year))
-    suspect |= _flags(canon, types, lambda kind: kind is None)
-    suspect |= _flags(plan_refs, plan_values,
-                      lambda r: r[1] is not None or (r[0] and plan_items and r[0] not in plan_items))
-    for key, parsed in counts.items():
-        suspect |= _flags(parsed, count_values[key], lambda r: r[1] is not None)
+    suspect = dates.flags(lambda r: r[0] is None or r[1] is not None or (year and r[0].year != year))
+    suspect |= canon.flags(lambda kind: kind is None)
+    suspect |= plan_refs.flags(lambda r: r[1] is not None or (r[0] and plan_items and r[0] not in plan_items))
+    for parsed in counts.values():
+        suspect |= parsed.flags(lambda r: r[1] is not None)
     for c in first_cols[:2]:
-        values = list(map(itemgetter(c), data)) if rectangular else [row[c] if c < len(row) else "" for row in data]
-        totals = _totals_among(dict.fromkeys(values))
+        distinct, inverse = np.unique(block[:, c], return_inverse=True)
+        firsts = values[distinct].tolist()
+        totals = _totals_among(firsts)
         if totals:
-            suspect |= np.fromiter(map(totals.__contains__, values), dtype=bool, count=n_rows)
-    spec = np.array(_per_row(counts["specialists"], count_values["specialists"], 0), dtype=float)   # None → NaN
-    part = np.array(_per_row(counts["participants"], count_values["participants"], 0), dtype=float)
+            suspect |= np.array([v in totals for v in firsts], dtype=bool)[inverse]
+    spec = counts["specialists"].per_row(0).astype(float)          # None → NaN
+    part = counts["participants"].per_row(0).astype(float)
     suspect |= spec > part
 
     keep = np.ones(n_rows, dtype=bool)
-    plan_override: dict[int, None] = {}
+    no_plan_item: list[int] = []
     allowed = ", ".join(C.ACTIVITY_TYPE_NAMES)
     for i in np.flatnonzero(suspect).tolist():
-        r, row = data_r[i], data[i]
-        if any(_is_total(row[c]) for c in first_cols[:2] if c < len(row)):
+        r = int(data_r[i])
+        if any(_is_total(values[block[i, c]]) for c in first_cols[:2]):
             ctx.warning(r, first_cols[0], "Строка итогов не учитывается: итоги приложение считает само" + NOT_COUNTED)
             keep[i] = False
             continue
         ok = True
-        day, problem = dates[date_values[i]]
+        day, problem = dates.result(i)
         if day is None:
             ok = False
             ctx.error(r, c_date, (problem or "Не указана дата мероприятия") + NOT_COUNTED)
         elif problem:
             ctx.warning(r, c_date, problem)
-        kind = canon[types[i]]
-        if kind is None:
+        if canon.result(i) is None:
             ok = False
-            if is_blank(types[i]):
+            kind = canon.value(i)
+            if is_blank(kind):
                 ctx.error(r, c_type, "Не указан вид мероприятия" + NOT_COUNTED)
             else:
-                ctx.error(r, c_type, f"Вид мероприятия «{shown(types[i])}» не из списка ({allowed})" + NOT_COUNTED)
-        values = {}
+                ctx.error(r, c_type, f"Вид мероприятия «{shown(kind)}» не из списка ({allowed})" + NOT_COUNTED)
+        numbers = {}
         for key, parsed in counts.items():
-            number, problem = parsed[count_values[key][i]]
+            number, problem = parsed.result(i)
             if problem and number is None:
                 ok = False
                 ctx.error(r, cols[key], f"{C.ACTIVITY_COLUMNS[key].title}: {problem}" + NOT_COUNTED)
             elif problem:
                 ctx.warning(r, cols[key], f"{C.ACTIVITY_COLUMNS[key].title}: {problem}")
-            values[key] = number
+            numbers[key] = number
         if not ok:
             keep[i] = False
             continue
-        plan_item, problem = plan_refs[plan_values[i]]
+        plan_item, problem = plan_refs.result(i)
         if problem:
             ctx.warning(r, cols["plan_item"], problem)
         if plan_item and ctx.plan_items and plan_item not in ctx.plan_items:
             ctx.warning(r, cols["plan_item"], f"Пункта {plan_item} нет в плане работы: мероприятие учтено без пункта плана")
-            plan_override[i] = None          # as the message says: counted, but toward no plan item
+            no_plan_item.append(i)           # as the message says: counted, but toward no plan item
         if ctx.year and day.year != ctx.year:
             ctx.warning(r, c_date, f"Дата {day:%d.%m.%Y} не в {ctx.year} году: мероприятие учтено в {day.year} году")
-        if values["specialists"] is not None and values["participants"] is not None and \
-                values["specialists"] > values["participants"]:
-            ctx.warning(r, cols["specialists"], f"Специалистов ({values['specialists']}) больше, чем участников "
-                        f"({values['participants']})")
+        if numbers["specialists"] is not None and numbers["participants"] is not None and \
+                numbers["specialists"] > numbers["participants"]:
+            ctx.warning(r, cols["specialists"], f"Специалистов ({numbers['specialists']}) больше, чем участников "
+                        f"({numbers['participants']})")
 
     # The loaded rows, column by column.
-    def kept(values: list) -> list:
-        return values if all_kept else list(compress(values, keep_list))
-
-    all_kept = bool(keep.all())
-    keep_list = keep.tolist()
-    plan_column = _per_row(plan_refs, plan_values, 0)
-    for i in plan_override:
-        plan_column[i] = None
+    plan_column = plan_refs.per_row(0)
+    plan_column[no_plan_item] = None
+    days = np.array([(r[0] or _NO_DAY).toordinal() - _UNIX_ORDINAL for r in dates.results], dtype=np.int64)
     loaded = {
-        "days": _per_row(dates, kept(date_values), 0),
-        "type": _per_row(canon, kept(types)),
-        "type_raw": _clean_texts(kept(types)),
-        "plan_item": kept(plan_column),
-        "topic": _clean_texts(kept(column("topic"))),
-        **{k: _per_row(counts[k], kept(count_values[k]), 0) for k in _COUNT_KEYS},
-        "link": _clean_texts(kept(column("link"))),
-        "note": _clean_texts(kept(column("note"))),
-        "row": kept(data_r),
-        "institution": ctx.institution,
-        "tab": ctx.tab,
+        "day": days[dates.inverse],
+        "type": canon.per_row(),
+        "type_raw": _cleaned(grid, column("type")),
+        "plan_item": plan_column,
+        "topic": _cleaned(grid, column("topic")),
+        **{k: _count_arrays(parsed) for k, parsed in counts.items()},
+        "link": _cleaned(grid, column("link")),
+        "note": _cleaned(grid, column("note")),
+        "row": data_r,
     }
+    if not keep.all():
+        loaded = {k: (v[0][keep], v[1][keep]) if isinstance(v, tuple) else v[keep] for k, v in loaded.items()}
+    loaded["institution"], loaded["tab"] = ctx.institution, ctx.tab
     return loaded, n_rows
+
+
+def _count_arrays(parsed: _ParsedColumn) -> tuple[np.ndarray, np.ndarray]:
+    """(numbers, missing) per row of a count column: the parts of a nullable Int64 column (counts are
+    whole numbers up to `MAX_COUNT`)."""
+    numbers = [r[0] for r in parsed.results]
+    data = np.array([0 if n is None else n for n in numbers], dtype=np.int64)[parsed.inverse]
+    missing = np.array([n is None for n in numbers], dtype=bool)[parsed.inverse]
+    return data, missing
 
 
 _TOTALS: dict[str, bool] = {}
@@ -804,13 +761,26 @@ def _parse_monitoring_block(rows: list[list], header: Header, stop: int, ctx: Ta
     return out
 
 
-def parse_institution_tab(rows: list[list], ctx: TabContext, indicators) -> tuple[list[dict], list[dict], int, bool, bool]:
+class _Rows:
+    """The rows of a grid as lists of values, each made when first asked for (a block parsed row by
+    row needs only its own)."""
+
+    def __init__(self, grid: CellGrid):
+        self.grid = grid
+
+    def __len__(self) -> int:
+        return self.grid.height
+
+    def __getitem__(self, r: int) -> list:
+        return self.grid.row(r)
+
+
+def parse_institution_tab(grid: CellGrid, ctx: TabContext, indicators) -> tuple[list[dict], list[dict], int, bool, bool]:
     """Returns (activities, monitoring, data rows total, has activity block, has monitoring block);
     activities as one dict of loaded columns per Мероприятия block (see `_parse_activity_block`)."""
     headers: list[tuple[str, Header]] = []
-    scan = _TabScan(rows)
-    for r in scan.header_rows:
-        row = rows[r]
+    for r in _header_rows(grid):
+        row = grid.row(r)
         cols, extra, dup = VOCAB_ACTIVITY.match_row(row)
         if _is_activity_header(cols):
             headers.append(("activities", Header(r, cols, extra)))
@@ -825,7 +795,7 @@ def parse_institution_tab(rows: list[list], ctx: TabContext, indicators) -> tupl
     total = 0
     kinds = [k for k, _ in headers]
     for i, (kind, header) in enumerate(headers):
-        stop = headers[i + 1][1].row0 if i + 1 < len(headers) else len(rows)
+        stop = headers[i + 1][1].row0 if i + 1 < len(headers) else grid.height
         if kind == "activities":
             for c, text in header.extra:
                 ctx.warning(header.row0, c, f"Столбец «{shown(text)}» не входит в шаблон и не учитывается")
@@ -833,18 +803,18 @@ def parse_institution_tab(rows: list[list], ctx: TabContext, indicators) -> tupl
                 if key not in header.cols:
                     ctx.warning(header.row0, min(header.cols.values()),
                                 f"В блоке «Мероприятия» нет столбца «{C.ACTIVITY_COLUMNS[key].title}»")
-            loaded, n = _parse_activity_block(rows, header, stop, ctx, scan)
+            loaded, n = _parse_activity_block(grid, header, stop, ctx)
             activities.append(loaded)
             total += n
         else:
-            monitoring.extend(_parse_monitoring_block(rows, header, stop, ctx, indicators))
+            monitoring.extend(_parse_monitoring_block(_Rows(grid), header, stop, ctx, indicators))
     if "activities" not in kinds:
-        stray = [r for r, row in enumerate(rows[: headers[0][1].row0] if headers else rows)
-                 if sum(not is_blank(v) for v in row) >= 2]
+        filled = grid.filled(0, headers[0][1].row0 if headers else None)
+        stray = np.flatnonzero(filled >= 2).tolist()
         if stray:
             total += len(stray)
             first = stray[0]
-            col = next(c for c, v in enumerate(rows[first]) if not is_blank(v))
+            col = next(c for c, v in enumerate(grid.row(first)) if not is_blank(v))
             ctx.error(first, col, "Не найдена строка заголовков блока «Мероприятия» (нужны столбцы «Дата» и "
                       f"«Вид мероприятия»): {len(stray)} заполненных строк не учтены")
     return activities, monitoring, total, "activities" in kinds, "monitoring" in kinds
@@ -873,7 +843,7 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
     for tab in tabs:
         if tab.problem:                  # e.g. too many rows: not read at all, say so
             log.add(ERROR, tab.name, None, None, tab.problem)
-    if all(not t.problem and all(_row_is_blank(r) for r in t.rows) for t in tabs):
+    if all(not t.problem and t.grid.is_blank() for t in tabs):
         log.add(ERROR, "", None, None, f"В книге «{source.label}» нет данных: все листы пустые. "
                 "Проверьте, что выбран нужный файл")
 
@@ -903,7 +873,7 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
     for tab in others:
         idx = listed.get(norm(tab.name))
         if getattr(tab, "release", None) is not None:   # a lazily read tab (lib.sources.LazyTab): read it
-            tab.rows                                     # now — reading may show it is too big to load
+            tab.grid                                     # now — reading may show it is too big to load
             if tab.late_problem:
                 log.add(ERROR, tab.name, None, None, tab.problem)
         if tab.problem:                  # reported above; the institution has its tab, unread
@@ -919,8 +889,7 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
                       "данные взяты из обеих", institutions["institution"].iloc[idx])
         if idx is None:
             name = tab.name.strip()
-            rows_here = [r for r in tab.rows if not _row_is_blank(r)]
-            if not rows_here:
+            if tab.grid.is_blank():
                 _warn_tab(log, tab.name, f"Пустая вкладка «{name}» не указана в списке учреждений и пропущена")
                 continue
             if len(institutions):
@@ -971,54 +940,45 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
         tab_summary=pd.DataFrame(summary, columns=TAB_SUMMARY_COLUMNS))
 
 
-def _activities_frame(chunks: list[dict[str, list]]) -> pd.DataFrame:
+def _activities_frame(chunks: list[dict]) -> pd.DataFrame:
     """The activities table from the loaded rows of every Мероприятия block (`_parse_activity_block`)."""
-    chunks = [c for c in chunks if c and c["row"]]
+    chunks = [c for c in chunks if c and len(c["row"])]
     if not chunks:
         frame = empty_frame(ACTIVITY_COLUMNS)
         frame["date"] = pd.Series(dtype="datetime64[ns]")
         return frame
 
-    def joined(key: str) -> list:
-        return list(chain.from_iterable(c[key] for c in chunks))
+    def joined(key: str) -> np.ndarray:
+        return np.concatenate([c[key] for c in chunks])
 
-    days = joined("days")
-    day_numbers = {d: d.toordinal() - _UNIX_ORDINAL for d in set(days)}
-    day_index = np.fromiter(map(day_numbers.__getitem__, days), dtype=np.int64, count=len(days))
-    years = {d: d.year for d in day_numbers}
-    quarters = {d: (d.month - 1) // 3 + 1 for d in day_numbers}
-    def text(values: list) -> pd.Series:           # object dtype: building Arrow strings costs more than it saves
-        return pd.Series(values, dtype=object)
+    def repeated(key: str) -> pd.Series:
+        return pd.Series(np.repeat(object_array([c[key] for c in chunks]), [len(c["row"]) for c in chunks]),
+                         dtype=object)
 
+    def count(key: str) -> pd.arrays.IntegerArray:
+        return pd.arrays.IntegerArray(np.concatenate([c[key][0] for c in chunks]),
+                                      np.concatenate([c[key][1] for c in chunks]))
+
+    def text(key: str) -> pd.Series:           # object dtype: building Arrow strings costs more than it saves
+        return pd.Series(joined(key), dtype=object)
+
+    days = joined("day").astype("datetime64[D]")
+    months = days.astype("datetime64[M]").astype(np.int64)         # months since 1970-01
     columns = {
-        "institution": text(list(chain.from_iterable([c["institution"]] * len(c["row"]) for c in chunks))),
-        "date": day_index.astype("datetime64[D]").astype("datetime64[s]"),
-        "year": np.fromiter(map(years.__getitem__, days), dtype=np.int64, count=len(days)),
-        "quarter": np.fromiter(map(quarters.__getitem__, days), dtype=np.int64, count=len(days)),
-        **{k: text(joined(k)) for k in ("type", "type_raw", "plan_item", "topic")},
-        **{k: _int64_with_na(joined(k)) for k in _COUNT_KEYS},
-        "link": text(joined("link")), "note": text(joined("note")),
-        "tab": text(list(chain.from_iterable([c["tab"]] * len(c["row"]) for c in chunks))),
-        "row": np.array(joined("row"), dtype=np.int64) + 1,
+        "institution": repeated("institution"),
+        "date": days.astype("datetime64[s]"),
+        "year": months // 12 + 1970,
+        "quarter": months % 12 // 3 + 1,
+        **{k: text(k) for k in ("type", "type_raw", "plan_item", "topic")},
+        **{k: count(k) for k in _COUNT_KEYS},
+        "link": text("link"), "note": text("note"),
+        "tab": repeated("tab"),
+        "row": joined("row").astype(np.int64) + 1,
     }
     return pd.DataFrame(columns, columns=ACTIVITY_COLUMNS)
 
 
 _UNIX_ORDINAL = date(1970, 1, 1).toordinal()
-_INT64 = (-(2 ** 63), 2 ** 63 - 1)
-
-
-def _int64_with_na(values: list) -> pd.api.extensions.ExtensionArray | pd.Series:
-    """A nullable Int64 column from ints and Nones (what `.astype("Int64")` gives, without its per-value
-    Python work)."""
-    distinct = set(values)
-    numbers = [v for v in distinct if v is not None]
-    if any(type(v) is not int or not _INT64[0] <= v <= _INT64[1] for v in numbers):
-        return pd.Series(values, dtype=object).astype("Int64").array      # the general (and raising) path
-    data = np.fromiter(map({**{v: v for v in numbers}, None: 0}.__getitem__, values), dtype=np.int64, count=len(values))
-    mask = np.fromiter(map({**{v: False for v in numbers}, None: True}.__getitem__, values), dtype=bool,
-                       count=len(values))
-    return pd.arrays.IntegerArray(data, mask)
 
 
 def _monitoring_frame(records: list[dict]) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from lib import xlsx_grid
+from lib.cellgrid import CellGrid
 
 GSHEET_PREFIX = "gsheet:"
 
@@ -30,46 +31,76 @@ class SourceUnavailable(SourceError):
     the last good snapshot (`lib.snapshot`) rather than nothing."""
 
 
-@dataclass
 class RawTab:
-    name: str
-    rows: list[list]                 # rows[r][c] is the value of cell (r+1, c+1); '' / None is empty
-    gid: int | None = None           # Google Sheets sheetId, for links to a cell
-    merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
-    # merged ranges as ((first row, first col), (last row, last col)), 0-based and inclusive
-    problem: str | None = None       # the tab could not be read (too big): Russian, reported as an issue
+    """One tab's cells anchored at A1, as rows of values (`rows[r][c]` is cell (r+1, c+1); '' or None
+    is empty) or as a `CellGrid`, whichever the source gave: the other is made from it when asked for."""
+
+    def __init__(self, name: str, rows: list[list] | None = None, gid: int | None = None,
+                 merges: list | None = None, problem: str | None = None, *, grid: CellGrid | None = None):
+        self.name = name
+        self.gid = gid                   # Google Sheets sheetId, for links to a cell
+        self.merges = merges if merges is not None else []
+        # merged ranges as ((first row, first col), (last row, last col)), 0-based and inclusive
+        self.problem = problem           # the tab could not be read (too big): Russian, reported as an issue
+        self._rows, self._grid = rows, grid
+
+    @property
+    def rows(self) -> list[list]:
+        if self._rows is None:
+            self._rows = self.grid.rows() if self._grid is not None else []
+        return self._rows
+
+    @property
+    def grid(self) -> CellGrid:
+        if self._grid is None:
+            self._grid = CellGrid.from_rows(self.rows)
+        return self._grid
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, RawTab):
+            return NotImplemented
+        return (self.name, self.rows, self.gid, self.merges, self.problem) == \
+            (other.name, other.rows, other.gid, other.merges, other.problem)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"RawTab({self.name!r}, problem={self.problem!r})"
 
 
 class LazyTab(RawTab):
     """A tab of an .xlsx whose cells are read when first used and dropped again by `release()`.
 
-    The loader parses one tab at a time and releases it, so only one tab's raw grid is in memory at
-    once instead of all of them (for 28 × 10 000 rows the grids take ~250 MB). Reading again after
-    `release()` simply reads the tab again. A tab that turns out too big when read (its declared
-    range understated it) gets no rows and its `problem`, with `late_problem` set."""
+    The loader parses one tab at a time and releases it, so only one tab's cells are in memory at
+    once instead of all of them. Reading again after `release()` simply reads the tab again. A tab
+    that turns out too big when read (its declared range understated it) gets no cells and its
+    `problem`, with `late_problem` set."""
 
     def __init__(self, name: str, load):
-        self._load = load                    # () → (rows, merges); may raise TabTooBig or SourceError
-        self._rows = self._merges = None
+        super().__init__(name)
+        self._load = load                    # () → (CellGrid or rows, merges); may raise TabTooBig or SourceError
+        self._read = False
         self.late_problem = False
-        super().__init__(name, None)
 
     def _fetch(self) -> None:
-        if self._rows is None:
+        if not self._read:
             try:
-                self._rows, self._merges = self._load()
+                cells, self._merges = self._load()
             except TabTooBig as exc:
-                self._rows, self._merges = [], []
+                cells, self._merges = [], []
                 self.problem, self.late_problem = exc.tab_problem, True
+            self._rows, self._grid = (None, cells) if isinstance(cells, CellGrid) else (cells, None)
+            self._read = True
 
     @property
     def rows(self) -> list[list]:
         self._fetch()
-        return self._rows
+        return super().rows
 
-    @rows.setter
-    def rows(self, value) -> None:
-        self._rows = value
+    @property
+    def grid(self) -> CellGrid:
+        self._fetch()
+        return super().grid
 
     @property
     def merges(self) -> list:
@@ -82,7 +113,8 @@ class LazyTab(RawTab):
 
     def release(self) -> None:
         if not self.late_problem:
-            self._rows = self._merges = None
+            self._rows = self._grid = self._merges = None
+            self._read = False
 
 
 class TabTooBig(Exception):
@@ -330,8 +362,9 @@ def read_xlsx(data: str | os.PathLike | bytes, label: str | None = None, *,
                 continue
             if problem is None:
                 try:
-                    rows, merges = book.load(name)
-                    tabs.append(RawTab(name, rows, None, merges))
+                    cells, merges = book.load(name)
+                    tabs.append(RawTab(name, None, None, merges, grid=cells) if isinstance(cells, CellGrid)
+                                else RawTab(name, cells, None, merges))
                     continue
                 except TabTooBig as exc:
                     problem = exc.tab_problem
@@ -383,8 +416,8 @@ class _Book:
             return list(parts)
         return list(self._calamine_book().sheet_names)
 
-    def load(self, name: str) -> tuple[list[list], list]:
-        """(rows, merges) of one tab, checked against the caps; raises `TabTooBig` or `SourceError`."""
+    def load(self, name: str) -> tuple[CellGrid | list[list], list]:
+        """(cells, merges) of one tab, checked against the caps; raises `TabTooBig` or `SourceError`."""
         def check_size(rows: int, cols: int) -> None:
             problem = _size_problem(name, rows, cols)
             if problem:

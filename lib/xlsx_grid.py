@@ -22,6 +22,8 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from lib.cellgrid import CellGrid, object_array
+
 _EPOCH_1900 = date(1899, 12, 30)
 _MAX_SERIAL = 2_958_465                   # 9999-12-31
 _TRUE_FALSE = np.array([False, True], dtype=object)
@@ -53,6 +55,9 @@ _CELL_XFS = re.compile(rb"<cellXfs\b[^>]*>(.*?)</cellXfs>", re.S)
 _XF = re.compile(rb"<xf\b([^>]*)>")
 _NUM_FMT_ID = re.compile(rb'numFmtId="(\d+)"')
 _MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+
+
+_EMPTY_GRID = CellGrid(np.zeros((0, 0), dtype=np.int32), object_array([""]))
 
 
 class Unsupported(Exception):
@@ -237,9 +242,9 @@ def _has(a: np.ndarray, at: np.ndarray, text: bytes) -> np.ndarray:
 _TYPE_LENGTHS = {(ord("s"), _QUOTE): 1, (ord("n"), _QUOTE): 1, (ord("b"), _QUOTE): 1, (_I, ord("n")): 9}
 
 
-def read_sheet(xml: bytes, strings: np.ndarray, is_date_style: np.ndarray, unsure_style: np.ndarray,
-               check_size=None) -> tuple[list[list], list]:
-    """(rows, merged ranges) of one worksheet part. Raises `Unsupported` for what is left to calamine;
+def read_sheet(xml: bytes, table: np.ndarray, is_date_style: np.ndarray, unsure_style: np.ndarray,
+               check_size=None, shared: dict | None = None) -> tuple[CellGrid, list]:
+    """(cells, merged ranges) of one worksheet part; `table` is '' and then the shared strings. Raises `Unsupported` for what is left to calamine;
     `check_size(rows, columns)` is called before the grid is made and may raise to refuse it.
 
     Cells are expected as every common writer writes them: `<c r="B7" s="3" t="s">`, the reference
@@ -247,7 +252,7 @@ def read_sheet(xml: bytes, strings: np.ndarray, is_date_style: np.ndarray, unsur
     start = xml.find(b"<sheetData>")
     if start < 0:
         if b"<sheetData/>" in xml:
-            return [], _merges(xml)
+            return _EMPTY_GRID, _merges(xml)
         raise Unsupported("no plain <sheetData>")
     end = xml.rfind(b"</sheetData>", start)                 # near the end of the part: found at once
     if end < 0:
@@ -258,14 +263,14 @@ def read_sheet(xml: bytes, strings: np.ndarray, is_date_style: np.ndarray, unsur
         a = np.concatenate([a, _PAD])                        # windows never run past the buffer
     lt = np.flatnonzero(a[start:end] == _LT) + start
     if not len(lt):
-        return [], merges
+        return _EMPTY_GRID, merges
     after1, after2 = a[lt + 1], a[lt + 2]
     is_cell = (after1 == _C) & ((after2 == _SPACE) | (after2 == _GT) | (after2 == _SLASH))
     owner_at = np.cumsum(is_cell) - 1                       # per '<': the cell opened last at or before it
     cell_open = lt[is_cell]
     n = len(cell_open)
     if not n:
-        return [], merges
+        return _EMPTY_GRID, merges
 
     # <c r="REF" — then optionally s="N", then optionally t="…", then > or />.
     if not _has(a, cell_open + 2, b' r="').all():
@@ -310,44 +315,50 @@ def read_sheet(xml: bytes, strings: np.ndarray, is_date_style: np.ndarray, unsur
     if len(v_len) and v_len.max() > 32:
         raise Unsupported("long value")
     v_kind = kind[v_owner]
-    values = np.empty(len(v_open), dtype=object)
-
-    shared = v_kind == _S
-    if shared.any():
-        index, ok = _known_digits(a, v_open[shared], v_len[shared])
-        if not ok.all() or index.max() >= len(strings):
+    # Each value as a code into the grid's table of values: '' (0), the shared strings (1…), then the
+    # booleans, numbers and dates of this sheet (each distinct one once) and its inline strings.
+    codes = np.empty(len(v_open), dtype=np.int64)
+    extras: list = []
+    is_shared = v_kind == _S
+    if is_shared.any():
+        index, ok = _known_digits(a, v_open[is_shared], v_len[is_shared])
+        if not ok.all() or index.max() >= len(table) - 1:
             raise Unsupported("shared string index")
-        values[shared] = strings[index]
+        codes[is_shared] = index + 1
     boolean = v_kind == ord("b")
     if boolean.any():
         flag = a[v_open[boolean]] - 48
         if (flag > 1).any() or (v_len[boolean] != 1).any():
             raise Unsupported("boolean")
-        values[boolean] = _TRUE_FALSE[flag]
+        codes[boolean] = len(table) + flag
+        extras += [False, True]
     number = v_kind == ord("n")
     if number.any():
-        values[number] = _numbers(a, v_open[number], v_len[number], style[v_owner[number]], is_date_style,
-                                  unsure_style)
+        codes[number] = _number_codes(a, v_open[number], v_len[number], style[v_owner[number]], is_date_style,
+                                      unsure_style, len(table) + len(extras), extras)
     if (v_kind == _I).any():
         raise Unsupported("inline string cell with a <v>")
 
-    v_owner, values = _with_inline_strings(xml, a, lt, after1, after2, owner_at, kind, v_owner, values)
+    v_owner, codes = _with_inline_strings(xml, a, lt, after1, after2, owner_at, kind, v_owner, codes,
+                                          len(table) + len(extras), extras)
 
     # Where the values land: the grid spans A1 to the last cell holding a value, as calamine's does.
-    if not len(values):
-        return [], merges
+    if not len(codes):
+        return _EMPTY_GRID, merges
     row_of, col_of = rows[v_owner], cols[v_owner]
     height, width = int(row_of.max()) + 1, int(col_of.max()) + 1
     if check_size is not None:
         check_size(height, width)
-    grid = np.full(height * width, "", dtype=object)
-    grid[row_of * width + col_of] = values
-    return grid.reshape(height, width).tolist(), merges
+    grid = np.zeros(height * width, dtype=np.int32)
+    grid[row_of * width + col_of] = codes
+    values = np.concatenate([table, object_array(extras)]) if extras else table
+    return CellGrid(grid.reshape(height, width), values, shared, len(table)), merges
 
 
-def _numbers(a: np.ndarray, starts: np.ndarray, lengths: np.ndarray, styles: np.ndarray, is_date_style: np.ndarray,
-             unsure_style: np.ndarray) -> np.ndarray:
-    """Number cells as Python objects: `float`, or `datetime.date` in a plain date format."""
+def _number_codes(a: np.ndarray, starts: np.ndarray, lengths: np.ndarray, styles: np.ndarray,
+                  is_date_style: np.ndarray, unsure_style: np.ndarray, first_code: int, extras: list) -> np.ndarray:
+    """The codes of number cells: each distinct number (a `float`, or a `datetime.date` in a plain
+    date format) is appended to `extras` once, its code counted from `first_code`."""
     short = lengths <= 15
     whole, ok = _known_digits(a, starts, np.where(short, lengths, 0))
     numbers = whole.astype(np.float64)
@@ -361,8 +372,14 @@ def _numbers(a: np.ndarray, starts: np.ndarray, lengths: np.ndarray, styles: np.
             raise Unsupported("number") from None
     if unsure_style[styles].any():
         raise Unsupported("number format left to calamine")
-    out = numbers.astype(object)
+    codes = np.empty(len(numbers), dtype=np.int64)
+    added_from = len(extras)
     dated = is_date_style[styles]
+    plain = ~dated
+    if plain.any():
+        distinct, inverse = np.unique(numbers[plain], return_inverse=True)
+        codes[plain] = first_code + inverse           # (nothing added yet)
+        extras += distinct.tolist()
     if dated.any():
         serial = numbers[dated]
         if (serial != np.floor(serial)).any() or (serial < 61).any() or (serial > _MAX_SERIAL).any():
@@ -370,37 +387,37 @@ def _numbers(a: np.ndarray, starts: np.ndarray, lengths: np.ndarray, styles: np.
         if len(_DAYS) > 100_000:
             _DAYS.clear()
         distinct, inverse = np.unique(serial.astype(np.int64), return_inverse=True)
-        days = np.empty(len(distinct), dtype=object)
-        days[:] = [_DAYS.get(d) or _DAYS.setdefault(d, _EPOCH_1900 + timedelta(days=d)) for d in distinct.tolist()]
-        out[dated] = days[inverse]
-    return out
+        codes[dated] = first_code + len(extras) - added_from + inverse
+        extras += [_DAYS.get(d) or _DAYS.setdefault(d, _EPOCH_1900 + timedelta(days=d)) for d in distinct.tolist()]
+    return codes
 
 
 def _with_inline_strings(xml: bytes, a: np.ndarray, lt: np.ndarray, after1: np.ndarray, after2: np.ndarray,
-                         owner_at: np.ndarray, kind: np.ndarray, v_owner: np.ndarray,
-                         values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                         owner_at: np.ndarray, kind: np.ndarray, v_owner: np.ndarray, codes: np.ndarray,
+                         first_code: int, extras: list) -> tuple[np.ndarray, np.ndarray]:
     """Add the cells of type inlineStr (text inside the cell: `<is><t>…</t></is>`, as openpyxl and some
-    exporters write) to the (owner cell, value) pairs; one Python step per such cell."""
+    exporters write) to the (owner cell, value code) pairs, each distinct text appended to `extras`
+    once; one Python step per such cell."""
     is_inline = (after1 == _I) & (after2 == _S) & (a[lt + 3] == _GT)
     if not is_inline.any():
-        return v_owner, values                               # (an inline cell without <is> is empty)
+        return v_owner, codes                                # (an inline cell without <is> is empty)
     is_open = lt[is_inline] + 4
     owner = owner_at[is_inline]
     is_close = lt[(after1 == _SLASH) & (after2 == _I) & (a[lt + 3] == _S) & (a[lt + 4] == _GT)]
     if len(is_close) != len(is_open) or (owner < 0).any() or (kind[owner] != _I).any() or \
             (np.diff(owner) == 0).any():
         raise Unsupported("inline string")
-    texts = []
+    seen: dict[str, int] = {}
+    inline_codes = []
     for p0, p1 in zip(is_open.tolist(), is_close.tolist()):
         body = xml[p0:p1]
         if b"\r" in body:
             raise Unsupported("a carriage return")
-        texts.append(_unescape(_text_runs(body)))
-    inline_values = np.empty(len(texts), dtype=object)
-    inline_values[:] = texts
+        inline_codes.append(seen.setdefault(_unescape(_text_runs(body)), first_code + len(seen)))
+    extras += seen
     owners = np.concatenate([v_owner, owner])
     order = np.argsort(owners, kind="stable")
-    return owners[order], np.concatenate([values, inline_values])[order]
+    return owners[order], np.concatenate([codes, inline_codes])[order]
 
 
 def _col(letters: bytes) -> int:
@@ -423,9 +440,12 @@ class FastWorkbook:
         if b'date1904="1"' in workbook_xml or b"date1904=\"true\"" in workbook_xml:
             raise Unsupported("1904 dates")
         self.zf = zf
-        self.strings = shared_strings(zf.read("xl/sharedStrings.xml") if "xl/sharedStrings.xml" in names else None)
+        strings = shared_strings(zf.read("xl/sharedStrings.xml") if "xl/sharedStrings.xml" in names else None)
+        self.table = np.concatenate([object_array([""]), strings])      # code 0: an empty cell
+        self.shared: dict = {}                  # what the parser works out once from `table` (CellGrid.per_value)
         self.is_date_style, self.unsure_style = date_styles(zf.read("xl/styles.xml") if "xl/styles.xml" in names
                                                             else None)
 
-    def sheet(self, part: str, check_size=None) -> tuple[list[list], list]:
-        return read_sheet(self.zf.read(part), self.strings, self.is_date_style, self.unsure_style, check_size)
+    def sheet(self, part: str, check_size=None) -> tuple[CellGrid, list]:
+        return read_sheet(self.zf.read(part), self.table, self.is_date_style, self.unsure_style, check_size,
+                          self.shared)

@@ -55,7 +55,8 @@ def fast_read(path: Path) -> dict[str, tuple[list[list], list]]:
     """Every tab through the fast reader alone (raises `Unsupported` where it steps aside)."""
     with zipfile.ZipFile(path) as zf:
         book = xlsx_grid.FastWorkbook(zf)
-        return {name: book.sheet(part) for name, part in _sheet_parts(zf).items()}
+        sheets = {name: book.sheet(part) for name, part in _sheet_parts(zf).items()}
+        return {name: (grid.rows(), merges) for name, (grid, merges) in sheets.items()}
 
 
 # --------------------------------------------------------------------------- workbooks of the app
