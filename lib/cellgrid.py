@@ -71,6 +71,16 @@ class CellGrid:
     def row(self, r: int) -> list:
         return self.values[self.codes[r]].tolist()
 
+    def distinct(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the distinct codes among `codes`, ascending; for each code, its index among them): what
+        `np.unique(codes, return_inverse=True)` gives, by marking codes in a table instead of sorting."""
+        seen = np.zeros(len(self.values), dtype=bool)
+        seen[codes] = True
+        distinct = np.flatnonzero(seen)
+        index = np.empty(len(self.values), dtype=np.intp)
+        index[distinct] = np.arange(len(distinct))
+        return distinct, index[codes]
+
     def per_value(self, key: str, compute) -> np.ndarray:
         """`compute(values)` — a list of values → an array of one result for each — indexed by code.
         The part for the shared table is computed once per workbook (`per_shared_value`)."""

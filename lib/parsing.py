@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from itertools import compress, repeat
 from operator import is_not, itemgetter, not_, or_
@@ -151,8 +152,8 @@ def _header_like(values: list) -> np.ndarray:
         known[head] = key[:3] in _FIRST3_INSTITUTION_TAB
     hit_heads = {head for head in distinct_heads if known[head]}
     out = np.zeros(len(values), dtype=bool)
-    at = np.flatnonzero(is_text)
-    out[at] = [head in hit_heads and len(text) < 80 and not text.isspace() for head, text in zip(heads, texts)]
+    at = np.flatnonzero(is_text)[np.fromiter(map(hit_heads.__contains__, heads), dtype=bool, count=len(heads))]
+    out[at] = [len(text) < 80 and not text.isspace() for text in map(values.__getitem__, at.tolist())]
     return out
 
 
@@ -430,9 +431,9 @@ class _ParsedColumn:
     and `raw[inverse[i]]` its value as read. Results are remembered across tabs and workbooks, keyed
     by value (equal numbers of different types parse alike in every parser here — except a bool)."""
 
-    def __init__(self, codes: np.ndarray, values: np.ndarray, parser, *args):
-        distinct, self.inverse = np.unique(codes, return_inverse=True)
-        self.raw = values[distinct].tolist()
+    def __init__(self, grid: CellGrid, codes: np.ndarray, parser, *args):
+        distinct, self.inverse = grid.distinct(codes)
+        self.raw = grid.values[distinct].tolist()
         memo = _PARSED.get((parser, args))
         if memo is None or len(memo) > 50_000:
             memo = _PARSED[(parser, args)] = {}
@@ -510,7 +511,7 @@ def _cleaned_values(values: list) -> np.ndarray:
 def _cleaned(grid: CellGrid, codes: np.ndarray) -> np.ndarray:
     """`clean_text` of each cell of a column, as an object array: worked out once per workbook for
     the shared strings, once per distinct value for the others."""
-    distinct, inverse = np.unique(codes, return_inverse=True)
+    distinct, inverse = grid.distinct(codes)
     cleaned = np.empty(len(distinct), dtype=object)
     shared = distinct < grid.base_size
     if shared.any():
@@ -556,10 +557,10 @@ def _parse_activity_block(grid: CellGrid, header: Header, stop: int, ctx: TabCon
         c = cols.get(key)
         return no_column if c is None else block[:, c]
 
-    dates = _ParsedColumn(column("date"), values, _parse_date_or_blank, ctx.year)
-    canon = _ParsedColumn(column("type"), values, _canonical_or_blank)
-    plan_refs = _ParsedColumn(column("plan_item"), values, _plan_ref_or_blank)
-    counts = {k: _ParsedColumn(column(k), values, _count_or_blank) for k in _COUNT_KEYS}
+    dates = _ParsedColumn(grid, column("date"), _parse_date_or_blank, ctx.year)
+    canon = _ParsedColumn(grid, column("type"), _canonical_or_blank)
+    plan_refs = _ParsedColumn(grid, column("plan_item"), _plan_ref_or_blank)
+    counts = {k: _ParsedColumn(grid, column(k), _count_or_blank) for k in _COUNT_KEYS}
     first_cols = sorted(cols.values())
     c_date, c_type = cols["date"], cols["type"]
     year, plan_items = ctx.year, ctx.plan_items
@@ -571,7 +572,7 @@ def _parse_activity_block(grid: CellGrid, header: Header, stop: int, ctx: TabCon
     for parsed in counts.values():
         suspect |= parsed.flags(lambda r: r[1] is not None)
     for c in first_cols[:2]:
-        distinct, inverse = np.unique(block[:, c], return_inverse=True)
+        distinct, inverse = grid.distinct(block[:, c])
         firsts = values[distinct].tolist()
         totals = _totals_among(firsts)
         if totals:
@@ -688,6 +689,7 @@ def clear_memos() -> None:
     _PARSED.clear()
     _TOTALS.clear()
     _HEADER_START.clear()
+    _indicator_matcher.cache_clear()
     for vocab in (VOCAB_ACTIVITY, VOCAB_MONITORING, VOCAB_PLAN, VOCAB_INSTITUTIONS, VOCAB_CRITERIA, VOCAB_INDICATORS):
         vocab._memo.clear()
 
@@ -708,7 +710,9 @@ def _count_or_blank(value):
     return (None, None) if is_blank(value) else parse_count(value)
 
 
-def _indicator_matcher(indicators: tuple[C.MonitoringIndicator, ...]):
+@lru_cache(maxsize=16)
+def _indicator_matcher(indicators: tuple[C.MonitoringIndicator, ...]) -> dict[str, C.MonitoringIndicator]:
+    """Normalised indicator name or synonym → indicator (made once per list of indicators; read only)."""
     table = {}
     for ind in indicators:
         for text in (ind.name, *ind.synonyms):

@@ -9,6 +9,7 @@ import io
 import os
 import re
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 import zipfile
 import zlib
 import xml.etree.ElementTree as ET
@@ -402,6 +403,12 @@ class _Book:
             self._fast = xlsx_grid.FastWorkbook(self._zip)
         except (xlsx_grid.Unsupported, KeyError):
             self._fast = None
+        # The next worksheet is unzipped in the background while the caller parses the one it has:
+        # zlib and crc32 run without the GIL, so this takes the unzipping off the critical path.
+        self._unzipped: dict[str, Future] = {}
+        self._unzipper: ThreadPoolExecutor | None = None
+        self._next_part = dict(zip(parts.values(), list(parts.values())[1:]))
+        self._unzipped_once: set[str] = set()
 
     def _calamine_book(self):
         if self._calamine is None:
@@ -427,8 +434,9 @@ class _Book:
             try:
                 part = self._parts.get(name)
                 if self._fast is not None and part is not None:
+                    xml = self._unzip(part)
                     try:
-                        return self._fast.sheet(part, check_size)
+                        return self._fast.sheet(part, check_size, xml)
                     except xlsx_grid.Unsupported:
                         pass                          # something the fast reader leaves to calamine
                 sheet = self._calamine_book().get_sheet_by_name(name)
@@ -440,6 +448,23 @@ class _Book:
                 raise
             except Exception as exc:  # noqa: BLE001 — calamine's own error types, zlib errors of a corrupt part
                 raise _unreadable(exc, self.label) from None
+
+
+    def _unzip(self, part: str) -> bytes:
+        """The part's bytes, unzipped ahead of time if it was asked for in order; the next part is
+        then unzipped in the background."""
+        ahead = self._unzipped.pop(part, None)
+        self._unzipped_once.add(part)
+        following = self._next_part.get(part)
+        if following is not None and following not in self._unzipped and following not in self._unzipped_once:
+            if self._unzipper is None:
+                self._unzipper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="unzip")
+            self._unzipped[following] = self._unzipper.submit(self._zip.read, following)
+            self._unzipped_once.add(following)
+        elif following is None and self._unzipper is not None:
+            self._unzipper.shutdown(wait=False)       # the last part: the worker thread may end
+            self._unzipper = None
+        return ahead.result() if ahead is not None else self._zip.read(part)
 
 
 def read_source(spec: str, **gsheet_options) -> tuple[list[RawTab], SourceInfo]:

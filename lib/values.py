@@ -64,18 +64,23 @@ def _make_date(year: int, month: int, day: int, raw: object) -> tuple[date | Non
         return None, f"Дата «{shown(raw)}» не существует"
 
 
+def _numeric_date(m: re.Match, raw: str) -> tuple[date | None, str | None]:
+    """A date written as ДД.ММ.ГГГГ (or with / and -, or a two-digit year), matched by `_NUMERIC_DATE`."""
+    day, month, year = int(m[1]), int(m[2]), int(m[3])
+    if year < 100:
+        year += 2000
+    if not 1 <= month <= 12:
+        return None, f"Дата «{raw}» не существует: месяца {month} нет"
+    return _make_date(year, month, day, raw)
+
+
 @lru_cache(maxsize=8192)
 def _parse_date_text(text: str, raw: str, default_year: int | None) -> tuple[date | None, str | None]:
     s = text.strip().lower().replace("ё", "е")
     s = re.sub(r"\s+", " ", s).rstrip(".").removesuffix(" г").removesuffix(" года").strip()
     m = _NUMERIC_DATE.match(s)
     if m:
-        day, month, year = int(m[1]), int(m[2]), int(m[3])
-        if year < 100:
-            year += 2000
-        if not 1 <= month <= 12:
-            return None, f"Дата «{raw}» не существует: месяца {month} нет"
-        return _make_date(year, month, day, raw)
+        return _numeric_date(m, raw)
     m = _ISO_DATE.match(s)
     if m:
         return _make_date(int(m[1]), int(m[2]), int(m[3]), raw)
@@ -104,6 +109,9 @@ def parse_date(value: object, default_year: int | None = None) -> tuple[date | N
             return _EXCEL_EPOCH + timedelta(days=int(value)), None
         return None, f"Не удалось распознать дату «{shown(value)}»: укажите её в виде ДД.ММ.ГГГГ"
     text = str(value)
+    plain = _NUMERIC_DATE.fullmatch(text)
+    if plain:                    # the usual way to type a date: nothing to normalise first
+        return _numeric_date(plain, text)
     return _parse_date_text(text, shown(text), default_year)
 
 

@@ -398,12 +398,14 @@ def _with_inline_strings(xml: bytes, a: np.ndarray, lt: np.ndarray, after1: np.n
     """Add the cells of type inlineStr (text inside the cell: `<is><t>…</t></is>`, as openpyxl and some
     exporters write) to the (owner cell, value code) pairs, each distinct text appended to `extras`
     once; one Python step per such cell."""
-    is_inline = (after1 == _I) & (after2 == _S) & (a[lt + 3] == _GT)
+    is_inline = (after1 == _I) & (after2 == _S)
     if not is_inline.any():
         return v_owner, codes                                # (an inline cell without <is> is empty)
+    is_inline[is_inline] = a[lt[is_inline] + 3] == _GT
     is_open = lt[is_inline] + 4
     owner = owner_at[is_inline]
-    is_close = lt[(after1 == _SLASH) & (after2 == _I) & (a[lt + 3] == _S) & (a[lt + 4] == _GT)]
+    closing = lt[(after1 == _SLASH) & (after2 == _I)]
+    is_close = closing[(a[closing + 3] == _S) & (a[closing + 4] == _GT)]
     if len(is_close) != len(is_open) or (owner < 0).any() or (kind[owner] != _I).any() or \
             (np.diff(owner) == 0).any():
         raise Unsupported("inline string")
@@ -446,6 +448,7 @@ class FastWorkbook:
         self.is_date_style, self.unsure_style = date_styles(zf.read("xl/styles.xml") if "xl/styles.xml" in names
                                                             else None)
 
-    def sheet(self, part: str, check_size=None) -> tuple[CellGrid, list]:
-        return read_sheet(self.zf.read(part), self.table, self.is_date_style, self.unsure_style, check_size,
+    def sheet(self, part: str, check_size=None, xml: bytes | None = None) -> tuple[CellGrid, list]:
+        """One worksheet part (its bytes `xml`, when already unzipped)."""
+        return read_sheet(self.zf.read(part) if xml is None else xml, self.table, self.is_date_style, self.unsure_style, check_size,
                           self.shared)
