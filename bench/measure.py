@@ -130,9 +130,8 @@ def our_load(path: Path):
 
 def forget_memos() -> None:
     """Cold parse: drop what the parsers remember between calls (distinct values seen before)."""
-    from lib import parsing, values, xlsx_grid
+    from lib import parsing, values
     parsing.clear_memos()
-    xlsx_grid.clear_memos()
     for fn in (values._parse_date_text, values._parse_count_text, values._parse_number_text,
                values._parse_plan_ref_text):
         fn.cache_clear()

@@ -1,11 +1,16 @@
-"""A tab's cells as codes into the table of its distinct values: the form the institution-tab parser
-works on, with numpy over whole columns instead of a Python step per cell.
+"""A tab's cells as codes into a table of distinct values: the form the institution-tab parser works
+on, with numpy over whole columns instead of a Python step per cell.
 
-`CellGrid.codes[r, c]` is the index in `CellGrid.values` of the value of cell (r, c), 0-based from
-A1; `values[0]` is '' (an empty cell). The fast .xlsx reader (`lib.xlsx_grid`) builds a grid straight
-from the worksheet XML, without a Python object per cell; rows from any other source (Google Sheets,
-calamine, a snapshot) become one with `CellGrid.from_rows`. Values that are equal but of different
-types (1, 1.0 and True; a date and a datetime) get codes of their own, as the parsers tell them apart.
+`CellGrid.codes[r, c]` is the code of the value of cell (r, c), 0-based from A1, in the grid's
+`ValueTable`; code 0 is '' (an empty cell). The fast .xlsx reader (`lib.xlsx_grid`) builds grids
+straight from the worksheet XML, without a Python object per cell, and all the tabs of one workbook
+share one table: its shared strings, then each number, date, boolean and inline string as a tab first
+uses it. So whatever is worked out per value (is it blank, does it look like a column title, what does
+it parse to) is worked out once per workbook, and looked up per cell as a whole array.
+
+Rows from any other source (Google Sheets, calamine, a snapshot) become a grid with a table of their
+own through `CellGrid.from_rows`. Values that are equal but of different types (1, 1.0 and True; a date
+and a datetime) get codes of their own, as the parsers tell them apart.
 """
 from __future__ import annotations
 
@@ -24,17 +29,110 @@ def object_array(items: list) -> np.ndarray:
     return out
 
 
-class CellGrid:
-    __slots__ = ("codes", "values", "shared", "base_size", "_derived")
+class ValueTable:
+    """Distinct values by code. Grows as values are added; a code never changes. `values` is the
+    current array of them (a grid keeps the array of its time, which holds all of its codes).
 
-    def __init__(self, codes: np.ndarray, values: np.ndarray, shared: dict | None = None, base_size: int = 0):
+    Arrays worked out per value (`per_value`, `lookup`) are kept with room to grow, like the values:
+    a table grown by one tab's new values costs that tab's values, not the whole table again."""
+
+    def __init__(self, first: np.ndarray, room: int = 0):
+        self.size = len(first)
+        self._buffer = np.empty(self.size + room, dtype=object)
+        self._buffer[:self.size] = first
+        self.values = self._buffer[:self.size]          # values[EMPTY] == ''
+        self._added: dict[tuple, int] = {}              # (type, value) → code, for values added by `codes_of`
+        self._by_key: dict[str, tuple[np.ndarray, np.ndarray]] = {}   # kind → (sorted keys, codes)
+        self._derived: dict[object, tuple[np.ndarray, int]] = {}    # key → (results, how many worked out)
+        self._lazy: dict[object, tuple[np.ndarray, np.ndarray]] = {}  # key → (results, worked out?)
+
+    def codes_of(self, values: list) -> list[int]:
+        """The code of each value, adding the values not in the table yet (the values it started
+        with are not looked up: they are the shared strings, and these values are not strings)."""
+        added, codes, new = self._added, [], []
+        for value in values:
+            key = (type(value), value)
+            code = added.get(key)
+            if code is None:
+                code = added[key] = self.size + len(new)
+                new.append(value)
+            codes.append(code)
+        self._append(new)
+        return codes
+
+    def codes_by_key(self, kind: str, keys: np.ndarray, make) -> np.ndarray:
+        """The codes of values of one kind known by distinct numeric keys (a day number, a number's
+        value): the values with keys not seen yet are made by `make(their keys)` and added. Whole-array
+        lookups: a sheet costs a Python step only for the values no sheet before it had."""
+        known, known_codes = self._by_key.get(kind, (keys[:0], np.empty(0, dtype=np.int64)))
+        at = np.minimum(np.searchsorted(known, keys), max(len(known) - 1, 0))
+        found = known[at] == keys if len(known) else np.zeros(len(keys), dtype=bool)
+        codes = np.empty(len(keys), dtype=np.int64)
+        codes[found] = known_codes[at[found]]
+        if not found.all():
+            new_keys = keys[~found]
+            codes[~found] = new_codes = np.arange(self.size, self.size + len(new_keys))
+            self._append(make(new_keys))
+            keys_now, codes_now = np.concatenate([known, new_keys]), np.concatenate([known_codes, new_codes])
+            order = np.argsort(keys_now, kind="stable")
+            self._by_key[kind] = keys_now[order], codes_now[order]
+        return codes
+
+    def _append(self, new: list) -> None:
+        if not new:
+            return
+        end = self.size + len(new)
+        if end > len(self._buffer):
+            self._buffer = _grown(self._buffer, self.size, end)
+        self._buffer[self.size:end] = object_array(new)
+        self.size = end
+        self.values = self._buffer[:end]
+
+    def per_value(self, key, compute) -> np.ndarray:
+        """`compute(values)` — a list of values → an array of one result for each — for every value of
+        the table, indexed by code; worked out once per value, when first asked for."""
+        results, done = self._derived.get(key, (None, 0))
+        if done < self.size:
+            more = compute(self.values[done:].tolist())
+            if results is None or len(results) < self.size:
+                results = _grown(more if results is None else results, done, len(self._buffer), more.dtype)
+            results[done:self.size] = more
+            self._derived[key] = results, self.size
+        return results[:self.size]
+
+    def lookup(self, key, codes: np.ndarray, compute) -> np.ndarray:
+        """`compute(values)` — a list of values → a list of one result for each — for the values of
+        `codes` (distinct codes), as an object array; worked out once per value, when first asked for."""
+        results, done = self._lazy.get(key, (None, None))
+        if results is None or len(results) < self.size:
+            results = np.empty(len(self._buffer), dtype=object) if results is None else \
+                _grown(results, len(results), len(self._buffer))
+            done = np.zeros(len(self._buffer), dtype=bool) if done is None else \
+                _grown(done, len(done), len(self._buffer), bool)
+            self._lazy[key] = results, done
+        todo = codes[~done[codes]]
+        if len(todo):
+            results[todo] = object_array(compute(self.values[todo].tolist()))
+            done[todo] = True
+        return results[codes]
+
+
+def _grown(array: np.ndarray, used: int, needed: int, dtype=object) -> np.ndarray:
+    """A copy of `array[:used]` in a new array of at least `needed` (twice as long as before, at
+    least); the rest is None or zero (False)."""
+    size = max(needed, 2 * len(array))
+    out = np.empty(size, dtype=object) if np.dtype(dtype) == object else np.zeros(size, dtype=dtype)
+    out[:used] = array[:used]
+    return out
+
+
+class CellGrid:
+    __slots__ = ("codes", "table", "values")
+
+    def __init__(self, codes: np.ndarray, table: ValueTable):
         self.codes = codes                  # (height, width) integer codes
-        self.values = values                # object array, values[EMPTY] == ''
-        # The first `base_size` values are a table the grids of one workbook share (its shared strings);
-        # `shared` holds what has been worked out from that table once for all of them (see `per_value`).
-        self.shared = shared
-        self.base_size = base_size if shared is not None else 0
-        self._derived: dict[str, np.ndarray] = {}
+        self.table = table
+        self.values = table.values          # holds every code of this grid (the table may grow on)
 
     @property
     def height(self) -> int:
@@ -49,7 +147,7 @@ class CellGrid:
         """The grid of rows of any lengths (a short row is padded with empty cells)."""
         width = max(map(len, rows), default=0)
         if not width:
-            return cls(np.zeros((len(rows), 0), dtype=np.int32), object_array([""]))
+            return cls(np.zeros((len(rows), 0), dtype=np.int32), ValueTable(object_array([""])))
         flat = list(chain.from_iterable(row if len(row) == width else [*row, *[""] * (width - len(row))]
                                         for row in rows))
         index = dict.fromkeys(chain(("",), flat))
@@ -62,7 +160,7 @@ class CellGrid:
         for code, key in enumerate(index):
             index[key] = code
         codes = np.fromiter(map(index.__getitem__, flat), dtype=np.int32, count=len(flat))
-        return cls(codes.reshape(len(rows), width), object_array(table))
+        return cls(codes.reshape(len(rows), width), ValueTable(object_array(table)))
 
     def rows(self) -> list[list]:
         """Every row as a list of values ('' for an empty cell), all of the grid's width."""
@@ -81,33 +179,14 @@ class CellGrid:
         index[distinct] = np.arange(len(distinct))
         return distinct, index[codes]
 
-    def per_value(self, key: str, compute) -> np.ndarray:
-        """`compute(values)` — a list of values → an array of one result for each — indexed by code.
-        The part for the shared table is computed once per workbook (`per_shared_value`)."""
-        found = self._derived.get(key)
-        if found is None:
-            if self.shared is None:
-                found = compute(self.values.tolist())
-            else:
-                found = np.concatenate([self.per_shared_value(key, compute),
-                                        compute(self.values[self.base_size:].tolist())])
-            self._derived[key] = found
-        return found
-
-    def per_shared_value(self, key: str, compute) -> np.ndarray:
-        """`compute(values)` for the values of the shared table (codes below `base_size`), kept in
-        `shared[key]` for every grid of the workbook."""
-        if self.shared is None:
-            return compute([])
-        found = self.shared.get(key)
-        if found is None:
-            found = self.shared[key] = compute(self.values[:self.base_size].tolist())
-        return found
+    def per_value(self, key, compute) -> np.ndarray:
+        """`ValueTable.per_value`: an array indexed by code."""
+        return self.table.per_value(key, compute)
 
     @property
     def blank(self) -> np.ndarray:
         """Per code: the value counts as empty ('', None, only whitespace, NaN)."""
-        return self.per_value("blank", _blank_values)
+        return self.table.per_value("blank", _blank_values)
 
     def filled(self, first: int = 0, stop: int | None = None) -> np.ndarray:
         """Per row from `first` to `stop`: its number of non-blank cells."""
@@ -118,8 +197,8 @@ class CellGrid:
 
     def with_codes(self, codes: np.ndarray) -> CellGrid:
         """The same values with other codes (e.g. merged cells copied down)."""
-        grid = CellGrid(codes, self.values, self.shared, self.base_size)
-        grid._derived = self._derived
+        grid = CellGrid(codes, self.table)
+        grid.values = self.values
         return grid
 
 

@@ -428,31 +428,33 @@ _PARSED: dict[tuple, dict] = {}     # (parser, args) → {value: result}: parser
 
 class _ParsedColumn:
     """A column of a block parsed once per distinct value: `results[inverse[i]]` is row i's result
-    and `raw[inverse[i]]` its value as read. Results are remembered across tabs and workbooks, keyed
-    by value (equal numbers of different types parse alike in every parser here — except a bool)."""
+    and `raw[inverse[i]]` its value as read. A value is parsed once per workbook (its code in the
+    grid's table) and remembered across workbooks too, keyed by value (equal numbers of different
+    types parse alike in every parser here — except a bool)."""
 
     def __init__(self, grid: CellGrid, codes: np.ndarray, parser, *args):
-        distinct, self.inverse = grid.distinct(codes)
-        self.raw = grid.values[distinct].tolist()
-        memo = _PARSED.get((parser, args))
-        if memo is None or len(memo) > 50_000:
-            memo = _PARSED[(parser, args)] = {}
-        results = []
-        for value in self.raw:
-            key = (bool, value) if type(value) is bool else value
-            hit = memo.get(key, _MISSING)
-            if hit is _MISSING:
-                hit = memo[key] = parser(value, *args)
-            results.append(hit)
-        self.results = results
+        self.distinct, self.inverse = grid.distinct(codes)
+        self.table, self.parser, self.args = grid.table, parser, args
+        self.raw = grid.values[self.distinct].tolist()
+        self.results = self.table.lookup((parser, args), self.distinct,
+                                         lambda values: _parsed(values, parser, args)).tolist()
 
-    def flags(self, predicate) -> np.ndarray:
-        """Per row: predicate(its result), evaluated once per distinct value."""
-        return np.array([bool(predicate(r)) for r in self.results], dtype=bool)[self.inverse]
+    def each(self, name, fn) -> np.ndarray:
+        """`fn(result)` per distinct value, as an object array: worked out once per value of the grid's
+        table (`name` stands for `fn`)."""
+        parser, args = self.parser, self.args
+        return self.table.lookup((parser, args, name), self.distinct,
+                                 lambda values: [fn(r) for r in _parsed(values, parser, args)])
+
+    def flags(self, name, predicate) -> np.ndarray:
+        """Per row: predicate(its result) (`name` stands for the predicate)."""
+        return self.each(name, lambda r: bool(predicate(r))).astype(bool)[self.inverse]
 
     def per_row(self, part: int | None = None) -> np.ndarray:
         """Per row: its result (or the result's element `part`), as an object array."""
-        return object_array(self.results if part is None else [r[part] for r in self.results])[self.inverse]
+        if part is None:
+            return object_array(self.results)[self.inverse]
+        return self.each(("part", part), itemgetter(part))[self.inverse]
 
     def result(self, i: int):
         return self.results[self.inverse[i]]
@@ -462,6 +464,21 @@ class _ParsedColumn:
 
 
 _MISSING = object()
+
+
+def _parsed(values: list, parser, args: tuple) -> list:
+    """`parser(value, *args)` for each value, remembered across calls by value."""
+    memo = _PARSED.get((parser, args))
+    if memo is None or len(memo) > 50_000:
+        memo = _PARSED[(parser, args)] = {}
+    results = []
+    for value in values:
+        key = (bool, value) if type(value) is bool else value
+        hit = memo.get(key, _MISSING)
+        if hit is _MISSING:
+            hit = memo[key] = parser(value, *args)
+        results.append(hit)
+    return results
 
 
 def _clean_texts(values: list[str]) -> list[str]:
@@ -509,16 +526,9 @@ def _cleaned_values(values: list) -> np.ndarray:
 
 
 def _cleaned(grid: CellGrid, codes: np.ndarray) -> np.ndarray:
-    """`clean_text` of each cell of a column, as an object array: worked out once per workbook for
-    the shared strings, once per distinct value for the others."""
+    """`clean_text` of each cell of a column, as an object array (worked out once per value)."""
     distinct, inverse = grid.distinct(codes)
-    cleaned = np.empty(len(distinct), dtype=object)
-    shared = distinct < grid.base_size
-    if shared.any():
-        cleaned[shared] = grid.per_shared_value("cleaned", _cleaned_values)[distinct[shared]]
-    if not shared.all():
-        cleaned[~shared] = _cleaned_values(grid.values[distinct[~shared]].tolist())
-    return cleaned[inverse]
+    return grid.table.lookup("cleaned", distinct, _cleaned_values)[inverse]
 
 
 def _data_rows(grid: CellGrid, header: Header, stop: int) -> np.ndarray:
@@ -566,11 +576,12 @@ def _parse_activity_block(grid: CellGrid, header: Header, stop: int, ctx: TabCon
     year, plan_items = ctx.year, ctx.plan_items
 
     # Rows with anything to report: flagged per distinct value, then OR-ed per row.
-    suspect = dates.flags(lambda r: r[0] is None or r[1] is not None or (year and r[0].year != year))
-    suspect |= canon.flags(lambda kind: kind is None)
-    suspect |= plan_refs.flags(lambda r: r[1] is not None or (r[0] and plan_items and r[0] not in plan_items))
+    suspect = dates.flags("not clean", lambda r: r[0] is None or r[1] is not None or (year and r[0].year != year))
+    suspect |= canon.flags("not clean", lambda kind: kind is None)
+    suspect |= plan_refs.flags(("not clean", plan_items),
+                               lambda r: r[1] is not None or (r[0] and plan_items and r[0] not in plan_items))
     for parsed in counts.values():
-        suspect |= parsed.flags(lambda r: r[1] is not None)
+        suspect |= parsed.flags("not clean", lambda r: r[1] is not None)
     for c in first_cols[:2]:
         distinct, inverse = grid.distinct(block[:, c])
         firsts = values[distinct].tolist()
@@ -632,7 +643,7 @@ def _parse_activity_block(grid: CellGrid, header: Header, stop: int, ctx: TabCon
     # The loaded rows, column by column.
     plan_column = plan_refs.per_row(0)
     plan_column[no_plan_item] = None
-    days = np.array([(r[0] or _NO_DAY).toordinal() - _UNIX_ORDINAL for r in dates.results], dtype=np.int64)
+    days = dates.each("day number", lambda r: (r[0] or _NO_DAY).toordinal() - _UNIX_ORDINAL).astype(np.int64)
     loaded = {
         "day": days[dates.inverse],
         "type": canon.per_row(),

@@ -22,20 +22,12 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from lib.cellgrid import CellGrid, object_array
+from lib.cellgrid import CellGrid, ValueTable, object_array
 
 _EPOCH_1900 = date(1899, 12, 30)
 _MAX_SERIAL = 2_958_465                   # 9999-12-31
 _TRUE_FALSE = np.array([False, True], dtype=object)
 _PAD = np.zeros(64, dtype=np.uint8)         # read past the end of a part by at most this much
-_DAYS: dict[int, date] = {}                 # serial day number → date, shared by every sheet read
-
-
-def clear_memos() -> None:
-    """Forget the dates made so far (the benchmark measures a cold read with this)."""
-    _DAYS.clear()
-
-
 # Byte values used by the tokeniser.
 _LT, _GT, _QUOTE, _SLASH, _SPACE = 60, 62, 34, 47, 32
 _C, _V, _S, _I = ord("c"), ord("v"), ord("s"), ord("i")
@@ -57,7 +49,7 @@ _NUM_FMT_ID = re.compile(rb'numFmtId="(\d+)"')
 _MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 
 
-_EMPTY_GRID = CellGrid(np.zeros((0, 0), dtype=np.int32), object_array([""]))
+_EMPTY_GRID = CellGrid(np.zeros((0, 0), dtype=np.int32), ValueTable(object_array([""])))
 
 
 class Unsupported(Exception):
@@ -242,9 +234,10 @@ def _has(a: np.ndarray, at: np.ndarray, text: bytes) -> np.ndarray:
 _TYPE_LENGTHS = {(ord("s"), _QUOTE): 1, (ord("n"), _QUOTE): 1, (ord("b"), _QUOTE): 1, (_I, ord("n")): 9}
 
 
-def read_sheet(xml: bytes, table: np.ndarray, is_date_style: np.ndarray, unsure_style: np.ndarray,
-               check_size=None, shared: dict | None = None) -> tuple[CellGrid, list]:
-    """(cells, merged ranges) of one worksheet part; `table` is '' and then the shared strings. Raises `Unsupported` for what is left to calamine;
+def read_sheet(xml: bytes, table: ValueTable, n_strings: int, is_date_style: np.ndarray, unsure_style: np.ndarray,
+               check_size=None) -> tuple[CellGrid, list]:
+    """(cells, merged ranges) of one worksheet part; `table` starts with '' and the `n_strings` shared
+    strings, and gets the sheet's other values added. Raises `Unsupported` for what is left to calamine;
     `check_size(rows, columns)` is called before the grid is made and may raise to refuse it.
 
     Cells are expected as every common writer writes them: `<c r="B7" s="3" t="s">`, the reference
@@ -315,14 +308,13 @@ def read_sheet(xml: bytes, table: np.ndarray, is_date_style: np.ndarray, unsure_
     if len(v_len) and v_len.max() > 32:
         raise Unsupported("long value")
     v_kind = kind[v_owner]
-    # Each value as a code into the grid's table of values: '' (0), the shared strings (1…), then the
-    # booleans, numbers and dates of this sheet (each distinct one once) and its inline strings.
+    # Each value as its code in the workbook's table of values: '' (0), the shared strings (1…), then
+    # the booleans, numbers, dates and inline strings, each added once, when a sheet first has it.
     codes = np.empty(len(v_open), dtype=np.int64)
-    extras: list = []
     is_shared = v_kind == _S
     if is_shared.any():
         index, ok = _known_digits(a, v_open[is_shared], v_len[is_shared])
-        if not ok.all() or index.max() >= len(table) - 1:
+        if not ok.all() or index.max() >= n_strings:
             raise Unsupported("shared string index")
         codes[is_shared] = index + 1
     boolean = v_kind == ord("b")
@@ -330,17 +322,15 @@ def read_sheet(xml: bytes, table: np.ndarray, is_date_style: np.ndarray, unsure_
         flag = a[v_open[boolean]] - 48
         if (flag > 1).any() or (v_len[boolean] != 1).any():
             raise Unsupported("boolean")
-        codes[boolean] = len(table) + flag
-        extras += [False, True]
+        codes[boolean] = table.codes_by_key("bool", np.array([0, 1]), _booleans)[flag]
     number = v_kind == ord("n")
     if number.any():
         codes[number] = _number_codes(a, v_open[number], v_len[number], style[v_owner[number]], is_date_style,
-                                      unsure_style, len(table) + len(extras), extras)
+                                      unsure_style, table)
     if (v_kind == _I).any():
         raise Unsupported("inline string cell with a <v>")
 
-    v_owner, codes = _with_inline_strings(xml, a, lt, after1, after2, owner_at, kind, v_owner, codes,
-                                          len(table) + len(extras), extras)
+    v_owner, codes = _with_inline_strings(xml, a, lt, after1, after2, owner_at, kind, v_owner, codes, table)
 
     # Where the values land: the grid spans A1 to the last cell holding a value, as calamine's does.
     if not len(codes):
@@ -351,15 +341,13 @@ def read_sheet(xml: bytes, table: np.ndarray, is_date_style: np.ndarray, unsure_
         check_size(height, width)
     grid = np.zeros(height * width, dtype=np.int32)
     grid[row_of * width + col_of] = codes
-    values = np.concatenate([table, object_array(extras)]) if extras else table
-    return CellGrid(grid.reshape(height, width), values, shared, len(table)), merges
+    return CellGrid(grid.reshape(height, width), table), merges
 
 
 def _number_codes(a: np.ndarray, starts: np.ndarray, lengths: np.ndarray, styles: np.ndarray,
-                  is_date_style: np.ndarray, unsure_style: np.ndarray, first_code: int, extras: list) -> np.ndarray:
-    """The codes of number cells: each distinct number (a `float`, or a `datetime.date` in a plain
-    date format) is appended to `extras` once, its code counted from `first_code`."""
-    short = lengths <= 15
+                  is_date_style: np.ndarray, unsure_style: np.ndarray, table: ValueTable) -> np.ndarray:
+    """The codes of number cells, whose values are a `float`, or a `datetime.date` in a plain date format."""
+    short = lengths <= 6                                     # counts, and dates as day numbers
     whole, ok = _known_digits(a, starts, np.where(short, lengths, 0))
     numbers = whole.astype(np.float64)
     other = ~(ok & short)                                    # not a plain integer: 12.5, -3, 1E-3
@@ -373,31 +361,33 @@ def _number_codes(a: np.ndarray, starts: np.ndarray, lengths: np.ndarray, styles
     if unsure_style[styles].any():
         raise Unsupported("number format left to calamine")
     codes = np.empty(len(numbers), dtype=np.int64)
-    added_from = len(extras)
     dated = is_date_style[styles]
     plain = ~dated
     if plain.any():
         distinct, inverse = np.unique(numbers[plain], return_inverse=True)
-        codes[plain] = first_code + inverse           # (nothing added yet)
-        extras += distinct.tolist()
+        codes[plain] = table.codes_by_key("number", distinct, np.ndarray.tolist)[inverse]
     if dated.any():
         serial = numbers[dated]
         if (serial != np.floor(serial)).any() or (serial < 61).any() or (serial > _MAX_SERIAL).any():
             raise Unsupported("date with a time, or out of range")
-        if len(_DAYS) > 100_000:
-            _DAYS.clear()
         distinct, inverse = np.unique(serial.astype(np.int64), return_inverse=True)
-        codes[dated] = first_code + len(extras) - added_from + inverse
-        extras += [_DAYS.get(d) or _DAYS.setdefault(d, _EPOCH_1900 + timedelta(days=d)) for d in distinct.tolist()]
+        codes[dated] = table.codes_by_key("date", distinct, _dates)[inverse]
     return codes
+
+
+def _dates(serials: np.ndarray) -> list[date]:
+    return [_EPOCH_1900 + timedelta(days=d) for d in serials.tolist()]
+
+
+def _booleans(flags: np.ndarray) -> list[bool]:
+    return [bool(f) for f in flags.tolist()]
 
 
 def _with_inline_strings(xml: bytes, a: np.ndarray, lt: np.ndarray, after1: np.ndarray, after2: np.ndarray,
                          owner_at: np.ndarray, kind: np.ndarray, v_owner: np.ndarray, codes: np.ndarray,
-                         first_code: int, extras: list) -> tuple[np.ndarray, np.ndarray]:
+                         table: ValueTable) -> tuple[np.ndarray, np.ndarray]:
     """Add the cells of type inlineStr (text inside the cell: `<is><t>…</t></is>`, as openpyxl and some
-    exporters write) to the (owner cell, value code) pairs, each distinct text appended to `extras`
-    once; one Python step per such cell."""
+    exporters write) to the (owner cell, value code) pairs; one Python step per such cell."""
     is_inline = (after1 == _I) & (after2 == _S)
     if not is_inline.any():
         return v_owner, codes                                # (an inline cell without <is> is empty)
@@ -409,17 +399,15 @@ def _with_inline_strings(xml: bytes, a: np.ndarray, lt: np.ndarray, after1: np.n
     if len(is_close) != len(is_open) or (owner < 0).any() or (kind[owner] != _I).any() or \
             (np.diff(owner) == 0).any():
         raise Unsupported("inline string")
-    seen: dict[str, int] = {}
-    inline_codes = []
+    texts = []
     for p0, p1 in zip(is_open.tolist(), is_close.tolist()):
         body = xml[p0:p1]
         if b"\r" in body:
             raise Unsupported("a carriage return")
-        inline_codes.append(seen.setdefault(_unescape(_text_runs(body)), first_code + len(seen)))
-    extras += seen
+        texts.append(_unescape(_text_runs(body)))
     owners = np.concatenate([v_owner, owner])
     order = np.argsort(owners, kind="stable")
-    return owners[order], np.concatenate([codes, inline_codes])[order]
+    return owners[order], np.concatenate([codes, table.codes_of(texts)])[order]
 
 
 def _col(letters: bytes) -> int:
@@ -443,12 +431,13 @@ class FastWorkbook:
             raise Unsupported("1904 dates")
         self.zf = zf
         strings = shared_strings(zf.read("xl/sharedStrings.xml") if "xl/sharedStrings.xml" in names else None)
-        self.table = np.concatenate([object_array([""]), strings])      # code 0: an empty cell
-        self.shared: dict = {}                  # what the parser works out once from `table` (CellGrid.per_value)
+        self.n_strings = len(strings)
+        # Code 0: an empty cell; then the shared strings; room for the numbers and dates of the sheets.
+        self.table = ValueTable(np.concatenate([object_array([""]), strings]), room=len(strings) // 4 + 4096)
         self.is_date_style, self.unsure_style = date_styles(zf.read("xl/styles.xml") if "xl/styles.xml" in names
                                                             else None)
 
     def sheet(self, part: str, check_size=None, xml: bytes | None = None) -> tuple[CellGrid, list]:
         """One worksheet part (its bytes `xml`, when already unzipped)."""
-        return read_sheet(self.zf.read(part) if xml is None else xml, self.table, self.is_date_style, self.unsure_style, check_size,
-                          self.shared)
+        return read_sheet(self.zf.read(part) if xml is None else xml, self.table, self.n_strings,
+                          self.is_date_style, self.unsure_style, check_size)
