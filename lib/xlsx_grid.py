@@ -202,6 +202,12 @@ def _known_digits(a: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tup
 
 def _cell_refs(a: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(0-based row, 0-based column, length) of the references such as `AB12` starting at `starts`."""
+    letter, after = a[starts], a[starts + 1]
+    if ((letter >= 65) & (letter <= 90) & (after >= 48) & (after <= 57)).all():    # columns A to Z: the usual case
+        rows, n_digits = _digits(a, starts + 1, 8)
+        if (n_digits == 8).any() or (a[starts + 1 + n_digits] != _QUOTE).any():
+            raise Unsupported("cell reference")
+        return rows - 1, letter.astype(np.int64) - 65, n_digits + 1
     col = np.zeros(len(starts), dtype=np.int64)
     n_letters = np.zeros(len(starts), dtype=np.int64)
     running = np.ones(len(starts), dtype=bool)
@@ -212,10 +218,7 @@ def _cell_refs(a: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarra
         n_letters += running
     if (n_letters == 0).any():
         raise Unsupported("cell reference")
-    if (n_letters == 1).all():                               # columns A to Z: the usual case
-        rows, n_digits = _digits(a, starts + 1, 8)
-    else:
-        rows, n_digits = _digits(a, starts + n_letters, 8)
+    rows, n_digits = _digits(a, starts + n_letters, 8)
     length = n_letters + n_digits
     if (n_digits == 0).any() or (n_digits == 8).any() or (a[starts + length] != _QUOTE).any():
         raise Unsupported("cell reference")
@@ -254,60 +257,44 @@ def read_sheet(xml: bytes, table: ValueTable, n_strings: int, is_date_style: np.
     a = np.frombuffer(xml, dtype=np.uint8)
     if len(a) - end < len(_PAD):
         a = np.concatenate([a, _PAD])                        # windows never run past the buffer
-    lt = np.flatnonzero(a[start:end] == _LT) + start
+    a, end = a[start:], end - start                          # positions from <sheetData>
+    lt = np.flatnonzero(a[:end] == _LT)
     if not len(lt):
         return _EMPTY_GRID, merges
-    after1, after2 = a[lt + 1], a[lt + 2]
+    after1, after2 = a[1:][lt], a[2:][lt]
     is_cell = (after1 == _C) & ((after2 == _SPACE) | (after2 == _GT) | (after2 == _SLASH))
     owner_at = np.cumsum(is_cell) - 1                       # per '<': the cell opened last at or before it
     cell_open = lt[is_cell]
-    n = len(cell_open)
-    if not n:
+    if not len(cell_open):
         return _EMPTY_GRID, merges
 
-    # <c r="REF" — then optionally s="N", then optionally t="…", then > or />.
-    if not _has(a, cell_open + 2, b' r="').all():
-        raise Unsupported("a cell not starting with its reference")
-    rows, cols, ref_len = _cell_refs(a, cell_open + 6)
-    at = cell_open + 7 + ref_len                             # just after the reference's closing quote
-    style = np.zeros(n, dtype=np.int64)
-    has_s = _has(a, at, b' s="')
-    if has_s.any():
-        value, length = _digits(a, at[has_s] + 4, 6)
-        if (length == 0).any() or (a[at[has_s] + 4 + length] != _QUOTE).any():
-            raise Unsupported("style index")
-        style[has_s] = value
-        at[has_s] += 5 + length
-    if style.max() >= len(is_date_style):
-        raise Unsupported("style index beyond the style sheet")
-    kind = np.full(n, ord("n"), dtype=np.uint8)             # n: number, s: shared string, b: boolean, i: inline
-    has_t = _has(a, at, b' t="')
-    if has_t.any():
-        first, second = a[at[has_t] + 4], a[at[has_t] + 5]
-        length = np.zeros(len(first), dtype=np.int64)
-        for (b1, b2), size in _TYPE_LENGTHS.items():
-            length[(first == b1) & (second == b2)] = size
-        if (length == 0).any() or (a[at[has_t] + 4 + length] != _QUOTE).any():
-            raise Unsupported("cell type")                   # str (a formula's text), e (an error), d
-        kind[has_t] = first
-        at[has_t] += 5 + length
-    self_closing = _has(a, at, b"/>")
-    if not (self_closing | (a[at] == _GT)).all():
-        raise Unsupported("other attributes in a cell")
-
     # Values: <v>…</v>, owned by the last cell opened before it, ending at the next '<'.
-    is_v = (after1 == _V) & (after2 == _GT)
-    v_open = lt[is_v] + 3
-    v_owner = owner_at[is_v]
-    if len(v_open) and ((v_owner < 0).any() or self_closing[v_owner].any() or (np.diff(v_owner) == 0).any()):
+    v_at = np.flatnonzero((after1 == _V) & (after2 == _GT))
+    if len(v_at) and v_at[-1] + 1 >= len(lt):
+        raise Unsupported("unterminated value")
+    v_open = lt[v_at] + 3
+    v_owner = owner_at[v_at]
+    if len(v_owner) and ((v_owner < 0).any() or (np.diff(v_owner) == 0).any()):
         raise Unsupported("value outside a cell")
-    v_len = np.append(lt[1:], end)[is_v] - v_open
+    v_len = lt[v_at + 1] - v_open
     keep = v_len > 0                                         # <v></v>: an empty cell
     if not keep.all():
         v_open, v_owner, v_len = v_open[keep], v_owner[keep], v_len[keep]
     if len(v_len) and v_len.max() > 32:
         raise Unsupported("long value")
-    v_kind = kind[v_owner]
+    inline_owner, inline_texts = _inline_strings(xml, start, a, lt, after1, after2, owner_at)
+
+    # Only the cells holding a value are looked at further (Excel writes styled empty cells too).
+    holding = np.zeros(len(cell_open), dtype=bool)
+    holding[v_owner] = True
+    holding[inline_owner] = True
+    rows, cols, style, kind = _cell_attributes(a, cell_open[holding], is_date_style)
+    position = np.cumsum(holding) - 1                        # cell → its place among the cells holding a value
+    v_cell, inline_cell = position[v_owner], position[inline_owner]
+    if (kind[inline_cell] != _I).any():
+        raise Unsupported("inline string")
+
+    v_kind = kind[v_cell]
     # Each value as its code in the workbook's table of values: '' (0), the shared strings (1…), then
     # the booleans, numbers, dates and inline strings, each added once, when a sheet first has it.
     codes = np.empty(len(v_open), dtype=np.int64)
@@ -325,23 +312,57 @@ def read_sheet(xml: bytes, table: ValueTable, n_strings: int, is_date_style: np.
         codes[boolean] = table.codes_by_key("bool", np.array([0, 1]), _booleans)[flag]
     number = v_kind == ord("n")
     if number.any():
-        codes[number] = _number_codes(a, v_open[number], v_len[number], style[v_owner[number]], is_date_style,
+        codes[number] = _number_codes(a, v_open[number], v_len[number], style[v_cell[number]], is_date_style,
                                       unsure_style, table)
     if (v_kind == _I).any():
         raise Unsupported("inline string cell with a <v>")
-
-    v_owner, codes = _with_inline_strings(xml, a, lt, after1, after2, owner_at, kind, v_owner, codes, table)
+    value_cell = np.concatenate([v_cell, inline_cell])
+    codes = np.concatenate([codes, table.codes_of(inline_texts)])
 
     # Where the values land: the grid spans A1 to the last cell holding a value, as calamine's does.
     if not len(codes):
         return _EMPTY_GRID, merges
-    row_of, col_of = rows[v_owner], cols[v_owner]
+    row_of, col_of = rows[value_cell], cols[value_cell]
     height, width = int(row_of.max()) + 1, int(col_of.max()) + 1
     if check_size is not None:
         check_size(height, width)
     grid = np.zeros(height * width, dtype=np.int32)
     grid[row_of * width + col_of] = codes
     return CellGrid(grid.reshape(height, width), table), merges
+
+
+def _cell_attributes(a: np.ndarray, cell_open: np.ndarray, is_date_style: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(0-based row, 0-based column, style, type) of the cells opened at `cell_open`, each written
+    `<c r="REF"`, then optionally ` s="N"`, then optionally ` t="…"`, then `>` (a cell holding a value)."""
+    n = len(cell_open)
+    if not _has(a, cell_open + 2, b' r="').all():
+        raise Unsupported("a cell not starting with its reference")
+    rows, cols, ref_len = _cell_refs(a, cell_open + 6)
+    at = cell_open + 7 + ref_len                             # just after the reference's closing quote
+    style = np.zeros(n, dtype=np.int64)
+    has_s = _has(a, at, b' s="')
+    if has_s.any():
+        value, length = _digits(a, at[has_s] + 4, 6)
+        if (length == 0).any() or (a[at[has_s] + 4 + length] != _QUOTE).any():
+            raise Unsupported("style index")
+        style[has_s] = value
+        at[has_s] += 5 + length
+    if n and style.max() >= len(is_date_style):
+        raise Unsupported("style index beyond the style sheet")
+    kind = np.full(n, ord("n"), dtype=np.uint8)             # n: number, s: shared string, b: boolean, i: inline
+    has_t = _has(a, at, b' t="')
+    if has_t.any():
+        first, second = a[at[has_t] + 4], a[at[has_t] + 5]
+        length = np.zeros(len(first), dtype=np.int64)
+        for (b1, b2), size in _TYPE_LENGTHS.items():
+            length[(first == b1) & (second == b2)] = size
+        if (length == 0).any() or (a[at[has_t] + 4 + length] != _QUOTE).any():
+            raise Unsupported("cell type")                   # str (a formula's text), e (an error), d
+        kind[has_t] = first
+        at[has_t] += 5 + length
+    if (a[at] != _GT).any():
+        raise Unsupported("other attributes in a cell, or a value in a self-closing one")
+    return rows, cols, style, kind
 
 
 def _number_codes(a: np.ndarray, starts: np.ndarray, lengths: np.ndarray, styles: np.ndarray,
@@ -383,31 +404,27 @@ def _booleans(flags: np.ndarray) -> list[bool]:
     return [bool(f) for f in flags.tolist()]
 
 
-def _with_inline_strings(xml: bytes, a: np.ndarray, lt: np.ndarray, after1: np.ndarray, after2: np.ndarray,
-                         owner_at: np.ndarray, kind: np.ndarray, v_owner: np.ndarray, codes: np.ndarray,
-                         table: ValueTable) -> tuple[np.ndarray, np.ndarray]:
-    """Add the cells of type inlineStr (text inside the cell: `<is><t>…</t></is>`, as openpyxl and some
-    exporters write) to the (owner cell, value code) pairs; one Python step per such cell."""
+def _inline_strings(xml: bytes, offset: int, a: np.ndarray, lt: np.ndarray, after1: np.ndarray, after2: np.ndarray,
+                    owner_at: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """(owner cells, texts) of the inline strings (text inside the cell: `<is><t>…</t></is>`, as
+    openpyxl and some exporters write); one Python step per such cell. `a` is `xml` from `offset`."""
     is_inline = (after1 == _I) & (after2 == _S)
     if not is_inline.any():
-        return v_owner, codes                                # (an inline cell without <is> is empty)
+        return np.empty(0, dtype=np.int64), []             # (an inline cell without <is> is empty)
     is_inline[is_inline] = a[lt[is_inline] + 3] == _GT
     is_open = lt[is_inline] + 4
     owner = owner_at[is_inline]
     closing = lt[(after1 == _SLASH) & (after2 == _I)]
     is_close = closing[(a[closing + 3] == _S) & (a[closing + 4] == _GT)]
-    if len(is_close) != len(is_open) or (owner < 0).any() or (kind[owner] != _I).any() or \
-            (np.diff(owner) == 0).any():
+    if len(is_close) != len(is_open) or (owner < 0).any() or (np.diff(owner) == 0).any():
         raise Unsupported("inline string")
     texts = []
-    for p0, p1 in zip(is_open.tolist(), is_close.tolist()):
+    for p0, p1 in zip((is_open + offset).tolist(), (is_close + offset).tolist()):
         body = xml[p0:p1]
         if b"\r" in body:
             raise Unsupported("a carriage return")
         texts.append(_unescape(_text_runs(body)))
-    owners = np.concatenate([v_owner, owner])
-    order = np.argsort(owners, kind="stable")
-    return owners[order], np.concatenate([codes, table.codes_of(texts)])[order]
+    return owner, texts
 
 
 def _col(letters: bytes) -> int:
