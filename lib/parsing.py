@@ -968,14 +968,14 @@ def _activities_frame(chunks: list[dict]) -> pd.DataFrame:
 
     def repeated(key: str) -> pd.Series:
         return pd.Series(np.repeat(object_array([c[key] for c in chunks]), [len(c["row"]) for c in chunks]),
-                         dtype=object)
+                         dtype=object, copy=False)
 
     def count(key: str) -> pd.arrays.IntegerArray:
         return pd.arrays.IntegerArray(np.concatenate([c[key][0] for c in chunks]),
                                       np.concatenate([c[key][1] for c in chunks]))
 
     def text(key: str) -> pd.Series:           # object dtype: building Arrow strings costs more than it saves
-        return pd.Series(joined(key), dtype=object)
+        return pd.Series(joined(key), dtype=object, copy=False)       # (the arrays are made here: no copy)
 
     days = joined("day").astype("datetime64[D]")
     months = days.astype("datetime64[M]").astype(np.int64)         # months since 1970-01
@@ -990,7 +990,7 @@ def _activities_frame(chunks: list[dict]) -> pd.DataFrame:
         "tab": repeated("tab"),
         "row": joined("row").astype(np.int64) + 1,
     }
-    return pd.DataFrame(columns, columns=ACTIVITY_COLUMNS)
+    return pd.DataFrame(columns, columns=ACTIVITY_COLUMNS, copy=False)
 
 
 _UNIX_ORDINAL = date(1970, 1, 1).toordinal()
