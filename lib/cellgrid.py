@@ -88,6 +88,16 @@ class ValueTable:
         self.size = end
         self.values = self._buffer[:end]
 
+    def distinct(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the distinct codes among `codes`, ascending; for each code, its index among them): what
+        `np.unique(codes, return_inverse=True)` gives, by marking codes in a table instead of sorting."""
+        seen = np.zeros(self.size, dtype=bool)
+        seen[codes] = True
+        distinct = np.flatnonzero(seen)
+        index = np.empty(self.size, dtype=np.intp)
+        index[distinct] = np.arange(len(distinct))
+        return distinct, index[codes]
+
     def per_value(self, key, compute) -> np.ndarray:
         """`compute(values)` — a list of values → an array of one result for each — for every value of
         the table, indexed by code; worked out once per value, when first asked for."""
@@ -168,16 +178,6 @@ class CellGrid:
 
     def row(self, r: int) -> list:
         return self.values[self.codes[r]].tolist()
-
-    def distinct(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(the distinct codes among `codes`, ascending; for each code, its index among them): what
-        `np.unique(codes, return_inverse=True)` gives, by marking codes in a table instead of sorting."""
-        seen = np.zeros(len(self.values), dtype=bool)
-        seen[codes] = True
-        distinct = np.flatnonzero(seen)
-        index = np.empty(len(self.values), dtype=np.intp)
-        index[distinct] = np.arange(len(distinct))
-        return distinct, index[codes]
 
     def per_value(self, key, compute) -> np.ndarray:
         """`ValueTable.per_value`: an array indexed by code."""

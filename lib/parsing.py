@@ -8,17 +8,17 @@ handled column by column: only rows with something to report take a row-by-row P
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from datetime import date
-from itertools import compress, repeat
+from itertools import compress, groupby, repeat
 from operator import is_not, itemgetter, not_, or_
 
 import numpy as np
 import pandas as pd
 
 from lib import contract as C
-from lib.cellgrid import CellGrid, object_array
+from lib.cellgrid import CellGrid, ValueTable, object_array
 from lib.contract import Column, norm
 from lib.deadlines import parse_deadline
 from lib.model import (ACTIVITY_COLUMNS, CRITERIA_COLUMNS, ERROR, INSTITUTION_COLUMNS, ISSUE_COLUMNS,
@@ -37,17 +37,34 @@ class IssueLog:
     """Collects issues; `cell` is an A1 address ('' when the issue concerns a whole tab)."""
 
     def __init__(self) -> None:
-        self.records: list[tuple] = []
+        self.records: list[tuple | IssueLog] = []
 
     def add(self, severity: str, tab: str, row0: int | None, col0: int | None, message: str,
             institution: str = "") -> None:
         cell = cell_address(row0, col0) if row0 is not None and col0 is not None else ""
         self.records.append((severity, tab, cell, message, institution, None if row0 is None else row0 + 1))
 
+    def reserve(self) -> IssueLog:
+        """A log for issues found later whose place is here, in the order of this one (the Мероприятия
+        blocks of all tabs are checked together, after every tab has been looked at)."""
+        later = IssueLog()
+        self.records.append(later)
+        return later
+
+    def all_records(self) -> list[tuple]:
+        out: list[tuple] = []
+        for record in self.records:
+            if isinstance(record, IssueLog):
+                out += record.all_records()
+            else:
+                out.append(record)
+        return out
+
     def frame(self) -> pd.DataFrame:
-        if not self.records:
+        records = self.all_records()
+        if not records:
             return empty_frame(ISSUE_COLUMNS)
-        return pd.DataFrame(self.records, columns=ISSUE_COLUMNS)
+        return pd.DataFrame(records, columns=ISSUE_COLUMNS)
 
 
 # --------------------------------------------------------------------------- headers
@@ -432,10 +449,10 @@ class _ParsedColumn:
     grid's table) and remembered across workbooks too, keyed by value (equal numbers of different
     types parse alike in every parser here — except a bool)."""
 
-    def __init__(self, grid: CellGrid, codes: np.ndarray, parser, *args):
-        self.distinct, self.inverse = grid.distinct(codes)
-        self.table, self.parser, self.args = grid.table, parser, args
-        self.raw = grid.values[self.distinct].tolist()
+    def __init__(self, table: ValueTable, codes: np.ndarray, parser, *args):
+        self.distinct, self.inverse = table.distinct(codes)
+        self.table, self.parser, self.args = table, parser, args
+        self.raw = table.values[self.distinct].tolist()
         self.results = self.table.lookup((parser, args), self.distinct,
                                          lambda values: _parsed(values, parser, args)).tolist()
 
@@ -525,10 +542,10 @@ def _cleaned_values(values: list) -> np.ndarray:
     return out
 
 
-def _cleaned(grid: CellGrid, codes: np.ndarray) -> np.ndarray:
+def _cleaned(table: ValueTable, codes: np.ndarray) -> np.ndarray:
     """`clean_text` of each cell of a column, as an object array (worked out once per value)."""
-    distinct, inverse = grid.distinct(codes)
-    return grid.table.lookup("cleaned", distinct, _cleaned_values)[inverse]
+    distinct, inverse = table.distinct(codes)
+    return table.lookup("cleaned", distinct, _cleaned_values)[inverse]
 
 
 def _data_rows(grid: CellGrid, header: Header, stop: int) -> np.ndarray:
@@ -548,32 +565,49 @@ def _data_rows(grid: CellGrid, header: Header, stop: int) -> np.ndarray:
 _NO_DAY = date(1970, 1, 1)
 
 
-def _parse_activity_block(grid: CellGrid, header: Header, stop: int, ctx: TabContext) -> tuple[dict, int]:
-    """Returns (loaded rows as columns — see `_activities_frame` — and the number of non-empty data rows).
+@dataclass
+class _Block:
+    """A Мероприятия block of a tab: its data rows, checked together with the other tabs' blocks
+    (`_parse_activity_blocks`); `ctx.log` is the block's place in the issue log."""
+    grid: CellGrid
+    header: Header
+    rows: np.ndarray
+    ctx: TabContext
 
-    Vectorised: each column's distinct values are parsed once; rows whose values all parse cleanly
-    are loaded without a per-row Python step; only rows with something to report go through the
-    row-by-row checks below, in row order, so the issues are exactly those of a plain row loop."""
-    cols = header.cols
-    data_r = _data_rows(grid, header, stop)
-    n_rows = len(data_r)
-    if not n_rows:
-        return {}, 0
-    block = grid.codes[data_r]
-    values = grid.values
-    no_column = np.zeros(n_rows, dtype=block.dtype)         # every cell empty
+
+def _parse_activity_blocks(blocks: list[_Block]) -> tuple[dict, list[int]]:
+    """Returns (the loaded rows of all blocks, as columns — see `_activities_frame` — and the number
+    of rows loaded from each block). The blocks share one table of values (one workbook's tabs).
+
+    Vectorised over the rows of every block at once: each column's distinct values are parsed once;
+    rows whose values all parse cleanly are loaded without a per-row Python step; only rows with
+    something to report go through the row-by-row checks below, in row order, so the issues are
+    exactly those of a plain row loop, each in its block's place in the log."""
+    table = blocks[0].grid.table
+    lengths = [len(b.rows) for b in blocks]
+    n_rows = sum(lengths)
+    block_of = np.repeat(np.arange(len(blocks)), lengths)
+    data_r = np.concatenate([b.rows for b in blocks])
+    firsts = [sorted(b.header.cols.values())[:2] for b in blocks]
+
+    def cells(column_of) -> np.ndarray:
+        """The codes of one column of every block, `column_of(block)` being its index (None: none)."""
+        parts = []
+        for b in blocks:
+            c = column_of(b)
+            parts.append(np.zeros(len(b.rows), dtype=np.int32) if c is None else b.grid.codes[b.rows, c])
+        return np.concatenate(parts)
 
     def column(key: str) -> np.ndarray:
-        c = cols.get(key)
-        return no_column if c is None else block[:, c]
+        return cells(lambda b: b.header.cols.get(key))
 
-    dates = _ParsedColumn(grid, column("date"), _parse_date_or_blank, ctx.year)
-    canon = _ParsedColumn(grid, column("type"), _canonical_or_blank)
-    plan_refs = _ParsedColumn(grid, column("plan_item"), _plan_ref_or_blank)
-    counts = {k: _ParsedColumn(grid, column(k), _count_or_blank) for k in _COUNT_KEYS}
-    first_cols = sorted(cols.values())
-    c_date, c_type = cols["date"], cols["type"]
-    year, plan_items = ctx.year, ctx.plan_items
+    year, plan_items = blocks[0].ctx.year, blocks[0].ctx.plan_items
+    type_codes = column("type")
+    dates = _ParsedColumn(table, column("date"), _parse_date_or_blank, year)
+    canon = _ParsedColumn(table, type_codes, _canonical_or_blank)
+    plan_refs = _ParsedColumn(table, column("plan_item"), _plan_ref_or_blank)
+    counts = {k: _ParsedColumn(table, column(k), _count_or_blank) for k in _COUNT_KEYS}
+    first_cells = [np.concatenate([b.grid.codes[b.rows, f[k]] for b, f in zip(blocks, firsts)]) for k in (0, 1)]
 
     # Rows with anything to report: flagged per distinct value, then OR-ed per row.
     suspect = dates.flags("not clean", lambda r: r[0] is None or r[1] is not None or (year and r[0].year != year))
@@ -582,12 +616,12 @@ def _parse_activity_block(grid: CellGrid, header: Header, stop: int, ctx: TabCon
                                lambda r: r[1] is not None or (r[0] and plan_items and r[0] not in plan_items))
     for parsed in counts.values():
         suspect |= parsed.flags("not clean", lambda r: r[1] is not None)
-    for c in first_cols[:2]:
-        distinct, inverse = grid.distinct(block[:, c])
-        firsts = values[distinct].tolist()
-        totals = _totals_among(firsts)
+    for codes in first_cells:
+        distinct, inverse = table.distinct(codes)
+        found = table.values[distinct].tolist()
+        totals = _totals_among(found)
         if totals:
-            suspect |= np.array([v in totals for v in firsts], dtype=bool)[inverse]
+            suspect |= np.array([v in totals for v in found], dtype=bool)[inverse]
     spec = counts["specialists"].per_row(0).astype(float)          # None → NaN
     part = counts["participants"].per_row(0).astype(float)
     suspect |= spec > part
@@ -595,12 +629,15 @@ def _parse_activity_block(grid: CellGrid, header: Header, stop: int, ctx: TabCon
     keep = np.ones(n_rows, dtype=bool)
     no_plan_item: list[int] = []
     allowed = ", ".join(C.ACTIVITY_TYPE_NAMES)
+    values = table.values
     for i in np.flatnonzero(suspect).tolist():
-        r = int(data_r[i])
-        if any(_is_total(values[block[i, c]]) for c in first_cols[:2]):
+        b = int(block_of[i])
+        r, cols, ctx, first_cols = int(data_r[i]), blocks[b].header.cols, blocks[b].ctx, firsts[b]
+        if _is_total(values[first_cells[0][i]]) or _is_total(values[first_cells[1][i]]):
             ctx.warning(r, first_cols[0], "Строка итогов не учитывается: итоги приложение считает само" + NOT_COUNTED)
             keep[i] = False
             continue
+        c_date, c_type = cols["date"], cols["type"]
         ok = True
         day, problem = dates.result(i)
         if day is None:
@@ -647,18 +684,19 @@ def _parse_activity_block(grid: CellGrid, header: Header, stop: int, ctx: TabCon
     loaded = {
         "day": days[dates.inverse],
         "type": canon.per_row(),
-        "type_raw": _cleaned(grid, column("type")),
+        "type_raw": _cleaned(table, type_codes),
         "plan_item": plan_column,
-        "topic": _cleaned(grid, column("topic")),
+        "topic": _cleaned(table, column("topic")),
         **{k: _count_arrays(parsed) for k, parsed in counts.items()},
-        "link": _cleaned(grid, column("link")),
-        "note": _cleaned(grid, column("note")),
+        "link": _cleaned(table, column("link")),
+        "note": _cleaned(table, column("note")),
         "row": data_r,
+        "institution": np.repeat(object_array([b.ctx.institution for b in blocks]), lengths),
+        "tab": np.repeat(object_array([b.ctx.tab for b in blocks]), lengths),
     }
     if not keep.all():
         loaded = {k: (v[0][keep], v[1][keep]) if isinstance(v, tuple) else v[keep] for k, v in loaded.items()}
-    loaded["institution"], loaded["tab"] = ctx.institution, ctx.tab
-    return loaded, n_rows
+    return loaded, np.bincount(block_of[keep], minlength=len(blocks)).tolist()
 
 
 def _count_arrays(parsed: _ParsedColumn) -> tuple[np.ndarray, np.ndarray]:
@@ -790,9 +828,9 @@ class _Rows:
         return self.grid.row(r)
 
 
-def parse_institution_tab(grid: CellGrid, ctx: TabContext, indicators) -> tuple[list[dict], list[dict], int, bool, bool]:
-    """Returns (activities, monitoring, data rows total, has activity block, has monitoring block);
-    activities as one dict of loaded columns per Мероприятия block (see `_parse_activity_block`)."""
+def parse_institution_tab(grid: CellGrid, ctx: TabContext, indicators) -> tuple[list[_Block], list[dict], int, bool, bool]:
+    """Returns (Мероприятия blocks, monitoring, data rows total, has activity block, has monitoring
+    block); the blocks' rows are checked later, with the other tabs' (`_parse_activity_blocks`)."""
     headers: list[tuple[str, Header]] = []
     for r in _header_rows(grid):
         row = grid.row(r)
@@ -805,7 +843,7 @@ def parse_institution_tab(grid: CellGrid, ctx: TabContext, indicators) -> tuple[
         cols, extra, dup = VOCAB_MONITORING.match_row(row)
         if _is_monitoring_header(cols):
             headers.append(("monitoring", Header(r, cols, extra)))
-    activities: list[dict] = []
+    blocks: list[_Block] = []
     monitoring: list[dict] = []
     total = 0
     kinds = [k for k, _ in headers]
@@ -818,9 +856,10 @@ def parse_institution_tab(grid: CellGrid, ctx: TabContext, indicators) -> tuple[
                 if key not in header.cols:
                     ctx.warning(header.row0, min(header.cols.values()),
                                 f"В блоке «Мероприятия» нет столбца «{C.ACTIVITY_COLUMNS[key].title}»")
-            loaded, n = _parse_activity_block(grid, header, stop, ctx)
-            activities.append(loaded)
-            total += n
+            rows = _data_rows(grid, header, stop)
+            if len(rows):
+                blocks.append(_Block(grid, header, rows, replace(ctx, log=ctx.log.reserve())))
+            total += len(rows)
         else:
             monitoring.extend(_parse_monitoring_block(_Rows(grid), header, stop, ctx, indicators))
     if "activities" not in kinds:
@@ -832,7 +871,7 @@ def parse_institution_tab(grid: CellGrid, ctx: TabContext, indicators) -> tuple[
             col = next(c for c, v in enumerate(grid.row(first)) if not is_blank(v))
             ctx.error(first, col, "Не найдена строка заголовков блока «Мероприятия» (нужны столбцы «Дата» и "
                       f"«Вид мероприятия»): {len(stray)} заполненных строк не учтены")
-    return activities, monitoring, total, "activities" in kinds, "monitoring" in kinds
+    return blocks, monitoring, total, "activities" in kinds, "monitoring" in kinds
 
 
 # --------------------------------------------------------------------------- the workbook
@@ -840,6 +879,37 @@ def parse_institution_tab(grid: CellGrid, ctx: TabContext, indicators) -> tuple[
 
 def _warn_tab(log: IssueLog, tab: str, message: str, institution: str = "", severity: str = WARNING) -> None:
     log.add(severity, tab, None, None, message, institution)
+
+
+def _broken_tab(log: IssueLog, tab: str, institution: str, exc: Exception) -> None:
+    _warn_tab(log, tab, f"Вкладку «{tab}» не удалось разобрать ({type(exc).__name__}): проверьте, что она "
+              "заполнена по шаблону", institution, ERROR)
+
+
+def _parse_all_blocks(blocks: list[_Block]) -> tuple[list[dict], dict[int, int]]:
+    """Check the rows of every Мероприятия block: all at once where the blocks share a table of
+    values (the tabs of one .xlsx), else a run of blocks at a time. Returns (the loaded rows, as
+    chunks of columns, and the number of rows loaded per block, by `id(block)`). A run that fails is
+    checked again a block at a time, so that one broken tab never hides the others."""
+    chunks, loaded_from = [], {}
+    for _, run in groupby(blocks, key=lambda b: id(b.grid.table)):
+        run = list(run)
+        try:
+            runs = [(run, _parse_activity_blocks(run))]
+        except Exception:  # noqa: BLE001 — found again below, block by block
+            runs = []
+            for block in run:
+                block.ctx.log.records.clear()
+                try:
+                    runs.append(([block], _parse_activity_blocks([block])))
+                except Exception as exc:  # one broken tab never hides the others
+                    block.ctx.log.records.clear()
+                    _broken_tab(block.ctx.log, block.ctx.tab, block.ctx.institution, exc)
+                    loaded_from[id(block)] = 0
+        for checked, (chunk, counts) in runs:
+            chunks.append(chunk)
+            loaded_from.update(zip(map(id, checked), counts))
+    return chunks, loaded_from
 
 
 def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
@@ -881,10 +951,9 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
     tab_of: dict[int, str] = {}
     extra_institutions = []
     plan_items = frozenset(plan["item"])
-    activities: list[dict] = []
+    blocks: list[_Block] = []
     monitoring: list[dict] = []
     summary = []
-    accounting = RowAccounting()
     for tab in others:
         idx = listed.get(norm(tab.name))
         if getattr(tab, "release", None) is not None:   # a lazily read tab (lib.sources.LazyTab): read it
@@ -917,26 +986,31 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
             tab_of.setdefault(idx, tab.name)
         ctx = TabContext(tab.name, name, settings.year, plan_items, log)
         try:
-            acts, mons, total, has_a, has_m = parse_institution_tab(_apply_vertical_merges(tab), ctx, indicators)
+            tab_blocks, mons, total, has_a, has_m = parse_institution_tab(_apply_vertical_merges(tab), ctx, indicators)
         except SourceError:
             raise                        # a lazily read tab of a corrupt file: the file cannot be read
         except Exception as exc:  # one broken tab never hides the others
-            _warn_tab(log, tab.name, f"Вкладку «{tab.name}» не удалось разобрать ({type(exc).__name__}): "
-                      "проверьте, что она заполнена по шаблону", name, ERROR)
-            acts, mons, total, has_a, has_m = [], [], 0, False, False
+            _broken_tab(log, tab.name, name, exc)
+            tab_blocks, mons, total, has_a, has_m = [], [], 0, False, False
         release = getattr(tab, "release", None)
         if release is not None:
-            release()                    # parsed: its raw cells are not needed any more
-        activities.extend(acts)
-        n_loaded = sum(len(c["row"]) for c in acts if c)
+            release()                    # its cells stay in its blocks' grids until they are checked
+        blocks.extend(tab_blocks)
         monitoring.extend(mons)
-        accounting.add(total, n_loaded)
-        summary.append((tab.name, name, total, n_loaded, total - n_loaded, has_a, has_m))
+        summary.append([tab.name, name, total, tab_blocks, has_a, has_m])
         if has_a and total == 0:
             _warn_tab(log, tab.name, f"Учреждение «{name}» не внесло ни одного мероприятия", name)
         if not has_m:
             _warn_tab(log, tab.name, f"На вкладке «{tab.name}» не найден блок «Мониторинг» (заголовок «Показатель | "
                       "I квартал | II квартал | III квартал | IV квартал»)", name)
+
+    activities, loaded_from = _parse_all_blocks(blocks)
+    accounting = RowAccounting()
+    for row in summary:
+        tab_name, name, total, tab_blocks, has_a, has_m = row
+        n_loaded = sum(loaded_from[id(b)] for b in tab_blocks)
+        accounting.add(total, n_loaded)
+        row[3:4] = [n_loaded, total - n_loaded]
 
     institutions = institutions.copy()
     institutions["tab"] = [tab_of.get(i) for i in range(len(institutions))]
@@ -952,11 +1026,11 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
         activities=_activities_frame(activities), monitoring=_monitoring_frame(monitoring),
         criteria=criteria, indicators=tuple(indicators), issues=log.frame(), accounting=accounting,
         tab_gids={t.name: t.gid for t in tabs if t.gid is not None},
-        tab_summary=pd.DataFrame(summary, columns=TAB_SUMMARY_COLUMNS))
+        tab_summary=pd.DataFrame([tuple(row) for row in summary], columns=TAB_SUMMARY_COLUMNS))
 
 
 def _activities_frame(chunks: list[dict]) -> pd.DataFrame:
-    """The activities table from the loaded rows of every Мероприятия block (`_parse_activity_block`)."""
+    """The activities table from the loaded rows of the Мероприятия blocks (`_parse_activity_blocks`)."""
     chunks = [c for c in chunks if c and len(c["row"])]
     if not chunks:
         frame = empty_frame(ACTIVITY_COLUMNS)
@@ -965,10 +1039,6 @@ def _activities_frame(chunks: list[dict]) -> pd.DataFrame:
 
     def joined(key: str) -> np.ndarray:
         return np.concatenate([c[key] for c in chunks])
-
-    def repeated(key: str) -> pd.Series:
-        return pd.Series(np.repeat(object_array([c[key] for c in chunks]), [len(c["row"]) for c in chunks]),
-                         dtype=object, copy=False)
 
     def count(key: str) -> pd.arrays.IntegerArray:
         return pd.arrays.IntegerArray(np.concatenate([c[key][0] for c in chunks]),
@@ -980,14 +1050,14 @@ def _activities_frame(chunks: list[dict]) -> pd.DataFrame:
     days = joined("day").astype("datetime64[D]")
     months = days.astype("datetime64[M]").astype(np.int64)         # months since 1970-01
     columns = {
-        "institution": repeated("institution"),
+        "institution": text("institution"),
         "date": days.astype("datetime64[s]"),
         "year": months // 12 + 1970,
         "quarter": months % 12 // 3 + 1,
         **{k: text(k) for k in ("type", "type_raw", "plan_item", "topic")},
         **{k: count(k) for k in _COUNT_KEYS},
         "link": text("link"), "note": text("note"),
-        "tab": repeated("tab"),
+        "tab": text("tab"),
         "row": joined("row").astype(np.int64) + 1,
     }
     return pd.DataFrame(columns, columns=ACTIVITY_COLUMNS, copy=False)

@@ -254,3 +254,30 @@ def test_absurd_counts_are_rejected_not_crashing(tmp_path, typed):
                               ["02.02.2026", "семинар", "2.2", "y", 12]])
     one_issue(wb, INST, "E2", "error", "слишком большое количество")
     assert wb.activities["participants"].tolist() == [12]
+
+
+def test_a_tab_whose_rows_break_the_checker_is_reported_and_the_other_tabs_still_load(tmp_path, monkeypatch):
+    """The Мероприятия blocks of all tabs are checked together; if that fails on one tab's value, the
+    blocks are checked again one by one, so only that tab is given up on — with a Russian message."""
+    from lib import parsing
+
+    real = parsing._count_or_blank
+
+    def breaks_on_13(value):
+        if value == 13:
+            raise ValueError("internal")
+        return real(value)
+
+    monkeypatch.setattr(parsing, "_count_or_blank", breaks_on_13)
+    other = "КЦСОН Белозерского района"
+    path = write_workbook(tmp_path / "wb.xlsx", institutions={
+        INST: [ACTIVITY_HEADER, [date(2026, 1, 16), "консультация", "1.3", "Тема", 12, 3, 1, "", ""],
+               [date(2026, 2, 16), "консультация", "1.3", "Тема", 14, 3, 1, "", ""]],
+        other: [ACTIVITY_HEADER, [date(2026, 3, 16), "семинар", "2.2", "Семинар", 13, 3, 1, "", ""]]})
+    wb = load_workbook(path)
+    assert list(wb.activities["institution"]) == [INST, INST]
+    broken = issues_at(wb, other, "")
+    assert [s for s, m in broken if "не удалось разобрать (ValueError)" in m] == ["error"]
+    assert not any("internal" in m for m in wb.issues["message"])
+    summary = wb.tab_summary.set_index("tab")
+    assert summary.loc[other, "rows_loaded"] == 0 and summary.loc[INST, "rows_loaded"] == 2
