@@ -158,6 +158,7 @@ def _header_like(values: list) -> np.ndarray:
     """Per value: a text that starts like a column title of an institution tab (at most 79
     characters, not only whitespace). Each text's first 6 characters are looked at once."""
     is_text = list(map(isinstance, values, repeat(str)))
+    where = list(compress(range(len(values)), is_text))
     texts = list(compress(values, is_text))
     heads = list(map(_HEAD, texts))
     known = _HEADER_START
@@ -165,12 +166,14 @@ def _header_like(values: list) -> np.ndarray:
         known.clear()
     distinct_heads = set(heads)
     for head in distinct_heads.difference(known):
-        key = head.lower().replace("ё", "е") if head.isalpha() else norm(head)     # (the same for letters)
+        start = head[:3]
+        key = start.lower().replace("ё", "е") if start.isalpha() else norm(head)   # (the same for letters)
         known[head] = key[:3] in _FIRST3_INSTITUTION_TAB
     hit_heads = {head for head in distinct_heads if known[head]}
     out = np.zeros(len(values), dtype=bool)
-    at = np.flatnonzero(is_text)[np.fromiter(map(hit_heads.__contains__, heads), dtype=bool, count=len(heads))]
-    out[at] = [len(text) < 80 and not text.isspace() for text in map(values.__getitem__, at.tolist())]
+    for i in compress(range(len(texts)), map(hit_heads.__contains__, heads)):
+        text = texts[i]
+        out[where[i]] = len(text) < 80 and not text.isspace()
     return out
 
 
