@@ -262,39 +262,51 @@ def read_sheet(xml: bytes, table: ValueTable, n_strings: int, is_date_style: np.
     if not len(lt):
         return _EMPTY_GRID, merges
     after1, after2 = a[1:][lt], a[2:][lt]
-    is_cell = (after1 == _C) & ((after2 == _SPACE) | (after2 == _GT) | (after2 == _SLASH))
-    owner_at = np.cumsum(is_cell) - 1                       # per '<': the cell opened last at or before it
-    cell_open = lt[is_cell]
-    if not len(cell_open):
-        return _EMPTY_GRID, merges
 
-    # Values: <v>…</v>, owned by the last cell opened before it, ending at the next '<'.
+    def is_cell(at: np.ndarray) -> np.ndarray:             # `<c ` (or `<c>`, `<c/>`) at these '<'
+        first, second = after1[at], after2[at]
+        return (first == _C) & ((second == _SPACE) | (second == _GT) | (second == _SLASH))
+
+    owner_at = None
+
+    def owners(at: np.ndarray) -> np.ndarray:
+        """The '<' of the cell that holds each of these tags: as every common writer writes it, the
+        tag right after the cell's own; else the cell opened last before it."""
+        nonlocal owner_at
+        if len(at) and at[0] > 0 and is_cell(at - 1).all():
+            return at - 1
+        if owner_at is None:
+            cell_at = np.flatnonzero(is_cell(np.arange(len(lt))))
+            owner_at = np.full(len(lt), -1)
+            owner_at[cell_at] = cell_at
+            owner_at = np.maximum.accumulate(owner_at)
+        found = owner_at[at]
+        if len(found) and ((found < 0).any() or (np.diff(found) == 0).any()):
+            raise Unsupported("a value outside a cell, or two in one")
+        return found
+
+    # Values: <v>…</v>, held by the cell opened last before them, ending at the next '<'.
     v_at = np.flatnonzero((after1 == _V) & (after2 == _GT))
     if len(v_at) and v_at[-1] + 1 >= len(lt):
         raise Unsupported("unterminated value")
     v_open = lt[v_at] + 3
-    v_owner = owner_at[v_at]
-    if len(v_owner) and ((v_owner < 0).any() or (np.diff(v_owner) == 0).any()):
-        raise Unsupported("value outside a cell")
+    v_owner = owners(v_at)
     v_len = lt[v_at + 1] - v_open
     keep = v_len > 0                                         # <v></v>: an empty cell
     if not keep.all():
         v_open, v_owner, v_len = v_open[keep], v_owner[keep], v_len[keep]
     if len(v_len) and v_len.max() > 32:
         raise Unsupported("long value")
-    inline_owner, inline_texts = _inline_strings(xml, start, a, lt, after1, after2, owner_at)
+    inline_owner, inline_texts = _inline_strings(xml, start, a, lt, after1, after2, owners)
 
-    # Only the cells holding a value are looked at further (Excel writes styled empty cells too).
-    holding = np.zeros(len(cell_open), dtype=bool)
-    holding[v_owner] = True
-    holding[inline_owner] = True
-    rows, cols, style, kind = _cell_attributes(a, cell_open[holding], is_date_style)
-    position = np.cumsum(holding) - 1                        # cell → its place among the cells holding a value
-    v_cell, inline_cell = position[v_owner], position[inline_owner]
-    if (kind[inline_cell] != _I).any():
+    # Only the cells holding a value are looked at further (Excel writes styled empty cells too):
+    # first those holding a <v>, then those holding an inline string.
+    rows, cols, style, kind = _cell_attributes(a, lt[np.concatenate([v_owner, inline_owner])], is_date_style)
+    n_v = len(v_owner)
+    if (kind[n_v:] != _I).any():
         raise Unsupported("inline string")
 
-    v_kind = kind[v_cell]
+    v_kind = kind[:n_v]
     # Each value as its code in the workbook's table of values: '' (0), the shared strings (1…), then
     # the booleans, numbers, dates and inline strings, each added once, when a sheet first has it.
     codes = np.empty(len(v_open), dtype=np.int64)
@@ -312,22 +324,20 @@ def read_sheet(xml: bytes, table: ValueTable, n_strings: int, is_date_style: np.
         codes[boolean] = table.codes_by_key("bool", np.array([0, 1]), _booleans)[flag]
     number = v_kind == ord("n")
     if number.any():
-        codes[number] = _number_codes(a, v_open[number], v_len[number], style[v_cell[number]], is_date_style,
+        codes[number] = _number_codes(a, v_open[number], v_len[number], style[:n_v][number], is_date_style,
                                       unsure_style, table)
     if (v_kind == _I).any():
         raise Unsupported("inline string cell with a <v>")
-    value_cell = np.concatenate([v_cell, inline_cell])
     codes = np.concatenate([codes, table.codes_of(inline_texts)])
 
     # Where the values land: the grid spans A1 to the last cell holding a value, as calamine's does.
     if not len(codes):
         return _EMPTY_GRID, merges
-    row_of, col_of = rows[value_cell], cols[value_cell]
-    height, width = int(row_of.max()) + 1, int(col_of.max()) + 1
+    height, width = int(rows.max()) + 1, int(cols.max()) + 1
     if check_size is not None:
         check_size(height, width)
     grid = np.zeros(height * width, dtype=np.int32)
-    grid[row_of * width + col_of] = codes
+    grid[rows * width + cols] = codes
     return CellGrid(grid.reshape(height, width), table), merges
 
 
@@ -405,7 +415,7 @@ def _booleans(flags: np.ndarray) -> list[bool]:
 
 
 def _inline_strings(xml: bytes, offset: int, a: np.ndarray, lt: np.ndarray, after1: np.ndarray, after2: np.ndarray,
-                    owner_at: np.ndarray) -> tuple[np.ndarray, list[str]]:
+                    owners) -> tuple[np.ndarray, list[str]]:
     """(owner cells, texts) of the inline strings (text inside the cell: `<is><t>…</t></is>`, as
     openpyxl and some exporters write); one Python step per such cell. `a` is `xml` from `offset`."""
     is_inline = (after1 == _I) & (after2 == _S)
@@ -413,10 +423,10 @@ def _inline_strings(xml: bytes, offset: int, a: np.ndarray, lt: np.ndarray, afte
         return np.empty(0, dtype=np.int64), []             # (an inline cell without <is> is empty)
     is_inline[is_inline] = a[lt[is_inline] + 3] == _GT
     is_open = lt[is_inline] + 4
-    owner = owner_at[is_inline]
+    owner = owners(np.flatnonzero(is_inline))
     closing = lt[(after1 == _SLASH) & (after2 == _I)]
     is_close = closing[(a[closing + 3] == _S) & (a[closing + 4] == _GT)]
-    if len(is_close) != len(is_open) or (owner < 0).any() or (np.diff(owner) == 0).any():
+    if len(is_close) != len(is_open):
         raise Unsupported("inline string")
     texts = []
     for p0, p1 in zip((is_open + offset).tolist(), (is_close + offset).tolist()):
