@@ -747,6 +747,8 @@ def clear_memos() -> None:
 
 
 def _parse_date_or_blank(value, year):
+    if type(value) is date:              # a date cell: the usual case
+        return value, None
     return (None, None) if is_blank(value) else parse_date(value, year)
 
 

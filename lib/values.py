@@ -23,6 +23,7 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2})?)?$")
 _WORD_DATE = re.compile(r"^(\d{1,2})\s+([а-я]+)\.?\s*(\d{4})?\s*(?:г|года|год)?\.?$")
+_PLAIN_WORD_DATE = re.compile(r"(\d{1,2}) ([а-я]+) (\d{4})(?: г\.?)?")     # «5 марта 2026 г.», as typed most often
 
 
 def column_letter(col0: int) -> str:
@@ -110,8 +111,11 @@ def parse_date(value: object, default_year: int | None = None) -> tuple[date | N
         return None, f"Не удалось распознать дату «{shown(value)}»: укажите её в виде ДД.ММ.ГГГГ"
     text = str(value)
     plain = _NUMERIC_DATE.fullmatch(text)
-    if plain:                    # the usual way to type a date: nothing to normalise first
+    if plain:                    # the usual ways to type a date: nothing to normalise first
         return _numeric_date(plain, text)
+    plain = _PLAIN_WORD_DATE.fullmatch(text)
+    if plain and plain[2] in _MONTH_WORDS:
+        return _make_date(int(plain[3]), _MONTH_WORDS[plain[2]], int(plain[1]), text)
     return _parse_date_text(text, shown(text), default_year)
 
 

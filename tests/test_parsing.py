@@ -281,3 +281,18 @@ def test_a_tab_whose_rows_break_the_checker_is_reported_and_the_other_tabs_still
     assert not any("internal" in m for m in wb.issues["message"])
     summary = wb.tab_summary.set_index("tab")
     assert summary.loc[other, "rows_loaded"] == 0 and summary.loc[INST, "rows_loaded"] == 2
+
+
+def test_plain_date_spellings_parse_as_the_normalising_parser_does():
+    """`parse_date` takes a short cut for «15.03.2026» and «5 марта 2026 г.»: it must give exactly what
+    the full (normalising) parser gives, problems and their wording included."""
+    import itertools
+
+    from lib import values
+
+    spellings = [f"{d} {w} {y}{tail}" for d, w, y, tail in itertools.product(
+        ["1", "05", "31", "0"], [*values._MONTH_WORDS, "мартобря"], ["2026", "0001"], ["", " г.", " г", " года", "."])]
+    spellings += [f"{d}{sep}{m}{sep}{y}" for d, m, y, sep in itertools.product(
+        ["1", "01", "31", "32", "0"], ["2", "12", "13", "00"], ["2026", "26", "1999"], "./-")]
+    for text in spellings:
+        assert values.parse_date(text, 2026) == values._parse_date_text(text, values.shown(text), 2026), text
