@@ -2,8 +2,10 @@
 
 The rule: every non-empty row of a Мероприятия block is either loaded or rejected with an issue;
 one broken tab never hides the others. Blocks are found by their header rows wherever they sit.
-Values are parsed once per distinct spelling (see `lib.values`), not once per cell, and rows are
-handled column by column: only rows with something to report take a row-by-row Python step.
+Institution tabs are read as `CellGrid`s (codes into one table of values per workbook): a value is
+parsed once per workbook (see `lib.values`), not once per cell; the rows of the Мероприятия blocks of
+all tabs are checked together, column by column, and only rows with something to report take a
+row-by-row Python step — their issues keep each block's place in the log.
 """
 from __future__ import annotations
 

@@ -1,11 +1,15 @@
-"""A raw-grid reader for the worksheets Excel, LibreOffice, Google and openpyxl write.
+"""A worksheet reader for the workbooks Excel, LibreOffice, Google and openpyxl write.
 
-It gives exactly what `python-calamine`'s `to_python(skip_empty_area=False)` gives — rows from A1,
-all of the same width, `''` for an empty cell, `float` for a number, `datetime.date` for a number in
-a plain date format, `bool`, `str` — about 1.5 times faster on the dashboard's workbooks, by
-tokenising the worksheet XML with numpy over its bytes instead of one element at a time: every
-cell's reference, style, type and value are found with whole-array operations, and Python objects
-are made only for the distinct shared strings and dates (and the grid itself).
+A sheet becomes a `CellGrid` (`lib.cellgrid`): each cell's code in the workbook's table of values,
+without a Python object per cell. Its rows (`CellGrid.rows()`) are exactly what `python-calamine`'s
+`to_python(skip_empty_area=False)` gives — rows from A1, all of the same width, `''` for an empty cell,
+`float` for a number, `datetime.date` for a number in a plain date format, `bool`, `str`.
+
+The worksheet XML is tokenised with numpy over its bytes instead of one element at a time: every
+value's cell, reference, style and type are found with whole-array operations (only for the cells
+that hold a value: Excel writes styled empty cells too). Python objects are made only for the
+distinct shared strings (once per workbook) and for each number, date and inline string the first
+time a sheet of the workbook has it.
 
 It handles the common cell kinds: shared and inline strings (rich text too), numbers, booleans,
 dates in a plain date format (ДД.ММ.ГГГГ and the like), formulas with cached values. Anything else —
