@@ -253,8 +253,9 @@ def run_benchmark(config: Config) -> Result:
                   f"| peak growth ÷ loaded DataFrames | {grown / m['frames']:.1f}× |",
                   f"| **peak growth ÷ every cell as DataFrames** | **{grown / m['raw_frames']:.1f}×** |",
                   f"| peak RSS of the whole process ÷ every cell as DataFrames | {m['rss_peak'] / m['raw_frames']:.1f}× |",
-                  "", "The loader reads, parses and releases one tab at a time (`read_xlsx(lazy=True)`), so the "
-                  "raw grids of all tabs are never in memory together.", ""]
+                  "", "A tab is held as a matrix of integer codes into one table of values for the workbook "
+                  "(`lib/cellgrid.py`), not as Python objects per cell; the sheets are unzipped one at a time "
+                  "(`read_xlsx(lazy=True)`).", ""]
         if size == LARGE_SIZE:
             # "its data as a DataFrame": every cell of the workbook held in DataFrames (what pandas.read_excel
             # would keep). Our own typed tables are smaller still; that ratio is shown too.

@@ -353,7 +353,7 @@ def read_xlsx(data: str | os.PathLike | bytes, label: str | None = None, *,
         opener = CalamineWorkbook.from_path
     try:
         too_big, parts = _inspect_zip(buffer, label)
-        book = _Book(buffer, opener, label, parts)
+        book = _Book(buffer, opener, label, parts, not_read=set(too_big))
         names = book.sheet_names()
         tabs = []
         for name in names:
@@ -393,7 +393,8 @@ class _Book:
     calamine, which is opened only if some tab needs it. One tab is read at a time (a lock: an open
     zip or calamine workbook must not be read by two threads at once)."""
 
-    def __init__(self, buffer: io.BytesIO | str, opener, label: str, parts: dict[str, str]):
+    def __init__(self, buffer: io.BytesIO | str, opener, label: str, parts: dict[str, str],
+                 not_read: set[str] = frozenset()):
         self.label, self._opener, self._buffer = label, opener, buffer
         self._calamine = None
         self._lock = threading.Lock()
@@ -407,7 +408,8 @@ class _Book:
         # zlib and crc32 run without the GIL, so this takes the unzipping off the critical path.
         self._unzipped: dict[str, Future] = {}
         self._unzipper: ThreadPoolExecutor | None = None
-        self._next_part = dict(zip(parts.values(), list(parts.values())[1:]))
+        to_read = [part for tab, part in parts.items() if tab not in not_read]     # (not the tabs too big to load)
+        self._next_part = dict(zip(to_read, to_read[1:]))
         self._unzipped_once: set[str] = set()
 
     def _calamine_book(self):

@@ -57,3 +57,26 @@ def test_a_corrupt_sheet_read_lazily_is_still_a_source_error():
     broken = f'<?xml version="1.0" encoding="UTF-8"?><worksheet {ns}><sheetData><row r="1"><c r="A1"><v>1'
     with pytest.raises(SourceError):
         load_workbook_bytes(raw_xlsx({"Лист": broken}), "x.xlsx")
+
+
+def test_the_next_sheet_is_unzipped_ahead_but_never_a_tab_too_big_to_load(tmp_path, monkeypatch):
+    """While one tab is parsed the next sheet is unzipped in the background — the sheets of the tabs
+    to load, in order, each once; a tab whose declared range is over the caps is never unzipped."""
+    huge = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            '<dimension ref="A1:XFD1048576"/><sheetData>' + rows_xml(3) + '</sheetData></worksheet>')
+    path = tmp_path / "wb.xlsx"
+    path.write_bytes(raw_xlsx({"А": rows_xml(2), "Огромная": huge, "Б": rows_xml(4), "В": rows_xml(5)}))
+    unzipped = []
+    real_read = sources.zipfile.ZipFile.read
+
+    def read(self, name, *args):
+        if name.startswith("xl/worksheets/"):
+            unzipped.append(name)
+        return real_read(self, name, *args)
+
+    monkeypatch.setattr(sources.zipfile.ZipFile, "read", read)
+    tabs, _ = read_xlsx(path, lazy=True)
+    by_name = {t.name: t for t in tabs}
+    assert by_name["Огромная"].problem and not isinstance(by_name["Огромная"], LazyTab)
+    assert [len(by_name[n].rows) for n in ("А", "Б", "В")] == [2, 4, 5]
+    assert sorted(unzipped) == ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet3.xml", "xl/worksheets/sheet4.xml"]
