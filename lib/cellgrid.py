@@ -179,10 +179,6 @@ class CellGrid:
     def row(self, r: int) -> list:
         return self.values[self.codes[r]].tolist()
 
-    def per_value(self, key, compute) -> np.ndarray:
-        """`ValueTable.per_value`: an array indexed by code."""
-        return self.table.per_value(key, compute)
-
     @property
     def blank(self) -> np.ndarray:
         """Per code: the value counts as empty ('', None, only whitespace, NaN)."""

@@ -10,22 +10,19 @@ from dataclasses import dataclass
 
 # --------------------------------------------------------------------------- normalisation
 
-_PUNCT = re.compile(r"[\"'«»“”„.,:;!?()\[\]{}/\\|*_#]+")
-_DASHES = re.compile(r"[\u2010-\u2015\-]+")
-_SPACES = re.compile(r"\s+")
+# Punctuation, dashes and whitespace: a run of them is one space.
+_SEPARATORS = re.compile(r"[\"'«»“”„.,:;!?()\[\]{}/\\|*_#\u2010-\u2015\-\s]+")
 
 
 def norm(text: object) -> str:
-    """Lower-case, `ё`→`е`, punctuation and dashes to spaces, spaces collapsed.
+    """Lower-case, `ё`→`е`, `№`→`номер`, punctuation and dashes to spaces, spaces collapsed.
 
     The key used for every case- and space-insensitive match (tab names, headers, synonyms).
     """
     if text is None:
         return ""
-    s = str(text).replace("\u00a0", " ").lower().replace("ё", "е")
-    s = _DASHES.sub(" ", s).replace("№", " номер ")
-    s = _PUNCT.sub(" ", s)
-    return _SPACES.sub(" ", s).strip()
+    s = str(text).replace("\u00a0", " ").lower().replace("ё", "е").replace("№", " номер ")
+    return _SEPARATORS.sub(" ", s).strip()
 
 
 # --------------------------------------------------------------------------- service tabs

@@ -182,7 +182,7 @@ def _header_like(values: list) -> np.ndarray:
 def _header_rows(grid: CellGrid) -> list[int]:
     """The rows of an institution tab that may be a header: three or more distinct texts in them
     start like a known column title (the rule either header must pass)."""
-    in_row = grid.per_value("header_like", _header_like)[grid.codes]
+    in_row = grid.table.per_value("header_like", _header_like)[grid.codes]
     return [r for r in np.flatnonzero(in_row.sum(axis=1) >= 3).tolist()
             if len(set(grid.codes[r][in_row[r]].tolist())) >= 3]
 

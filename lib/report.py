@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from lib import russian as ru
+from lib.cellgrid import object_array
 from lib.contract import ACTIVITY_TYPE_NAMES, COUNT_WHAT, norm
 from lib.criteria import (KIND_HEADINGS, QUALITATIVE, QUANTITATIVE, CriteriaProblem, IndicatorSpec, Source,
                           resolve_criteria)
@@ -178,23 +179,41 @@ def period_monitoring(wb: Workbook, period: Period, institutions: Iterable[str] 
 
 
 
-def _haystack_of(topic: np.ndarray, type_raw: np.ndarray, note: np.ndarray,
-                 normed: dict[str, str] | None = None) -> np.ndarray:
-    """« normalised topic + type as written + note » per row; `norm` runs once per distinct value
-    (`normed`: the memo of normalised values, kept by the caller between calls)."""
-    normed = {} if normed is None else normed
-    new = {v for col in (topic, type_raw, note) for v in col.tolist() if isinstance(v, str) and v and v not in normed}
-    normed.update((v, norm(v)) for v in new)
+def _normed_parts(codes: np.ndarray, names: np.ndarray) -> np.ndarray:
+    """Per row: `norm` of its value (once per distinct value), None for no value or an empty text;
+    `codes` index `names`, -1 for no value."""
+    normed = object_array([norm(v) if isinstance(v, str) and v else None for v in names.tolist()] + [None])
+    return normed[np.where(codes >= 0, codes, len(names))]
 
-    def n(v) -> str | None:
-        if not isinstance(v, str) or not v:
-            return None
-        return normed[v]
 
-    out = []
-    for key in zip(topic.tolist(), type_raw.tolist(), note.tolist()):
-        out.append(" " + " ".join(x for x in map(n, key) if x is not None) + " ")
-    return np.array(out, dtype=object)
+def _haystack_of(*parts: np.ndarray) -> np.ndarray:
+    """Per row: its parts that are not None between spaces — `" " + " ".join(parts) + " "` —
+    built column by column (string additions over whole object arrays)."""
+    out = np.full(len(parts[0]), " ", dtype=object)
+    without = np.ones(len(out), dtype=bool)
+    for part in parts:
+        present = part != None  # noqa: E711 — element by element
+        out[present] += part[present] + " "
+        without &= ~present
+    out[without] += " "
+    return out
+
+
+def _texts_containing(joined: str, starts: np.ndarray, words: tuple[str, ...]) -> np.ndarray:
+    """Per text (texts joined by NUL, text i starting at `starts[i]`): does it contain any of `words`.
+    Each word is looked for with `str.find` over all the texts at once: a step per occurrence, not per
+    text."""
+    hit = np.zeros(len(starts), dtype=bool)
+    for word in words:
+        if not word or "\x00" in word:                # (found in every text / could span two)
+            hit |= np.array([word in text for text in joined.split("\x00")], dtype=bool)[:len(starts)]
+            continue
+        found, at = [], joined.find(word)
+        while at >= 0:
+            found.append(at)
+            at = joined.find(word, at + len(word))
+        hit[np.searchsorted(starts, found, side="right") - 1] = True
+    return hit
 
 
 def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -205,6 +224,15 @@ def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def _fold_topic(t: str) -> str:
     return " ".join(t.lower().replace("ё", "е").replace("«", " ").replace("»", " ").replace('"', " ").rstrip(". ").split())
+
+
+def _folded_topics(topics: list[str]) -> list[str]:
+    """`_fold_topic` of each topic: the case and quote folding done once over all of them joined."""
+    joined = "\x00".join(topics)
+    parts = joined.lower().replace("ё", "е").replace("«", " ").replace("»", " ").replace('"', " ").split("\x00")
+    if len(parts) != len(topics):                  # a topic holding the separator itself
+        return list(map(_fold_topic, topics))
+    return [" ".join(p.rstrip(". ").split()) for p in parts]
 
 
 class ReportData:
@@ -263,26 +291,26 @@ class ReportData:
 
     def _haystack(self) -> np.ndarray:
         """Per row: « normalised topic + type as written + note » (not kept: only its keyword hits are)."""
-        def column(codes_names) -> np.ndarray:
-            codes, names = codes_names
-            return np.where(codes >= 0, names[np.maximum(codes, 0)] if len(names) else None, None)
-        return _haystack_of(self.topic_names[self.topic_code], column(self._type_raw), column(self._note))
+        return _haystack_of(_normed_parts(self.topic_code, self.topic_names), _normed_parts(*self._type_raw),
+                            _normed_parts(*self._note))
 
     def share_hits_at(self, keywords: tuple[str, ...], pos: np.ndarray) -> np.ndarray:
         """Per row at `pos`: does its normalised text contain any of the keywords."""
         if keywords not in self._share_hits:
             hay = self._haystack().tolist()
+            joined = "\x00".join(hay)
+            lengths = np.fromiter(map(len, hay), dtype=np.int64, count=len(hay))
+            starts = np.cumsum(lengths + 1) - lengths - 1
             for kw in self._keywords | {keywords}:
                 if kw not in self._share_hits:
-                    self._share_hits[kw] = np.fromiter((any(w in h for w in kw) for h in hay), dtype=bool,
-                                                       count=len(hay))
+                    self._share_hits[kw] = _texts_containing(joined, starts, kw)
         return self._share_hits[keywords][pos]
 
     def topic_codes_at(self, pos: np.ndarray) -> np.ndarray:
         """Integer codes of the folded topics of the rows at `pos` (equal codes: one topic for grouping)."""
         if self._topic_groups is None:
             folded: dict[str, int] = {}
-            groups = np.array([folded.setdefault(_fold_topic(t), len(folded)) for t in self.topic_names.tolist()],
+            groups = np.array([folded.setdefault(t, len(folded)) for t in _folded_topics(self.topic_names.tolist())],
                               dtype=np.int64)
             self._topic_groups = groups
         return self._topic_groups[self.topic_code[pos]]

@@ -5,6 +5,7 @@ from datetime import date
 
 import openpyxl
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from lib.loader import load_workbook
 from tests.workbook_builder import ACTIVITY_HEADER, MONITORING_HEADER, write_workbook
@@ -296,3 +297,19 @@ def test_plain_date_spellings_parse_as_the_normalising_parser_does():
         ["1", "01", "31", "32", "0"], ["2", "12", "13", "00"], ["2026", "26", "1999"], "./-")]
     for text in spellings:
         assert values.parse_date(text, 2026) == values._parse_date_text(text, values.shown(text), 2026), text
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.text(alphabet=st.sampled_from(list("aZяЁё -—–‐«»№.,\t\u00a0\u2003\x1c\x85_#|\"'“”„:;!?()[]{}/\\*ΣİДата")),
+               max_size=16))
+def test_norm_is_one_pass_of_what_it_promises(text):
+    """`norm` folds every run of punctuation, dashes and whitespace into one space in a single regex
+    pass; the same as doing it step by step (dashes, «№», punctuation, then whitespace)."""
+    import re
+
+    from lib.contract import norm
+
+    s = text.replace("\u00a0", " ").lower().replace("ё", "е")
+    s = re.sub(r"[\u2010-\u2015\-]+", " ", s).replace("№", " номер ")
+    s = re.sub(r"[\"'«»“”„.,:;!?()\[\]{}/\\|*_#]+", " ", s)
+    assert norm(text) == re.sub(r"\s+", " ", s).strip()

@@ -308,3 +308,52 @@ def test_shared_report_data_gives_the_same_drafts(wb):
             assert [(i.key, i.text, i.numbers) for i in shared.indicators()] == \
                    [(i.key, i.text, i.numbers) for i in alone.indicators()]
             assert shared.activity_rows == alone.activity_rows == len(select_activities(wb, Period.parse(code), scope))
+
+
+def test_keyword_search_over_all_texts_at_once_finds_what_a_text_by_text_search_finds():
+    """Topic shares find their keywords with `str.find` over all the texts joined; that must give
+    exactly `any(word in text)` per text — words at the edges, repeated, overlapping, empty."""
+    import random
+
+    import numpy as np
+
+    from lib.report import _texts_containing
+
+    rng = random.Random(3)
+    for _ in range(3000):
+        texts = ["".join(rng.choice("ab ") for _ in range(rng.randrange(0, 8))) for _ in range(rng.randrange(0, 8))]
+        words = tuple("".join(rng.choice("ab ") for _ in range(rng.randrange(0, 3))) for _ in range(rng.randrange(1, 3)))
+        lengths = np.array([len(t) for t in texts], dtype=np.int64)
+        found = _texts_containing("\x00".join(texts), np.cumsum(lengths + 1) - lengths - 1, words)
+        assert found.tolist() == [any(w in t for w in words) for t in texts], (texts, words)
+
+
+def test_topics_folded_all_at_once_and_haystacks_built_by_column_match_the_text_by_text_way():
+    """The report folds topics over all of them joined and builds each row's « topic type note » text
+    column by column; both must give exactly what one text at a time gives."""
+    import random
+
+    import numpy as np
+
+    from lib.cellgrid import object_array
+    from lib.contract import norm
+    from lib.report import _fold_topic, _folded_topics, _haystack_of, _normed_parts
+
+    rng = random.Random(5)
+    alphabet = "aZяЁё «»\".. ΣΑİ-\t"
+    for _ in range(300):
+        texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 9))) for _ in range(rng.randrange(1, 9))]
+        assert _folded_topics(texts) == [_fold_topic(t) for t in texts], texts
+        columns = []
+        for _ in range(3):
+            names = object_array(list(dict.fromkeys(texts)))
+            columns.append((np.array([rng.randrange(-1, len(names)) for _ in texts]), names))
+        built = _haystack_of(*(_normed_parts(codes, names) for codes, names in columns)).tolist()
+
+        def part(codes, names, i):
+            value = names[codes[i]] if codes[i] >= 0 else None
+            return norm(value) if isinstance(value, str) and value else None
+        expected = [" " + " ".join(p for p in (part(c, n, i) for c, n in columns) if p is not None) + " "
+                    for i in range(len(texts))]
+        assert built == expected
+    assert _folded_topics(["a\x00b", "C"]) == ["a\x00b", "c"]          # a text holding the separator
