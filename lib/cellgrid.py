@@ -137,12 +137,14 @@ def _grown(array: np.ndarray, used: int, needed: int, dtype=object) -> np.ndarra
 
 
 class CellGrid:
-    __slots__ = ("codes", "table", "values")
+    __slots__ = ("codes", "table", "values", "unread")
 
-    def __init__(self, codes: np.ndarray, table: ValueTable):
+    def __init__(self, codes: np.ndarray, table: ValueTable, unread: list[tuple[int, int]] | None = None):
         self.codes = codes                  # (height, width) integer codes
         self.table = table
         self.values = table.values          # holds every code of this grid (the table may grow on)
+        # (row, column) of cells whose value could not be read: a formula saved without its result
+        self.unread = unread or []
 
     @property
     def height(self) -> int:
@@ -193,7 +195,7 @@ class CellGrid:
 
     def with_codes(self, codes: np.ndarray) -> CellGrid:
         """The same values with other codes (e.g. merged cells copied down)."""
-        grid = CellGrid(codes, self.table)
+        grid = CellGrid(codes, self.table, self.unread)
         grid.values = self.values
         return grid
 

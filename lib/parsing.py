@@ -1012,6 +1012,12 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
                       "I квартал | II квартал | III квартал | IV квартал»)", name)
 
     activities, loaded_from = _parse_all_blocks(blocks)
+    institution_of = {row[0]: row[1] for row in summary}
+    for tab in tabs:
+        for r, c in tab.unread:
+            log.add(WARNING, tab.name, r, c, "Формула без сохранённого результата: значение ячейки не прочитано. "
+                    "Откройте книгу в Excel или LibreOffice и сохраните её заново — результаты формул сохранятся",
+                    institution_of.get(tab.name, ""))
     accounting = RowAccounting()
     for row in summary:
         tab_name, name, total, tab_blocks, has_a, has_m = row

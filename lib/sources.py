@@ -44,6 +44,8 @@ class RawTab:
         # merged ranges as ((first row, first col), (last row, last col)), 0-based and inclusive
         self.problem = problem           # the tab could not be read (too big): Russian, reported as an issue
         self._rows, self._grid = rows, grid
+        # (row, column) of cells whose value could not be read (a formula saved without its result)
+        self.unread: list[tuple[int, int]] = grid.unread if grid is not None else []
 
     @property
     def rows(self) -> list[list]:
@@ -91,6 +93,7 @@ class LazyTab(RawTab):
                 cells, self._merges = [], []
                 self.problem, self.late_problem = exc.tab_problem, True
             self._rows, self._grid = (None, cells) if isinstance(cells, CellGrid) else (cells, None)
+            self.unread = cells.unread if isinstance(cells, CellGrid) else []
             self._read = True
 
     @property

@@ -34,7 +34,7 @@ _TRUE_FALSE = np.array([False, True], dtype=object)
 _PAD = np.zeros(64, dtype=np.uint8)         # read past the end of a part by at most this much
 # Byte values used by the tokeniser.
 _LT, _GT, _QUOTE, _SLASH, _SPACE = 60, 62, 34, 47, 32
-_C, _V, _S, _I = ord("c"), ord("v"), ord("s"), ord("i")
+_C, _V, _S, _I, _F = ord("c"), ord("v"), ord("s"), ord("i"), ord("f")
 
 # Built-in number formats (ECMA-376 §18.8.30) that show a plain date; the time formats (18–21,
 # 45–47) and date-with-time (22) are left to calamine.
@@ -302,6 +302,8 @@ def read_sheet(xml: bytes, table: ValueTable, n_strings: int, is_date_style: np.
     if len(v_len) and v_len.max() > 32:
         raise Unsupported("long value")
     inline_owner, inline_texts = _inline_strings(xml, start, a, lt, after1, after2, owners)
+    unread = _formulas_without_result(a, lt, after1, after2, owners, np.concatenate([v_owner, inline_owner]),
+                                      is_date_style)
 
     # Only the cells holding a value are looked at further (Excel writes styled empty cells too):
     # first those holding a <v>, then those holding an inline string.
@@ -336,18 +338,34 @@ def read_sheet(xml: bytes, table: ValueTable, n_strings: int, is_date_style: np.
 
     # Where the values land: the grid spans A1 to the last cell holding a value, as calamine's does.
     if not len(codes):
-        return _EMPTY_GRID, merges
+        return CellGrid(_EMPTY_GRID.codes, _EMPTY_GRID.table, unread), merges
     height, width = int(rows.max()) + 1, int(cols.max()) + 1
     if check_size is not None:
         check_size(height, width)
     grid = np.zeros(height * width, dtype=np.int32)
     grid[rows * width + cols] = codes
-    return CellGrid(grid.reshape(height, width), table), merges
+    return CellGrid(grid.reshape(height, width), table, unread), merges
 
 
-def _cell_attributes(a: np.ndarray, cell_open: np.ndarray, is_date_style: np.ndarray) -> tuple[np.ndarray, ...]:
+def _formulas_without_result(a: np.ndarray, lt: np.ndarray, after1: np.ndarray, after2: np.ndarray, owners,
+                             holding: np.ndarray, is_date_style: np.ndarray) -> list[tuple[int, int]]:
+    """(row, column), 0-based, of the cells with a formula but no saved result (as openpyxl and some
+    generators write them): calamine reads them as empty, and so does this reader — the caller says so."""
+    f_at = np.flatnonzero((after1 == _F) & ((after2 == _GT) | (after2 == _SPACE) | (after2 == _SLASH)))
+    if not len(f_at):
+        return []
+    empty = np.setdiff1d(owners(f_at), holding)
+    if not len(empty):
+        return []
+    rows, cols, _style, _kind = _cell_attributes(a, lt[empty], is_date_style, self_closing=True)
+    return list(zip(rows.tolist(), cols.tolist()))
+
+
+def _cell_attributes(a: np.ndarray, cell_open: np.ndarray, is_date_style: np.ndarray,
+                     self_closing: bool = False) -> tuple[np.ndarray, ...]:
     """(0-based row, 0-based column, style, type) of the cells opened at `cell_open`, each written
-    `<c r="REF"`, then optionally ` s="N"`, then optionally ` t="…"`, then `>` (a cell holding a value)."""
+    `<c r="REF"`, then optionally ` s="N"`, then optionally ` t="…"`, then `>` (a cell holding
+    something; `self_closing`: `/>` allowed too)."""
     n = len(cell_open)
     if not _has(a, cell_open + 2, b' r="').all():
         raise Unsupported("a cell not starting with its reference")
@@ -374,7 +392,7 @@ def _cell_attributes(a: np.ndarray, cell_open: np.ndarray, is_date_style: np.nda
             raise Unsupported("cell type")                   # str (a formula's text), e (an error), d
         kind[has_t] = first
         at[has_t] += 5 + length
-    if (a[at] != _GT).any():
+    if ((a[at] != _GT) & ~(self_closing & (a[at] == _SLASH))).any():
         raise Unsupported("other attributes in a cell, or a value in a self-closing one")
     return rows, cols, style, kind
 

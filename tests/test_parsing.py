@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 import openpyxl
+import pandas as pd
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -313,3 +314,27 @@ def test_norm_is_one_pass_of_what_it_promises(text):
     s = re.sub(r"[\u2010-\u2015\-]+", " ", s).replace("№", " номер ")
     s = re.sub(r"[\"'«»“”„.,:;!?()\[\]{}/\\|*_#]+", " ", s)
     assert norm(text) == re.sub(r"\s+", " ", s).strip()
+
+
+def test_a_formula_saved_without_its_result_is_reported_at_its_cell(tmp_path):
+    """openpyxl (and some generators) save a formula without its result: there is no value to read.
+    The cell reads as empty, as in calamine — and the centre is told which cell and what to do."""
+    wb = load_rows(tmp_path, [ACTIVITY_HEADER,
+                              [date(2026, 1, 16), "консультация", "1.3", "Тема", "=10+2", 3, 1, "", ""],
+                              [date(2026, 2, 16), "семинар", "2.2", "Семинар", 23, 20, 9, "", ""]])
+    assert list(wb.activities["participants"].astype("Int64").astype(object)) == [pd.NA, 23]
+    one_issue(wb, INST, "E2", "warning", "Формула без сохранённого результата")
+    assert len(issues_at(wb, INST, "E3")) == 0
+
+
+def test_a_formula_with_its_saved_result_is_read_as_that_value(tmp_path):
+    """What Excel and LibreOffice write — the formula and its last result — loads the result, silently."""
+    from tests.test_bad_files import raw_xlsx
+
+    sheet = ('<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c><c r="B1"><f>2+3</f><v>5</v></c>'
+             '<c r="C1"><f>A1&amp;"!"</f></c></row>')
+    path = tmp_path / "f.xlsx"
+    path.write_bytes(raw_xlsx({"Лист": sheet}))
+    from lib.sources import read_xlsx
+    tabs, _ = read_xlsx(path)
+    assert tabs[0].rows == [["x", 5.0]] and tabs[0].unread == [(0, 2)]
