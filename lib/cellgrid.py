@@ -47,8 +47,9 @@ class ValueTable:
         self._lazy: dict[object, tuple[np.ndarray, np.ndarray]] = {}  # key → (results, worked out?)
 
     def codes_of(self, values: list) -> list[int]:
-        """The code of each value, adding the values not in the table yet (the values it started
-        with are not looked up: they are the shared strings, and these values are not strings)."""
+        """The code of each value, keyed by type and value, adding the values not in the table yet.
+        The values the table started with (the shared strings) are not looked up: an inline string
+        equal to one of them gets a code of its own, which only costs its parsing once more."""
         added, codes, new = self._added, [], []
         for value in values:
             key = (type(value), value)
@@ -201,7 +202,7 @@ class CellGrid:
 
 
 def _blank_values(values: list) -> np.ndarray:
-    """Per value: '', None, only whitespace, NaN."""
+    """Per value: '', None, only whitespace, NaN — `lib.values.is_blank` for many values at once."""
     is_text = list(map(isinstance, values, repeat(str)))
     blank = np.zeros(len(values), dtype=bool)
     at = np.flatnonzero(is_text)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import numpy as np
 
 from lib.cellgrid import EMPTY, CellGrid, ValueTable, object_array
+from lib.values import is_blank
 
 
 def test_rows_of_any_length_round_trip_and_equal_values_of_other_types_keep_their_own_codes():
@@ -22,6 +23,9 @@ def test_rows_of_any_length_round_trip_and_equal_values_of_other_types_keep_thei
     assert grid.codes[1, 0] != grid.codes[1, 1]                       # a date and a datetime too
     assert grid.codes[2].tolist() == [EMPTY] * 4
     assert grid.filled().tolist() == [4, 2, 0, 0]                     # None, '', ' ' and NaN are blank
+    odd = [None, "", " ", "\u00a0\t", "x", 0, 0.0, nan, False, date(2026, 1, 1), "\x00"]
+    odd_grid = CellGrid.from_rows([odd])
+    assert odd_grid.blank[odd_grid.codes[0]].tolist() == [is_blank(v) for v in odd]
     assert not grid.is_blank() and CellGrid.from_rows([[None, " "], []]).is_blank()
 
 
