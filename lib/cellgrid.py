@@ -31,7 +31,7 @@ def object_array(items: list) -> np.ndarray:
 
 class ValueTable:
     """Distinct values by code. Grows as values are added; a code never changes. `values` is the
-    current array of them (a grid keeps the array of its time, which holds all of its codes).
+    current array of them.
 
     Arrays worked out per value (`per_value`, `lookup`) are kept with room to grow, like the values:
     a table grown by one tab's new values costs that tab's values, not the whole table again."""
@@ -138,14 +138,18 @@ def _grown(array: np.ndarray, used: int, needed: int, dtype=object) -> np.ndarra
 
 
 class CellGrid:
-    __slots__ = ("codes", "table", "values", "unread")
+    __slots__ = ("codes", "table", "unread")
 
     def __init__(self, codes: np.ndarray, table: ValueTable, unread: list[tuple[int, int]] | None = None):
         self.codes = codes                  # (height, width) integer codes
         self.table = table
-        self.values = table.values          # holds every code of this grid (the table may grow on)
         # (row, column) of cells whose value could not be read: a formula saved without its result
         self.unread = unread or []
+
+    @property
+    def values(self) -> np.ndarray:
+        """The values by code (the table's: it may have grown since, codes never change)."""
+        return self.table.values
 
     @property
     def height(self) -> int:
@@ -196,9 +200,7 @@ class CellGrid:
 
     def with_codes(self, codes: np.ndarray) -> CellGrid:
         """The same values with other codes (e.g. merged cells copied down)."""
-        grid = CellGrid(codes, self.table, self.unread)
-        grid.values = self.values
-        return grid
+        return CellGrid(codes, self.table, self.unread)
 
 
 def _blank_values(values: list) -> np.ndarray:

@@ -30,7 +30,6 @@ from lib.cellgrid import CellGrid, ValueTable, object_array
 
 _EPOCH_1900 = date(1899, 12, 30)
 _MAX_SERIAL = 2_958_465                   # 9999-12-31
-_TRUE_FALSE = np.array([False, True], dtype=object)
 _PAD = np.zeros(64, dtype=np.uint8)         # read past the end of a part by at most this much
 # Byte values used by the tokeniser.
 _LT, _GT, _QUOTE, _SLASH, _SPACE = 60, 62, 34, 47, 32
