@@ -199,21 +199,28 @@ def _haystack_of(*parts: np.ndarray) -> np.ndarray:
     return out
 
 
-def _texts_containing(joined: str, starts: np.ndarray, words: tuple[str, ...]) -> np.ndarray:
-    """Per text (texts joined by NUL, text i starting at `starts[i]`): does it contain any of `words`.
-    Each word is looked for with `str.find` over all the texts at once: a step per occurrence, not per
-    text."""
-    hit = np.zeros(len(starts), dtype=bool)
-    for word in words:
-        if not word or "\x00" in word:                # (found in every text / could span two)
-            hit |= np.array([word in text for text in joined.split("\x00")], dtype=bool)[:len(starts)]
-            continue
-        found, at = [], joined.find(word)
-        while at >= 0:
-            found.append(at)
-            at = joined.find(word, at + len(word))
-        hit[np.searchsorted(starts, found, side="right") - 1] = True
-    return hit
+class _TextSearch:
+    """Which of many texts contain any of some words. The texts are joined once (by NUL); each word
+    is looked for with `str.find` over all of them at once: a step per occurrence, not per text."""
+
+    def __init__(self, texts: list[str]):
+        self.texts = texts
+        self.joined = "\x00".join(texts)
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        self.starts = np.cumsum(lengths + 1) - lengths - 1          # where each text begins in `joined`
+
+    def containing(self, words: tuple[str, ...]) -> np.ndarray:
+        hit = np.zeros(len(self.texts), dtype=bool)
+        for word in words:
+            if not word or "\x00" in word:            # found in every text / could span two: text by text
+                hit |= np.fromiter((word in t for t in self.texts), dtype=bool, count=len(self.texts))
+                continue
+            found, at = [], self.joined.find(word)
+            while at >= 0:
+                found.append(at)
+                at = self.joined.find(word, at + len(word))
+            hit[np.searchsorted(self.starts, found, side="right") - 1] = True
+        return hit
 
 
 def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -297,13 +304,10 @@ class ReportData:
     def share_hits_at(self, keywords: tuple[str, ...], pos: np.ndarray) -> np.ndarray:
         """Per row at `pos`: does its normalised text contain any of the keywords."""
         if keywords not in self._share_hits:
-            hay = self._haystack().tolist()
-            joined = "\x00".join(hay)
-            lengths = np.fromiter(map(len, hay), dtype=np.int64, count=len(hay))
-            starts = np.cumsum(lengths + 1) - lengths - 1
+            search = _TextSearch(self._haystack().tolist())
             for kw in self._keywords | {keywords}:
                 if kw not in self._share_hits:
-                    self._share_hits[kw] = _texts_containing(joined, starts, kw)
+                    self._share_hits[kw] = search.containing(kw)
         return self._share_hits[keywords][pos]
 
     def topic_codes_at(self, pos: np.ndarray) -> np.ndarray:
