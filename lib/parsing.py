@@ -593,7 +593,7 @@ def _parse_activity_blocks(blocks: list[_Block]) -> tuple[dict, list[int]]:
     n_rows = sum(lengths)
     block_of = np.repeat(np.arange(len(blocks)), lengths)
     data_r = np.concatenate([b.rows for b in blocks])
-    firsts = [sorted(b.header.cols.values())[:2] for b in blocks]
+    firsts = {id(b): sorted(b.header.cols.values())[:2] for b in blocks}     # the block's first two columns
 
     def cells(column_of) -> np.ndarray:
         """The codes of one column of every block, `column_of(block)` being its index (None: none)."""
@@ -612,7 +612,7 @@ def _parse_activity_blocks(blocks: list[_Block]) -> tuple[dict, list[int]]:
     canon = _ParsedColumn(table, type_codes, _canonical_or_blank)
     plan_refs = _ParsedColumn(table, column("plan_item"), _plan_ref_or_blank)
     counts = {k: _ParsedColumn(table, column(k), _count_or_blank) for k in _COUNT_KEYS}
-    first_cells = [np.concatenate([b.grid.codes[b.rows, f[k]] for b, f in zip(blocks, firsts)]) for k in (0, 1)]
+    first_cells = [cells(lambda b, k=k: firsts[id(b)][k]) for k in (0, 1)]
 
     # Rows with anything to report: flagged per distinct value, then OR-ed per row.
     suspect = dates.flags("not clean", lambda r: r[0] is None or r[1] is not None or (year and r[0].year != year))
@@ -637,7 +637,7 @@ def _parse_activity_blocks(blocks: list[_Block]) -> tuple[dict, list[int]]:
     values = table.values
     for i in np.flatnonzero(suspect).tolist():
         b = int(block_of[i])
-        r, cols, ctx, first_cols = int(data_r[i]), blocks[b].header.cols, blocks[b].ctx, firsts[b]
+        r, cols, ctx, first_cols = int(data_r[i]), blocks[b].header.cols, blocks[b].ctx, firsts[id(blocks[b])]
         if _is_total(values[first_cells[0][i]]) or _is_total(values[first_cells[1][i]]):
             ctx.warning(r, first_cols[0], "Строка итогов не учитывается: итоги приложение считает само" + NOT_COUNTED)
             keep[i] = False
