@@ -19,7 +19,9 @@ fi
 if [ "${1:-}" = "--dev" ]; then
   need=()
   command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-dejavu-core)
-  command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui fonts-liberation2)
+  # writer renders the Word report; calc converts test workbooks to .ods / .xls / LibreOffice .xlsx
+  dpkg -s libreoffice-writer-nogui >/dev/null 2>&1 || need+=(libreoffice-writer-nogui fonts-liberation2)
+  dpkg -s libreoffice-calc-nogui >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
   command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
   if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
