@@ -44,7 +44,7 @@ if ctx.user is not None and ctx.user.sees_all and gate.config is not None:
                            icon=":material/person_alert:")
 if ctx.load_error:
     st.error(f"{ctx.load_error}  \nПроверьте источник данных и нажмите «Обновить данные» или загрузите "
-             "книгу .xlsx в боковой панели.", icon=":material/error:")
+             "книгу в боковой панели.", icon=":material/error:")
 if ctx.banner:
     st.warning(ctx.banner, icon=":material/cloud_off:")
 if ctx.kept_error:

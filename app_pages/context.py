@@ -3,12 +3,12 @@ and what the sidebar filters say.
 
 `app.py` calls `draw_sidebar(user)` once per run, before the page; every page calls `get_context()`.
 
-Source at start: `$OMP_SOURCE` (an `.xlsx` path or `gsheet:<key>`), else `source` in
-`.streamlit/secrets.toml`, else the bundled sample workbook. An `.xlsx` uploaded in the sidebar
+Source at start: `$OMP_SOURCE` (a spreadsheet file's path or `gsheet:<key>`), else `source` in
+`.streamlit/secrets.toml`, else the bundled sample workbook. A workbook uploaded in the sidebar
 replaces it for this browser session (until the file is removed from the uploader).
 
-* An `.xlsx` file is read once and kept by `st.cache_resource` (TTL `CACHE_TTL_S`) keyed on the path and
-  `source_revision(spec)` (mtime and size); concurrent sessions wait for the one read. A resource,
+* A spreadsheet file is read once and kept by `st.cache_resource` (TTL `CACHE_TTL_S`) keyed on the path and
+  `lib.sources.revision(spec)` (mtime and size); concurrent sessions wait for the one read. A resource,
   not `st.cache_data`: the workbook is shared read-only, never copied — `cache_data` would unpickle
   the whole workbook on every rerun (≈110 ms at 28 × 10 000 rows).
 * A Google Sheet is read through `lib.snapshot.fetch_shared` with ONE process-wide `SingleFlight`
@@ -40,15 +40,17 @@ from streamlit.logger import get_logger
 
 from lib.auth import User, scope_filter, visible_institutions
 from lib.dashboard import PERIOD_KINDS, default_period_kind, empty_workbook, period_of, year_options
-from lib.loader import SAMPLE_WORKBOOK, load_workbook, load_workbook_bytes, source_revision
+from lib.loader import SAMPLE_WORKBOOK, load_workbook
 from lib.model import Workbook
 from lib.periods import Period
 from lib.snapshot import Fetched, SingleFlight, fetch_shared
-from lib.sources import GSHEET_PREFIX, MAX_XLSX_BYTES, SourceError, describe_source, read_source
+from lib import sources
+from lib.sources import GSHEET_PREFIX, SourceError
+from lib.sources.spreadsheet import EXTENSIONS, MAX_FILE_BYTES
 from lib.views import source_text
 
 CACHE_TTL_S = 600
-UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "ods", "csv"]   # the wrong ones get a Russian message, not a refusal
+UPLOAD_TYPES = [*EXTENSIONS, "csv"]   # a .csv gets a Russian message (save it as a workbook), not a refusal
 
 # Test hook: extra keyword arguments for `lib.gsheets.read_gsheet` (the tests pass a gspread client
 # that talks to the local fake Sheets server, and short retry budgets). Empty in production.
@@ -138,16 +140,16 @@ def _unexpected(exc: Exception, what: str) -> str:
 
 @st.cache_resource(ttl=CACHE_TTL_S, max_entries=8, show_spinner="Читаю данные…")
 def _load(spec: str, revision: str) -> tuple[Workbook, str | None]:
-    """An .xlsx file: (workbook, None), or (an empty workbook, Russian message) when it cannot be read —
+    """A spreadsheet file: (workbook, None), or (an empty workbook, Russian message) when it cannot be read —
     failures are cached too, so a broken file is not retried on every click (a changed file has a new
     revision and is read again)."""
-    _log.info("source read: %s", describe_source(spec))
+    _log.info("source read: %s", sources.describe(spec))
     try:
         return load_workbook(spec), None
     except SourceError as exc:
         return empty_workbook(spec), str(exc)
     except Exception as exc:  # a bug in a parser must not take the app down
-        return empty_workbook(spec), _unexpected(exc, describe_source(spec))
+        return empty_workbook(spec), _unexpected(exc, sources.describe(spec))
 
 
 @st.cache_resource(show_spinner=False)
@@ -157,9 +159,9 @@ def _flight() -> SingleFlight:
 
 
 def _read_google(spec: str, credentials) -> tuple[list, object]:
-    _log.info("source read: %s", describe_source(spec))
+    _log.info("source read: %s", sources.describe(spec))
     options = dict(GSHEET_OPTIONS) if GSHEET_OPTIONS else {"credentials": credentials}
-    return read_source(spec, **options)
+    return sources.read(spec, **options)
 
 
 @st.cache_resource(ttl=CACHE_TTL_S, max_entries=8, show_spinner=False)
@@ -217,14 +219,14 @@ def _load_google(spec: str) -> _Loaded:
     except SourceError as exc:
         return _failed(spec, str(exc))
     except Exception as exc:  # a bug must not take the app down (and must not show a secret)
-        return _failed(spec, _unexpected(exc, describe_source(spec)))
+        return _failed(spec, _unexpected(exc, sources.describe(spec)))
     key = f"{spec}|{stamp}"
     _last_good().remember(spec, wb, key)
     return _Loaded(wb, key, banner=fetched.banner if fetched.stale else None)
 
 
 def _load_file(spec: str) -> _Loaded:
-    revision = source_revision(spec)
+    revision = sources.revision(spec)
     wb, error = _load(spec, revision)
     if error:
         return _failed(spec, error)
@@ -270,7 +272,7 @@ def handle_upload(file, state: MutableMapping) -> None:
     name = str(getattr(file, "name", "") or "файл")
     try:
         data = file.getvalue()
-        wb = load_workbook_bytes(data, name)
+        wb = load_workbook(data, name)
     except SourceError as exc:
         state[KEY_UPLOAD_MESSAGE] = ("error", f"{exc} Показаны прежние данные.")
         return
@@ -351,8 +353,8 @@ def draw_sidebar(user: User | None = None) -> Context:
         sb.markdown(f"[Открыть таблицу]({wb.source.url})")
     sb.button("Обновить данные", key="omp_refresh", icon=":material/refresh:", on_click=refresh_data,
               help="Прочитать таблицу заново (иначе данные обновляются сами каждые 10 минут).")
-    sb.file_uploader("Загрузить книгу .xlsx", type=UPLOAD_TYPES, key=KEY_UPLOADER, on_change=_on_upload,
-                     help=f"Файл по шаблону ОМП, не больше {MAX_XLSX_BYTES // 1048576} МБ. Он заменит данные "
+    sb.file_uploader("Загрузить книгу (.xlsx, .xlsm, .xlsb, .xls, .ods)", type=UPLOAD_TYPES, key=KEY_UPLOADER, on_change=_on_upload,
+                     help=f"Книга Excel или LibreOffice по шаблону ОМП, не больше {MAX_FILE_BYTES // 1048576} МБ. Он заменит данные "
                           "только в этом окне браузера; уберите файл, чтобы вернуться к основному источнику.")
     message = st.session_state.get(KEY_UPLOAD_MESSAGE)
     if message:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from app_pages.context import Context, get_context
 from lib.plan_status import STATUS_COLORS
-from lib.sources import MAX_XLSX_BYTES
+from lib.sources.spreadsheet import MAX_FILE_BYTES
 from lib.views import COMPLETENESS_COLORS, institutions_text
 
 CSS = """<style>
@@ -17,14 +17,14 @@ CSS = """<style>
   content: "Выбрать файл"; font-size: 0.875rem; }
 [data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
 [data-testid="stFileUploaderDropzoneInstructions"] span::after {
-  content: "до {max_mb} МБ, формат .xlsx"; font-size: 0.75rem; }
+  content: "до {max_mb} МБ, форматы .xlsx, .xls, .ods"; font-size: 0.75rem; }
 .omp-card-title { font-size: 0.875rem; line-height: 1.25; min-height: 2.5em; margin-bottom: -0.5rem; }
 </style>"""
 
 
 def inject_css() -> None:
     """Page padding and Russian texts for the file uploader (Streamlit has no UI translation)."""
-    st.html(CSS.replace("{max_mb}", str(MAX_XLSX_BYTES // 1048576)))
+    st.html(CSS.replace("{max_mb}", str(MAX_FILE_BYTES // 1048576)))
 
 
 def header(ctx: Context, title: str, note: str | None = None, *, with_period: bool = True) -> None:
@@ -59,7 +59,7 @@ def stop_if_unreadable(ctx: Context) -> None:
     """When the source could not be read, say what to do (the error itself is shown above) and stop."""
     if ctx.load_error:
         empty("Здесь появятся данные, когда источник будет прочитан: исправьте файл или ссылку и нажмите "
-              "«Обновить данные», либо загрузите книгу .xlsx в боковой панели.")
+              "«Обновить данные», либо загрузите книгу в боковой панели.")
         st.stop()
 
 
@@ -68,7 +68,7 @@ def no_institutions(ctx: Context) -> bool:
     if ctx.wb.institution_names:
         return False
     if ctx.load_error:
-        empty("Данных нет: источник не прочитан (см. сообщение выше). Загрузите книгу .xlsx в боковой панели.")
+        empty("Данных нет: источник не прочитан (см. сообщение выше). Загрузите книгу в боковой панели.")
     else:
         empty("В книге нет ни одного учреждения. Добавьте их на вкладку «Учреждения» и создайте для каждого "
               "вкладку с его кратким наименованием, затем нажмите «Обновить данные».")

@@ -2,15 +2,11 @@
 on, with numpy over whole columns instead of a Python step per cell.
 
 `CellGrid.codes[r, c]` is the code of the value of cell (r, c), 0-based from A1, in the grid's
-`ValueTable`; code 0 is '' (an empty cell). The fast .xlsx reader (`lib.xlsx_grid`) builds grids
-straight from the worksheet XML, without a Python object per cell, and all the tabs of one workbook
-share one table: its shared strings, then each number, date, boolean and inline string as a tab first
-uses it. So whatever is worked out per value (is it blank, does it look like a column title, what does
-it parse to) is worked out once per workbook, and looked up per cell as a whole array.
-
-Rows from any other source (Google Sheets, calamine, a snapshot) become a grid with a table of their
-own through `CellGrid.from_rows`. Values that are equal but of different types (1, 1.0 and True; a date
-and a datetime) get codes of their own, as the parsers tell them apart.
+`ValueTable`; code 0 is '' (an empty cell). All the tabs of one workbook share one table, whatever the
+source (`CellGrid.from_rows(rows, table)`), so whatever is worked out per value (is it blank, does it
+look like a column title, what does it parse to) is worked out once per workbook, and looked up per
+cell as a whole array. Values that are equal but of different types (1, 1.0 and True; a date and a
+datetime) get codes of their own, as the parsers tell them apart.
 """
 from __future__ import annotations
 
@@ -20,6 +16,7 @@ from operator import not_, or_
 import numpy as np
 
 EMPTY = 0               # the code of an empty cell
+_NUMBERS = {int, float, bool}      # equal across these types (1 == 1.0 == True), told apart by the parsers
 
 
 def object_array(items: list) -> np.ndarray:
@@ -36,20 +33,17 @@ class ValueTable:
     Arrays worked out per value (`per_value`, `lookup`) are kept with room to grow, like the values:
     a table grown by one tab's new values costs that tab's values, not the whole table again."""
 
-    def __init__(self, first: np.ndarray, room: int = 0):
-        self.size = len(first)
-        self._buffer = np.empty(self.size + room, dtype=object)
-        self._buffer[:self.size] = first
-        self.values = self._buffer[:self.size]          # values[EMPTY] == ''
-        self._added: dict[tuple, int] = {}              # (type, value) → code, for values added by `codes_of`
-        self._by_key: dict[str, tuple[np.ndarray, np.ndarray]] = {}   # kind → (sorted keys, codes)
+    def __init__(self) -> None:
+        self.size = 1
+        self._buffer = np.empty(1, dtype=object)
+        self._buffer[EMPTY] = ""
+        self.values = self._buffer[:1]                  # values[EMPTY] == ''
+        self._added: dict[tuple, int] = {(str, ""): EMPTY}   # (type, value) → code
         self._derived: dict[object, tuple[np.ndarray, int]] = {}    # key → (results, how many worked out)
         self._lazy: dict[object, tuple[np.ndarray, np.ndarray]] = {}  # key → (results, worked out?)
 
     def codes_of(self, values: list) -> list[int]:
-        """The code of each value, keyed by type and value, adding the values not in the table yet.
-        The values the table started with (the shared strings) are not looked up: an inline string
-        equal to one of them gets a code of its own, which only costs its parsing once more."""
+        """The code of each value, keyed by type and value, adding the values not in the table yet."""
         added, codes, new = self._added, [], []
         for value in values:
             key = (type(value), value)
@@ -59,24 +53,6 @@ class ValueTable:
                 new.append(value)
             codes.append(code)
         self._append(new)
-        return codes
-
-    def codes_by_key(self, kind: str, keys: np.ndarray, make) -> np.ndarray:
-        """The codes of values of one kind known by distinct numeric keys (a day number, a number's
-        value): the values with keys not seen yet are made by `make(their keys)` and added. Whole-array
-        lookups: a sheet costs a Python step only for the values no sheet before it had."""
-        known, known_codes = self._by_key.get(kind, (keys[:0], np.empty(0, dtype=np.int64)))
-        at = np.minimum(np.searchsorted(known, keys), max(len(known) - 1, 0))
-        found = known[at] == keys if len(known) else np.zeros(len(keys), dtype=bool)
-        codes = np.empty(len(keys), dtype=np.int64)
-        codes[found] = known_codes[at[found]]
-        if not found.all():
-            new_keys = keys[~found]
-            codes[~found] = new_codes = np.arange(self.size, self.size + len(new_keys))
-            self._append(make(new_keys))
-            keys_now, codes_now = np.concatenate([known, new_keys]), np.concatenate([known_codes, new_codes])
-            order = np.argsort(keys_now, kind="stable")
-            self._by_key[kind] = keys_now[order], codes_now[order]
         return codes
 
     def _append(self, new: list) -> None:
@@ -160,24 +136,25 @@ class CellGrid:
         return self.codes.shape[1]
 
     @classmethod
-    def from_rows(cls, rows: list[list]) -> CellGrid:
-        """The grid of rows of any lengths (a short row is padded with empty cells)."""
+    def from_rows(cls, rows: list[list], table: ValueTable) -> CellGrid:
+        """The grid of rows of any lengths (a short row is padded with empty cells), its values coded
+        in `table` (new ones added). A Python step per distinct value; per cell only C-level maps."""
         width = max(map(len, rows), default=0)
         if not width:
-            return cls(np.zeros((len(rows), 0), dtype=np.int32), ValueTable(object_array([""])))
+            return cls(np.zeros((len(rows), 0), dtype=np.int32), table)
         flat = list(chain.from_iterable(row if len(row) == width else [*row, *[""] * (width - len(row))]
                                         for row in rows))
-        index = dict.fromkeys(chain(("",), flat))
-        if len(set(map(type, index)) - {str, type(None)}) > 1:     # 1 next to 1.0 or True: key by type too
+        index = dict.fromkeys(flat)
+        if len(set(map(type, index)) & _NUMBERS) > 1:            # 1 next to 1.0 or True: key by type too
             flat = list(zip(map(type, flat), flat))
-            index = dict.fromkeys(chain(((str, ""),), flat))
-            table = [key[1] for key in index]
+            index = dict.fromkeys(flat)
+            distinct = [key[1] for key in index]
         else:
-            table = list(index)
-        for code, key in enumerate(index):
+            distinct = list(index)
+        for key, code in zip(list(index), table.codes_of(distinct)):
             index[key] = code
         codes = np.fromiter(map(index.__getitem__, flat), dtype=np.int32, count=len(flat))
-        return cls(codes.reshape(len(rows), width), ValueTable(object_array(table)))
+        return cls(codes.reshape(len(rows), width), table)
 
     def rows(self) -> list[list]:
         """Every row as a list of values ('' for an empty cell), all of the grid's width."""

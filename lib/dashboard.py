@@ -8,7 +8,7 @@ from datetime import date, datetime
 from lib.model import (ACTIVITY_COLUMNS, INSTITUTION_COLUMNS, MONITORING_COLUMNS, PLAN_COLUMNS, Settings, Workbook,
                        empty_frame)
 from lib.periods import Period, quarter_of
-from lib.sources import GSHEET_PREFIX, SourceInfo, describe_source
+from lib.sources import GSHEET_PREFIX, SourceInfo, describe
 
 # Period kinds as the sidebar offers them: code → (first quarter, last quarter, label without the year)
 PERIOD_KINDS: dict[str, tuple[int, int, str]] = {
@@ -51,9 +51,9 @@ def default_period_kind(wb: Workbook, year: int, today: date) -> str:
 
 def empty_workbook(spec: str) -> Workbook:
     """A workbook with no data, standing in for a source that could not be read."""
-    kind = "gsheet" if spec.startswith(GSHEET_PREFIX) else "xlsx"
+    kind = "gsheet" if spec.startswith(GSHEET_PREFIX) else "file"
     frame = empty_frame(ACTIVITY_COLUMNS)
-    return Workbook(source=SourceInfo(kind, describe_source(spec), spec, datetime.now()), settings=Settings(),
+    return Workbook(source=SourceInfo(kind, describe(spec), spec, datetime.now()), settings=Settings(),
                     institutions=empty_frame(INSTITUTION_COLUMNS), plan=empty_frame(PLAN_COLUMNS),
                     activities=frame.astype({"year": "int64", "quarter": "int64", "row": "int64"})
                     .assign(date=lambda f: f["date"].astype("datetime64[ns]")),

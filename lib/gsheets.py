@@ -21,7 +21,7 @@ from gspread.exceptions import APIError
 from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
 from gspread.utils import absolute_range_name, extract_id_from_url
 
-from lib.sources import RawTab, SourceError, SourceInfo, SourceUnavailable
+from lib.sources.base import RawTab, SourceError, SourceInfo, SourceUnavailable
 
 CREDENTIALS_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
 

@@ -6,11 +6,14 @@ so every consumer can rely on them without checking.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from lib.contract import DEFAULT_MONITORING_INDICATORS, MonitoringIndicator
-from lib.sources import SourceInfo
+
+if TYPE_CHECKING:                   # the model does not depend on where data comes from
+    from lib.sources.base import SourceInfo
 
 ERROR = "error"
 WARNING = "warning"

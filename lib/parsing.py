@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from datetime import date
-from itertools import compress, groupby, repeat
+from itertools import compress, repeat
 from operator import is_not, itemgetter, not_, or_
 
 import numpy as np
@@ -26,7 +26,7 @@ from lib.deadlines import parse_deadline
 from lib.model import (ACTIVITY_COLUMNS, CRITERIA_COLUMNS, ERROR, INSTITUTION_COLUMNS, ISSUE_COLUMNS,
                        MONITORING_COLUMNS, PLAN_COLUMNS, WARNING, RowAccounting, Settings, Workbook,
                        empty_frame)
-from lib.sources import RawTab, SourceError, SourceInfo
+from lib.sources.base import RawTab, SourceInfo
 from lib.values import (cell_address, clean_text, is_blank, normalise_plan_item, parse_count, parse_date,
                         parse_number, parse_plan_ref, shown)
 
@@ -204,10 +204,9 @@ def _row_is_blank(row: list) -> bool:
     return True
 
 
-def _apply_vertical_merges(tab: RawTab) -> CellGrid:
+def _apply_vertical_merges(grid: CellGrid, tab: RawTab) -> CellGrid:
     """A date or type merged over several rows means it for each of them: copy it down (into the
     cells of the range left blank)."""
-    grid = tab.grid
     merges = [m for m in tab.merges if m[1][0] > m[0][0]]
     merges = [((r0, c0), r1) for (r0, c0), (r1, _c1) in merges if r0 < grid.height and c0 < grid.width]
     if not merges:
@@ -894,48 +893,85 @@ def _broken_tab(log: IssueLog, tab: str, institution: str, exc: Exception) -> No
 
 
 def _parse_all_blocks(blocks: list[_Block]) -> tuple[list[dict], dict[int, int]]:
-    """Check the rows of every Мероприятия block: all at once where the blocks share a table of
-    values (the tabs of one .xlsx), else a run of blocks at a time. Returns (the loaded rows, as
-    chunks of columns, and the number of rows loaded per block, by `id(block)`). A run that fails is
-    checked again a block at a time, so that one broken tab never hides the others."""
+    """Check the rows of every Мероприятия block, all at once (the blocks share the workbook's table of
+    values). Returns (the loaded rows, as chunks of columns, and the number of rows loaded per block, by
+    `id(block)`). If that fails, the blocks are checked again one at a time, so that one broken tab
+    never hides the others."""
+    if not blocks:
+        return [], {}
+    try:
+        chunk, counts = _parse_activity_blocks(blocks)
+        return [chunk], dict(zip(map(id, blocks), counts))
+    except Exception:  # noqa: BLE001 — found again below, block by block
+        pass
     chunks, loaded_from = [], {}
-    for _, run in groupby(blocks, key=lambda b: id(b.grid.table)):
-        run = list(run)
+    for block in blocks:
+        block.ctx.log.records.clear()
         try:
-            runs = [(run, _parse_activity_blocks(run))]
-        except Exception:  # noqa: BLE001 — found again below, block by block
-            runs = []
-            for block in run:
-                block.ctx.log.records.clear()
-                try:
-                    runs.append(([block], _parse_activity_blocks([block])))
-                except Exception as exc:  # one broken tab never hides the others
-                    block.ctx.log.records.clear()
-                    _broken_tab(block.ctx.log, block.ctx.tab, block.ctx.institution, exc)
-                    loaded_from[id(block)] = 0
-        for checked, (chunk, counts) in runs:
+            chunk, (count,) = _parse_activity_blocks([block])
+        except Exception as exc:  # one broken tab never hides the others
+            block.ctx.log.records.clear()
+            _broken_tab(block.ctx.log, block.ctx.tab, block.ctx.institution, exc)
+            chunk, count = None, 0
+        if chunk is not None:
             chunks.append(chunk)
-            loaded_from.update(zip(map(id, checked), counts))
+        loaded_from[id(block)] = count
     return chunks, loaded_from
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _remove_control_characters(tabs: list[RawTab], grids: dict[int, CellGrid], table: ValueTable) -> dict[int, list]:
+    """Characters a document may not hold (control codes U+0000–U+001F but tab and line breaks;
+    U+FFFE, U+FFFF — Excel writes them as `_x0001_`) are removed from the workbook's texts — otherwise
+    the Word report and the downloads of the whole region fail. Returns, per tab (by `id`), the cells
+    cleaned (each gets a warning). One C-level search over the workbook's distinct texts when there are
+    none (as usual)."""
+    values = table.values.tolist()
+    if not _CONTROL.search("\n".join(v for v in values if type(v) is str)):
+        return {}
+    dirty = np.array([type(v) is str and _CONTROL.search(v) is not None for v in values], dtype=bool)
+    for code in np.flatnonzero(dirty).tolist():
+        table.values[code] = _CONTROL.sub("", values[code])
+    cleaned = {}
+    for tab in tabs:
+        cells = np.argwhere(dirty[grids[id(tab)].codes]).tolist()
+        for r, c in cells:
+            row = tab.rows[r] = list(tab.rows[r])
+            row[c] = _CONTROL.sub("", row[c])
+        cleaned[id(tab)] = cells
+    return cleaned
 
 
 def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
     """Parse and validate every tab. Never raises on bad content: problems become issues."""
     log = IssueLog()
+    table = ValueTable()                 # one table of values for every tab of the workbook
+    grids = {id(tab): CellGrid.from_rows(tab.rows, table) for tab in tabs}
+    cleaned = _remove_control_characters(tabs, grids, table)
     service: dict[str, RawTab] = {}
     others: list[RawTab] = []
+    names_seen: set[str] = set()
     for tab in tabs:
+        if tab.name in names_seen:
+            log.add(WARNING, tab.name, None, None, f"В книге несколько вкладок с именем «{tab.name}»: прочитана "
+                    "каждая; переименуйте повторы, чтобы не путать их")
+        names_seen.add(tab.name)
         kind = C.service_tab_kind(tab.name)
         if kind == "lists":
             continue                     # the template's hidden drop-down lists: not data
-        if kind and kind not in service:
+        if kind and kind in service:
+            log.add(ERROR, tab.name, None, None, f"Служебная вкладка «{tab.name}» повторяется: используется "
+                    f"первая («{service[kind].name}»), эта не учтена. Удалите или переименуйте повтор")
+        elif kind:
             service[kind] = tab
         else:
             others.append(tab)
     for tab in tabs:
         if tab.problem:                  # e.g. too many rows: not read at all, say so
             log.add(ERROR, tab.name, None, None, tab.problem)
-    if all(not t.problem and t.grid.is_blank() for t in tabs):
+    if all(not t.problem and grids[id(t)].is_blank() for t in tabs):
         log.add(ERROR, "", None, None, f"В книге «{source.label}» нет данных: все листы пустые. "
                 "Проверьте, что выбран нужный файл")
 
@@ -963,10 +999,7 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
     summary = []
     for tab in others:
         idx = listed.get(norm(tab.name))
-        if getattr(tab, "release", None) is not None:   # a lazily read tab (lib.sources.LazyTab): read it
-            tab.grid                                     # now — reading may show it is too big to load
-            if tab.late_problem:
-                log.add(ERROR, tab.name, None, None, tab.problem)
+        grid = grids[id(tab)]
         if tab.problem:                  # reported above; the institution has its tab, unread
             if idx is not None:
                 tab_of.setdefault(idx, tab.name)
@@ -980,7 +1013,7 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
                       "данные взяты из обеих", institutions["institution"].iloc[idx])
         if idx is None:
             name = tab.name.strip()
-            if tab.grid.is_blank():
+            if grid.is_blank():
                 _warn_tab(log, tab.name, f"Пустая вкладка «{name}» не указана в списке учреждений и пропущена")
                 continue
             if len(institutions):
@@ -993,15 +1026,11 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
             tab_of.setdefault(idx, tab.name)
         ctx = TabContext(tab.name, name, settings.year, plan_items, log)
         try:
-            tab_blocks, mons, total, has_a, has_m = parse_institution_tab(_apply_vertical_merges(tab), ctx, indicators)
-        except SourceError:
-            raise                        # a lazily read tab of a corrupt file: the file cannot be read
+            tab_blocks, mons, total, has_a, has_m = parse_institution_tab(_apply_vertical_merges(grid, tab), ctx,
+                                                                          indicators)
         except Exception as exc:  # one broken tab never hides the others
             _broken_tab(log, tab.name, name, exc)
             tab_blocks, mons, total, has_a, has_m = [], [], 0, False, False
-        release = getattr(tab, "release", None)
-        if release is not None:
-            release()                    # its cells stay in its blocks' grids until they are checked
         blocks.extend(tab_blocks)
         monitoring.extend(mons)
         summary.append([tab.name, name, total, tab_blocks, has_a, has_m])
@@ -1014,10 +1043,17 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
     activities, loaded_from = _parse_all_blocks(blocks)
     institution_of = {row[0]: row[1] for row in summary}
     for tab in tabs:
+        institution = institution_of.get(tab.name, "")
+        for r, c, reason in tab.broken:
+            message = f"Строка {r + 1}: {reason}; строка не учтена" if c is None else reason[0].upper() + reason[1:]
+            log.add(ERROR, tab.name, r, c, message, institution)
         for r, c in tab.unread:
             log.add(WARNING, tab.name, r, c, "Формула без сохранённого результата: значение ячейки не прочитано. "
                     "Откройте книгу в Excel или LibreOffice и сохраните её заново — результаты формул сохранятся",
-                    institution_of.get(tab.name, ""))
+                    institution)
+        for r, c in cleaned.get(id(tab), ()):
+            log.add(WARNING, tab.name, r, c, "В тексте ячейки были непечатаемые символы (управляющие коды): они "
+                    "удалены", institution)
     accounting = RowAccounting()
     for row in summary:
         tab_name, name, total, tab_blocks, has_a, has_m = row

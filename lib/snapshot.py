@@ -29,7 +29,7 @@ from datetime import date, datetime, time as dtime, timedelta
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from lib.sources import GSHEET_PREFIX, RawTab, SourceError, SourceInfo, SourceUnavailable, read_source
+from lib.sources import GSHEET_PREFIX, RawTab, SourceError, SourceInfo, SourceUnavailable, read
 
 SNAPSHOT_DIR_ENV = "OMP_SNAPSHOT_DIR"
 DEFAULT_SNAPSHOT_DIR = Path(__file__).resolve().parent.parent / ".snapshots"
@@ -156,14 +156,14 @@ def load_snapshot(spec: str, directory: str | os.PathLike | None = None) -> tupl
 
 def load_with_fallback(spec: str, reader: Reader | None = None, *,
                        directory: str | os.PathLike | None = None, persist: bool | None = None) -> Fetched:
-    """Read `spec` with `reader` (default `lib.sources.read_source`).
+    """Read `spec` with `reader` (default `lib.sources.read`).
 
     Success: the fresh tabs (saved as the snapshot when `persist`; by default only Google Sheets
     are — a local file needs no copy). `SourceUnavailable`: the snapshot with `stale=True` and the
     banner; re-raised when there is none. Any other `SourceError` propagates unchanged. A failure to
     write the snapshot never fails the read.
     """
-    reader = reader or read_source
+    reader = reader or read
     if persist is None:
         persist = spec.strip().startswith(GSHEET_PREFIX)
     try:

@@ -90,7 +90,7 @@ def institutions_text(institutions: list[str], total: int | None = None) -> str:
 def source_text(wb: Workbook) -> str:
     """«Данные: файл «omp.xlsx» · прочитаны 22.11.2026 в 09:41»."""
     src = wb.source
-    kind = {"xlsx": "файл", "upload": "загруженный файл", "gsheet": "Google Таблица"}.get(src.kind, "источник")
+    kind = {"file": "файл", "upload": "загруженный файл", "gsheet": "Google Таблица"}.get(src.kind, "источник")
     return f"Данные: {kind} «{src.label}» · прочитаны {src.read_at.strftime('%d.%m.%Y в %H:%M')}"
 
 

@@ -320,6 +320,6 @@ def _serial(value):
 def workbook_tabs(path) -> dict:
     """An .xlsx file's tabs as `FakeSheets.tabs` (title → rows), so a test can serve a real workbook as a
     Google Sheet."""
-    from lib.sources import read_xlsx
-    tabs, _ = read_xlsx(str(path))
+    from lib.sources import read
+    tabs, _ = read(str(path))
     return {tab.name: [[_serial(v) for v in row] for row in tab.rows] for tab in tabs}

@@ -12,10 +12,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-import lib.sources as sources
-from lib.loader import load_workbook, load_workbook_bytes
+from lib.russian import format_number
+from lib.sources import package, spreadsheet
+from lib.loader import load_workbook
 from lib.model import ERROR
-from lib.sources import SourceError, read_xlsx
+from lib.sources import SourceError, read
 from tests.workbook_builder import activity_rows, write_workbook
 
 ROW = ["15.03.2026", "Консультация", "1.3", "Тема", 5]
@@ -108,7 +109,7 @@ def zip_of(files: dict[str, str]) -> bytes:
 
 def message_of(data: bytes, label: str = "отчет.xlsx") -> str:
     with pytest.raises(SourceError) as err:
-        load_workbook_bytes(data, label)
+        load_workbook(data, label)
     text = str(err.value)
     assert "«" + label + "»" in text        # the message names the file
     assert "Traceback" not in text and "Error" not in text   # Russian, not an exception's repr
@@ -176,7 +177,7 @@ def test_zip_of_something_else():
 
 def test_file_over_the_size_limit(tmp_path, monkeypatch):
     data = good_xlsx(tmp_path)
-    monkeypatch.setattr(sources, "MAX_XLSX_BYTES", len(data) - 1)
+    monkeypatch.setattr(spreadsheet, "MAX_FILE_BYTES", len(data) - 1)
     text = message_of(data)
     assert "слишком большой" in text and "допустимо не больше" in text
 
@@ -200,7 +201,7 @@ def test_a_tab_of_200_000_rows_is_reported_and_the_other_tabs_load():
     small = f'<row r="1">{small}</row><row r="2">{inline("A2", "15.03.2026")}{inline("B2", "Семинар")}' \
             f'<c r="C2"><v>12</v></c></row>'
     data = raw_xlsx({"КЦСОН А": small, "КЦСОН Б": rows_xml(200_000)})
-    wb = load_workbook_bytes(data, "большая.xlsx")
+    wb = load_workbook(data, "большая.xlsx")
     errors = wb.issues[wb.issues["severity"] == ERROR]
     big = errors[errors["tab"] == "КЦСОН Б"]
     assert len(big) == 1
@@ -210,7 +211,7 @@ def test_a_tab_of_200_000_rows_is_reported_and_the_other_tabs_load():
 
 
 def test_a_tab_whose_xml_declares_no_dimension_is_measured_before_loading():
-    tabs, _ = read_xlsx(raw_xlsx({"Лист": rows_xml(100_001)}), "x.xlsx")
+    tabs, _ = read(raw_xlsx({"Лист": rows_xml(100_001)}), "x.xlsx")
     assert tabs[0].rows == [] and "100\u00a0001 строк" in tabs[0].problem
 
 
@@ -222,13 +223,13 @@ def test_two_cells_far_apart_do_not_crash_the_server(tmp_path):
     wb.active["XFD1048576"] = 2
     path = tmp_path / "far.xlsx"
     wb.save(path)
-    tabs, _ = read_xlsx(path)
+    tabs, _ = read(path)
     assert tabs[0].rows == [] and "1\u00a0048\u00a0576 строк" in tabs[0].problem
     # the same without the <dimension> element: found by scanning the cell references
     ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
     part = (f'<?xml version="1.0" encoding="UTF-8"?><worksheet {ns}><sheetData><row r="1"><c r="A1"><v>1</v></c>'
             f'</row><row r="90000"><c r="XFD90000"><v>2</v></c></row></sheetData></worksheet>')
-    tabs, _ = read_xlsx(raw_xlsx({"Лист": part}), "far.xlsx")
+    tabs, _ = read(raw_xlsx({"Лист": part}), "far.xlsx")
     assert tabs[0].rows == [] and "ячеек" in tabs[0].problem
 
 
@@ -236,11 +237,11 @@ def test_cell_cap_after_loading_when_the_declared_range_lies(monkeypatch):
     ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
     part = (f'<?xml version="1.0" encoding="UTF-8"?><worksheet {ns}><dimension ref="A1:B2"/><sheetData>'
             f'{rows_xml(300)}<row r="301"><c r="Z301"><v>1</v></c></row></sheetData></worksheet>')
-    monkeypatch.setattr(sources, "MAX_CELLS_PER_TAB", 5_000)
-    tabs, _ = read_xlsx(raw_xlsx({"Лист": part}), "x.xlsx")
+    monkeypatch.setattr(spreadsheet, "MAX_CELLS_PER_TAB", 5_000)
+    tabs, _ = read(raw_xlsx({"Лист": part}), "x.xlsx")
     assert tabs[0].rows == [] and "301 строк и 26 столбцов" in tabs[0].problem
-    monkeypatch.setattr(sources, "MAX_ROWS_PER_TAB", 100)
-    tabs, _ = read_xlsx(raw_xlsx({"Лист": part}), "x.xlsx")
+    monkeypatch.setattr(spreadsheet, "MAX_ROWS_PER_TAB", 100)
+    tabs, _ = read(raw_xlsx({"Лист": part}), "x.xlsx")
     assert "301 строк — больше допустимых 100" in tabs[0].problem
 
 
@@ -268,7 +269,7 @@ def test_an_empty_service_tab_and_an_empty_institution_tab(tmp_path):
 
 
 def test_sizes_in_messages_are_grouped_the_russian_way():
-    assert sources._n(1048576) == "1\u00a0048\u00a0576"
+    assert format_number(1048576) == "1\u00a0048\u00a0576"
 
 
 def test_a_writer_that_leaves_out_the_dimension_still_loads(tmp_path):
@@ -282,6 +283,7 @@ def test_a_writer_that_leaves_out_the_dimension_still_loads(tmp_path):
     wb.save(path)
     with zipfile.ZipFile(path) as z:
         assert b"<dimension" not in z.read("xl/worksheets/sheet1.xml")
-        assert sources._declared_size(z, "xl/worksheets/sheet1.xml") == (29, 28)
+    scan, = package.check_package(path.read_bytes(), "stream.xlsx")
+    assert (scan.last_row, scan.width) == (29, 28)
     loaded = load_workbook(path)
     assert len(loaded.activities) == 28

@@ -13,7 +13,7 @@ from lib.values import is_blank
 def test_rows_of_any_length_round_trip_and_equal_values_of_other_types_keep_their_own_codes():
     nan = float("nan")
     rows = [["a", 1, 1.0, True], [date(2026, 1, 2), datetime(2026, 1, 2)], [], [None, "", " ", nan]]
-    grid = CellGrid.from_rows(rows)
+    grid = CellGrid.from_rows(rows, ValueTable())
     assert grid.rows() == [["a", 1, 1.0, True], [date(2026, 1, 2), datetime(2026, 1, 2), "", ""],
                            ["", "", "", ""], [None, "", " ", grid.values[grid.codes[3, 3]]]]
     assert math.isnan(grid.rows()[3][3])
@@ -24,20 +24,19 @@ def test_rows_of_any_length_round_trip_and_equal_values_of_other_types_keep_thei
     assert grid.codes[2].tolist() == [EMPTY] * 4
     assert grid.filled().tolist() == [4, 2, 0, 0]                     # None, '', ' ' and NaN are blank
     odd = [None, "", " ", "\u00a0\t", "x", 0, 0.0, nan, False, date(2026, 1, 1), "\x00"]
-    odd_grid = CellGrid.from_rows([odd])
+    odd_grid = CellGrid.from_rows([odd], ValueTable())
     assert odd_grid.blank[odd_grid.codes[0]].tolist() == [is_blank(v) for v in odd]
-    assert not grid.is_blank() and CellGrid.from_rows([[None, " "], []]).is_blank()
+    assert not grid.is_blank() and CellGrid.from_rows([[None, " "], []], ValueTable()).is_blank()
 
 
 def test_a_table_grows_without_changing_codes_and_works_each_value_out_once():
-    table = ValueTable(object_array(["", "x", "  "]), room=1)
+    table = ValueTable()
+    assert table.codes_of(["", "x", "  "]) == [EMPTY, 1, 2]
     early = table.values
-    codes = table.codes_of([2.5, True, 2.5, "y"])
-    assert codes == [3, 4, 3, 5] and table.values.tolist() == ["", "x", "  ", 2.5, True, "y"]
+    codes = table.codes_of([2.5, True, 2.5, "y", 1, 1.0])
+    assert codes == [3, 4, 3, 5, 6, 7] and table.values.tolist() == ["", "x", "  ", 2.5, True, "y", 1, 1.0]
     assert early.tolist() == ["", "x", "  "]                          # a grid's array of its time is intact
-    by_key = table.codes_by_key("day", np.array([10, 20]), lambda keys: [f"d{k}" for k in keys.tolist()])
-    again = table.codes_by_key("day", np.array([5, 20]), lambda keys: [f"d{k}" for k in keys.tolist()])
-    assert by_key.tolist() == [6, 7] and again.tolist() == [8, 7] and table.values[8] == "d5"
+    table.codes_of(["d5"])
 
     calls = []
 
@@ -57,3 +56,12 @@ def test_a_table_grows_without_changing_codes_and_works_each_value_out_once():
     assert table.lookup("upper", np.array([1, 9]), upper).tolist() == ["X", "  Z  "] and seen == ["x", "y", "  z  "]
     distinct, inverse = table.distinct(np.array([5, 1, 5, 9]))
     assert distinct.tolist() == [1, 5, 9] and inverse.tolist() == [1, 0, 1, 2]
+
+
+def test_the_grids_of_one_workbook_share_one_table_of_values():
+    table = ValueTable()
+    first = CellGrid.from_rows([["Семинар", 12.0], ["", True]], table)
+    second = CellGrid.from_rows([[12.0, "Семинар", 1.0]], table)
+    assert second.codes[0, 0] == first.codes[0, 1] and second.codes[0, 1] == first.codes[0, 0]
+    assert second.codes[0, 2] != first.codes[1, 1]               # 1.0 and True keep their own codes
+    assert first.rows() == [["Семинар", 12.0], ["", True]] and second.rows() == [[12.0, "Семинар", 1.0]]

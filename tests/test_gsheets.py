@@ -7,7 +7,8 @@ import pytest
 
 import lib.gsheets as gsheets
 from lib.gsheets import read_gsheet
-from lib.sources import SourceError, read_source
+from lib import sources
+from lib.sources import SourceError
 from tests.fake_sheets import FakeSheets, FakeTab, make_client
 
 METADATA = "/v4/spreadsheets/fake-key-123"
@@ -118,7 +119,7 @@ def test_url_instead_of_key_and_read_source(fake_sheets):
     url = f"https://docs.google.com/spreadsheets/d/{fake_sheets.key}/edit#gid=0"
     tabs, info = read_gsheet(url, client=make_client(fake_sheets))
     assert info.location == fake_sheets.key and tabs[0].rows == [["ok"]]
-    tabs, info = read_source(f"gsheet: {fake_sheets.key}", client=make_client(fake_sheets))
+    tabs, info = sources.read(f"gsheet: {fake_sheets.key}", client=make_client(fake_sheets))
     assert info.kind == "gsheet" and tabs[0].rows == [["ok"]]
 
 

@@ -335,6 +335,6 @@ def test_a_formula_with_its_saved_result_is_read_as_that_value(tmp_path):
              '<c r="C1"><f>A1&amp;"!"</f></c></row>')
     path = tmp_path / "f.xlsx"
     path.write_bytes(raw_xlsx({"Лист": sheet}))
-    from lib.sources import read_xlsx
-    tabs, _ = read_xlsx(path)
+    from lib.sources import read
+    tabs, _ = read(path)
     assert tabs[0].rows == [["x", 5.0]] and tabs[0].unread == [(0, 2)]

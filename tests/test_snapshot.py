@@ -17,7 +17,7 @@ import pytest
 import lib.snapshot as snapshot
 from lib.snapshot import (Fetched, SingleFlight, banner_text, fetch_shared, load_snapshot, load_with_fallback,
                           save_snapshot, snapshot_path)
-from lib.sources import RawTab, SourceError, SourceInfo, SourceUnavailable, read_source
+from lib.sources import RawTab, SourceError, SourceInfo, SourceUnavailable, read
 from tests.fake_sheets import FakeSheets, make_client
 from tests.workbook_builder import ACTIVITY_HEADER
 
@@ -33,7 +33,7 @@ def tabs_with(participants: int) -> dict:
 
 
 class Reader:
-    """read_source through the real gspread client on the fake; counts reads, never really sleeps."""
+    """lib.sources.read through the real gspread client on the fake; counts reads, never really sleeps."""
 
     def __init__(self, fake: FakeSheets, **options):
         self.fake, self.calls, self.slept = fake, 0, []
@@ -44,7 +44,7 @@ class Reader:
     def __call__(self, spec: str):
         with self._lock:
             self.calls += 1
-        return read_source(spec, client=self.client, credentials=SERVICE_ACCOUNT, **self.options)
+        return read(spec, client=self.client, credentials=SERVICE_ACCOUNT, **self.options)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from lib import contract as C
-from lib.loader import load_workbook, load_workbook_bytes
+from lib.loader import load_workbook
 from lib.model import ERROR
 from lib.template import (DATA_ROWS, LISTS_TAB, build_template, load_institutions, load_plan, safe_tab_name,
                           template_bytes, write_template)
@@ -221,7 +221,7 @@ def test_institution_tab_layout(xlsx, layouts):
 
 
 def test_template_bytes_load_the_same(loaded):
-    wb = load_workbook_bytes(template_bytes(), "шаблон.xlsx")
+    wb = load_workbook(template_bytes(), "шаблон.xlsx")
     assert wb.error_count == 0 and wb.accounting.rows_total == 0
     assert list(wb.institutions["institution"]) == list(loaded.institutions["institution"])
 

@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import app_pages.context as context
-import lib.sources as sources
+from lib.sources import spreadsheet
 from app_pages.ui import CSS
 from lib.loader import load_workbook
 from lib.metrics import counts_by_group, select_activities
@@ -91,7 +91,7 @@ def test_a_bad_first_upload_keeps_the_main_source(tmp_path):
 
 def test_a_file_over_the_size_limit(tmp_path, previous, monkeypatch):
     data = good_xlsx(tmp_path)
-    monkeypatch.setattr(sources, "MAX_XLSX_BYTES", len(data) - 1)
+    monkeypatch.setattr(spreadsheet, "MAX_FILE_BYTES", len(data) - 1)
     context.handle_upload(Upload("большой.xlsx", data), previous)
     assert "слишком большой" in previous[context.KEY_UPLOAD_MESSAGE][1]
 
@@ -109,7 +109,7 @@ def test_huge_and_empty_sheets_load_with_issues_not_errors(previous):
 def test_a_parser_bug_is_a_russian_message_not_a_traceback(tmp_path, previous, monkeypatch):
     def boom(data, label):
         raise KeyError("internal detail")
-    monkeypatch.setattr(context, "load_workbook_bytes", boom)
+    monkeypatch.setattr(context, "load_workbook", boom)
     context.handle_upload(Upload("книга.xlsx", good_xlsx(tmp_path)), previous)
     level, message = previous[context.KEY_UPLOAD_MESSAGE]
     assert level == "error" and "не удалось разобрать (KeyError)" in message and "internal detail" not in message
@@ -146,12 +146,12 @@ def test_the_app_shows_the_message_and_the_previous_data_stays_usable(monkeypatc
 
 def test_upload_limits_agree():
     """Streamlit refuses files over server.maxUploadSize in English before the app sees them: the limit
-    is set just above ours, so a file over MAX_XLSX_BYTES reaches the app and gets the Russian message."""
+    is set just above ours, so a file over MAX_FILE_BYTES reaches the app and gets the Russian message."""
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     streamlit_mb = config["server"]["maxUploadSize"]
     # the browser checks the size with 1 MB = 1 000 000 bytes (1 048 576 on Windows)
-    assert sources.MAX_XLSX_BYTES < streamlit_mb * 1_000_000
-    assert streamlit_mb * 1_048_576 <= sources.MAX_XLSX_BYTES + 8 * 1_048_576, "not much more than ours"
+    assert spreadsheet.MAX_FILE_BYTES < streamlit_mb * 1_000_000
+    assert streamlit_mb * 1_048_576 <= spreadsheet.MAX_FILE_BYTES + 8 * 1_048_576, "not much more than ours"
     hint = re.search(r'content: "до \{max_mb\} МБ', CSS)
     assert hint, "the uploader's hint shows our limit"
     assert context.UPLOAD_TYPES[0] == "xlsx" and {"xls", "ods", "csv"} <= set(context.UPLOAD_TYPES), \

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from lib.loader import load_workbook
-from lib.sources import MAX_XLSX_BYTES
+from lib.sources.spreadsheet import MAX_FILE_BYTES
 from tests.app_workbook import build_app_workbook
 from tests.browser_support import CHROMIUM, metric_value, screenshot, streamlit_server, wait_idle
 from tests.test_bad_files import ods_file, ole_file
@@ -38,7 +38,7 @@ def test_every_bad_file_kind_gets_its_russian_message_in_the_browser(browser, se
         "таблица.ods": (ods_file(), "OpenDocument (.ods)"),
         "выгрузка.csv": ("Дата;Вид\n15.03.2026;Семинар\n".encode("cp1251"), "текстовый файл (например, CSV)"),
         "секрет.xlsx": (ole_file(["\x06DataSpaces", "EncryptionInfo", "EncryptedPackage"]), "защищена паролем"),
-        "огромный.xlsx": (b"PK\x03\x04" + bytes(MAX_XLSX_BYTES + 800_000), "слишком большой"),
+        "огромный.xlsx": (b"PK\x03\x04" + bytes(MAX_FILE_BYTES + 800_000), "слишком большой"),
     }
     context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="ru-RU")
     page = context.new_page()

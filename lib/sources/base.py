@@ -1,0 +1,66 @@
+"""What every source gives: raw tabs (`RawTab`), a description of where they came from (`SourceInfo`),
+the two errors a source may raise, and the `Reader` protocol each kind of source implements.
+
+Nothing here knows a file format or an API; `lib.sources` keeps the table of kinds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+GSHEET_PREFIX = "gsheet:"
+
+
+class SourceError(Exception):
+    """The source cannot be read at all. The message is Russian and meant for the user."""
+
+
+class SourceUnavailable(SourceError):
+    """The source exists but cannot be reached right now (Google quota, 5xx, timeouts): worth serving
+    the last good snapshot (`lib.snapshot`) rather than nothing."""
+
+
+@dataclass
+class RawTab:
+    """One tab's cells anchored at A1: `rows[r][c]` is cell (r+1, c+1); '' or None is empty."""
+    name: str
+    rows: list[list] = field(default_factory=list)
+    gid: int | None = None           # Google Sheets sheetId, for links to a cell
+    merges: list = field(default_factory=list)
+    # merged ranges as ((first row, first col), (last row, last col)), 0-based and inclusive
+    problem: str | None = None       # the tab could not be read (too big, unreadable): Russian, an issue
+    # (row, column) of cells whose value could not be read: a formula saved without its result
+    unread: list[tuple[int, int]] = field(default_factory=list)
+    # (row, column or None, Russian reason) of cells the reader failed on; the row's other cells are
+    # read where the reader allows it
+    broken: list[tuple[int, int | None, str]] = field(default_factory=list)
+
+    __hash__ = None
+
+
+@dataclass
+class SourceInfo:
+    kind: str                        # "file" | "upload" | "gsheet"
+    label: str                       # what the user sees: a file name or the sheet title
+    location: str                    # path or spreadsheet key
+    read_at: datetime = field(default_factory=datetime.now)
+    url: str | None = None           # the Google Sheet's address
+    format: str = ""                 # the file's format: "xlsx", "xlsm", "xlsb", "xls", "ods" ("" for Google)
+
+    def cell_url(self, gid: int | None, cell: str) -> str | None:
+        """A link that opens exactly this cell of the Google Sheet (None for a file)."""
+        if self.kind != "gsheet" or gid is None:
+            return None
+        return f"https://docs.google.com/spreadsheets/d/{self.location}/edit#gid={gid}&range={cell}"
+
+
+class Reader(Protocol):
+    """A kind of source: reads everything it holds as raw tabs, or raises `SourceError`."""
+
+    def __call__(self, location, label: str | None = None, **options) -> tuple[list[RawTab], SourceInfo]: ...
+
+
+def group_digits(number: int) -> str:
+    """12 345 678 — digits grouped the Russian way (no-break spaces)."""
+    return f"{number:,}".replace(",", "\u00a0")
