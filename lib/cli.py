@@ -7,6 +7,7 @@ message, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -26,7 +27,27 @@ class CliError(Exception):
 
 
 def _load(spec: str) -> Workbook:
-    return load_workbook(spec)
+    with _native_stderr_silenced():
+        return load_workbook(spec)
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """While a workbook is read, what native code writes to stderr (python-calamine's Rust panic
+    messages for a cell it cannot convert — the cell is reported in Russian instead) is dropped;
+    OMP_DEBUG=1 keeps it for a developer."""
+    if os.environ.get("OMP_DEBUG"):
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _print_json(value) -> None:

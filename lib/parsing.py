@@ -1045,8 +1045,9 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
     for tab in tabs:
         institution = institution_of.get(tab.name, "")
         for r, c, reason in tab.broken:
-            message = f"Строка {r + 1}: {reason}; строка не учтена" if c is None else reason[0].upper() + reason[1:]
-            log.add(ERROR, tab.name, r, c, message, institution)
+            where = f"Строка {r + 1}: одно из значений" if c is None else "Значение ячейки"
+            log.add(ERROR, tab.name, r, c, f"{where} {reason.removeprefix('значение ')}; строка не учтена",
+                    institution)
         for r, c in tab.unread:
             log.add(WARNING, tab.name, r, c, "Формула без сохранённого результата: значение ячейки не прочитано. "
                     "Откройте книгу в Excel или LibreOffice и сохраните её заново — результаты формул сохранятся",

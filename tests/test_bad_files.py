@@ -27,8 +27,10 @@ def good_xlsx(tmp_path: Path, **tabs) -> bytes:
     return path.read_bytes()
 
 
-def raw_xlsx(sheets: dict[str, str]) -> bytes:
-    """A minimal .xlsx written by hand: tab name → the <sheetData> inner XML (or a whole part)."""
+def raw_xlsx(sheets: dict[str, str] | list[tuple[str, str]]) -> bytes:
+    """A minimal .xlsx written by hand: tab name → the <sheetData> inner XML (or a whole part); a list
+    of (name, XML) pairs may name two tabs alike."""
+    sheets = list(sheets.items() if isinstance(sheets, dict) else sheets)
     buf = io.BytesIO()
     ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
     rel_ns = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
@@ -48,7 +50,7 @@ def raw_xlsx(sheets: dict[str, str]) -> bytes:
                    'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
                    'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
         entries = "".join(f'<sheet name="{name}" sheetId="{i}" r:id="rId{i}"/>'
-                          for i, name in enumerate(sheets, 1))
+                          for i, (name, _) in enumerate(sheets, 1))
         z.writestr("xl/workbook.xml", f'<?xml version="1.0" encoding="UTF-8"?><workbook {ns} {rel_ns}>'
                                       f'<sheets>{entries}</sheets></workbook>')
         rels = "".join(f'<Relationship Id="rId{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
@@ -56,7 +58,7 @@ def raw_xlsx(sheets: dict[str, str]) -> bytes:
         z.writestr("xl/_rels/workbook.xml.rels",
                    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
                    f'package/2006/relationships">{rels}</Relationships>')
-        for i, body in enumerate(sheets.values(), 1):
+        for i, (_, body) in enumerate(sheets, 1):
             part = body if body.startswith("<?xml") else (
                 f'<?xml version="1.0" encoding="UTF-8"?><worksheet {ns}><sheetData>{body}</sheetData></worksheet>')
             z.writestr(f"xl/worksheets/sheet{i}.xml", part)

@@ -11,6 +11,7 @@ only for the rare sheets that have what it looks for.
 from __future__ import annotations
 
 import copy
+import html
 import io
 import os
 import re
@@ -38,10 +39,14 @@ _CELL_REF = re.compile(rb' r="([A-Z]{1,3})(\d{1,9})"')
 @dataclass
 class SheetScan:
     """What the XML of one worksheet holds: the last row with a value, the widest column with a cell
-    (0 when no cell names one beyond Z: then at most 26), the formula cells without a cached value."""
+    (for an .xlsx 0 when no cell names one beyond Z: then at most 26), the formula cells without a
+    cached value."""
+    part: str = ""
+    name: str = ""                                       # (.ods only: the table's name)
     last_row: int = 0
     widest: int = 0
     unread: list[tuple[int, int]] = field(default_factory=list)
+    merges: list = field(default_factory=list)           # (.ods only: calamine reports those of the others)
 
     @property
     def width(self) -> int:
@@ -50,8 +55,8 @@ class SheetScan:
 
 def check_package(data: bytes, label: str) -> list[SheetScan | None]:
     """Inflate every part of the zip `data` within the limits (raises `SourceError` in Russian when a
-    limit is passed); returns, for an .xlsx/.xlsm, a `SheetScan` per tab in the workbook's order (None
-    where a tab's part is missing); [] for .xlsb and .ods (their sizes only are checked)."""
+    limit is passed); returns a `SheetScan` per tab in the workbook's order for an .xlsx/.xlsm (None
+    where a tab's part is missing) and an .ods; [] for an .xlsb (its sizes only are checked)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             parts = worksheet_parts(zf)
@@ -62,10 +67,12 @@ def check_package(data: bytes, label: str) -> list[SheetScan | None]:
                 if info.is_dir():
                     continue
                 _check_directory(info, label)
-                scan = SheetScan() if info.filename in sheets else None
+                scan = SheetScan(info.filename) if info.filename in sheets else None
                 total += _inflate(zf, info, label, scan, MAX_UNPACKED_BYTES - total)
                 if scan is not None:
                     scans[info.filename] = scan
+            if not parts and "content.xml" in zf.namelist():
+                return ods_tables(zf.read("content.xml"))
     except SourceError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError,
@@ -109,7 +116,7 @@ def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, scan: Sheet
     returns its real size. A worksheet's XML is scanned on the way, a run of whole rows at a time."""
     limit = min(MAX_PART_BYTES, budget)
     unbounded = copy.copy(info)
-    unbounded.file_size = limit + 1          # zipfile would otherwise stop at the stated size
+    unbounded.file_size = limit + CHUNK + 1  # zipfile would otherwise stop at the stated size
     size, tail = 0, b""
     with zf.open(unbounded) as stream:
         while chunk := stream.read(CHUNK):
@@ -170,32 +177,52 @@ def _formula_cell(xml: bytes, at: int, scan: SheetScan) -> None:
 
 
 _ODS_TAG = re.compile(rb"<table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*)>")
+_ODS_NAME = re.compile(rb'table:name="([^"]*)"')
 _ODS_ATTR = re.compile(rb'table:number-(rows-repeated|columns-repeated|columns-spanned|rows-spanned)="(\d+)"')
 
 
-def ods_merges(content: bytes) -> list[list[tuple[tuple[int, int], tuple[int, int]]]]:
-    """The merged ranges of each table of an .ods `content.xml` (calamine does not report them), as
-    ((first row, first col), (last row, last col)), 0-based: a cell's `number-rows-spanned` and
-    `number-columns-spanned`, placed by counting rows and cells with their repeats."""
-    if b"-spanned=" not in content:
-        return []
-    tables: list[list] = []
-    row = next_row = col = 0
-    for m in _ODS_TAG.finditer(content):
-        kind, attrs = m[1], m[2]
+def ods_tables(content: bytes) -> list[SheetScan]:
+    """Each table of an .ods `content.xml`, in order: how far its values reach and its merged ranges
+    (calamine reports none for .ods). Rows and cells are counted with their repeats — a row repeated a
+    million times is one element, and calamine would allocate every cell of it."""
+    tables: list[SheetScan] = []
+    row = next_row = col = repeat = 0
+    for kind, attrs in _ODS_TAG.findall(content):
         numbers = {k: int(v) for k, v in _ODS_ATTR.findall(attrs)} if b"number-" in attrs else {}
         if kind == b"table":
-            tables.append([])
+            name = _ODS_NAME.search(attrs)
+            tables.append(SheetScan("content.xml", name=html.unescape(name[1].decode("utf-8", "replace")) if name else ""))
             next_row = 0
         elif kind == b"table-row":
-            row, col = next_row, 0
-            next_row = row + numbers.get(b"rows-repeated", 1)
+            repeat = numbers.get(b"rows-repeated", 1)
+            row, next_row, col = next_row, next_row + repeat, 0
         elif tables:
-            rows, cols = numbers.get(b"rows-spanned", 1), numbers.get(b"columns-spanned", 1)
-            if kind == b"table-cell" and (rows > 1 or cols > 1):
-                tables[-1].append(((row, col), (row + rows - 1, col + cols - 1)))
-            col += numbers.get(b"columns-repeated", 1)
+            span = col + numbers.get(b"columns-repeated", 1)
+            if kind == b"table-cell" and b"value-type" in attrs:
+                scan = tables[-1]
+                scan.last_row, scan.widest = max(scan.last_row, row + repeat), max(scan.widest, span)
+                rows, cols = numbers.get(b"rows-spanned", 1), numbers.get(b"columns-spanned", 1)
+                if rows > 1 or cols > 1:
+                    scan.merges.append(((row, col), (row + rows - 1, col + cols - 1)))
+            col = span
     return tables
+
+
+_NUMBER_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})\d+"[^>]*>\s*<(?:\w+:)?v>(-?[\d.]+(?:[eE][-+]?\d+)?)<')
+LAST_SERIAL_DAY = 2_958_465              # 31.12.9999 — no date cell can hold more (or less than −it)
+
+
+def cells_beyond_the_calendar(data: bytes, part: str, row0: int) -> list[int]:
+    """The columns (0-based) of row `row0` of a worksheet part whose number no calendar can hold as a
+    date — the cells a date format makes calamine fail on."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        xml = zf.read(part)
+    start = xml.find(f'row r="{row0 + 1}"'.encode())
+    end = xml.find(b"row>", start)
+    if start < 0 or end < 0:
+        return []
+    return [column_number(m[1]) - 1 for m in _NUMBER_CELL.finditer(xml, start, end)
+            if abs(float(m[2])) > LAST_SERIAL_DAY]
 
 
 def column_number(letters: bytes) -> int:
@@ -204,6 +231,35 @@ def column_number(letters: bytes) -> int:
     for ch in letters:
         n = n * 26 + ch - 64
     return n
+
+
+def with_unique_sheet_names(data: bytes) -> tuple[bytes, dict[str, str]]:
+    """An .xlsx whose tabs share a name (a hand-edited or generated file) has them renamed in a copy
+    — calamine finds a tab by its name and would read the first one twice. Returns (the copy, new
+    name → the name in the workbook)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        book = zf.read("xl/workbook.xml").decode("utf-8")
+        seen: dict[str, int] = {}
+        renamed: dict[str, str] = {}
+
+        def rename(m: re.Match) -> str:
+            name = html.unescape(m[2])
+            seen[name] = seen.get(name, 0) + 1
+            if seen[name] == 1:
+                return m[0]
+            new = f"{name} ({seen[name]})"
+            while new in seen:
+                new += "'"
+            renamed[new] = name
+            return f'{m[1]}"{html.escape(new)}"'
+
+        book = re.sub(r'(<(?:\w+:)?sheet\b[^>]*?\bname=)"([^"]*)"', rename, book)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+            for info in zf.infolist():
+                copy.writestr(info, book if info.filename == "xl/workbook.xml" else zf.read(info),
+                              compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue(), renamed
 
 
 def worksheet_parts(zf: zipfile.ZipFile) -> list[str]:

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from pathlib import Path
 
 from lib.russian import format_number
 from lib.sources.base import RawTab, SourceError, SourceInfo
-from lib.sources.package import SheetScan, check_package, corrupt, ods_merges
+from lib.sources.package import (SheetScan, cells_beyond_the_calendar, check_package, corrupt,
+                                 with_unique_sheet_names)
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 # Caps on one tab, far above real data (28 tabs × 10 000 rows): a tab over them is not loaded and is
@@ -56,15 +58,26 @@ def read(data: str | os.PathLike | bytes, label: str | None = None) -> tuple[lis
     fmt = sniff(blob, label)
     scans = check_package(blob, label) if fmt in ("xlsx", "xlsm", "xlsb", "ods") else []
     info = SourceInfo(kind, label, location, format=fmt)
-    tabs = _read_tabs(blob, label, FORMAT_NAMES[fmt], scans)
-    if fmt == "ods":                     # calamine reports no merged cells of an .ods: found here
-        with zipfile.ZipFile(io.BytesIO(blob)) as zf:
-            for tab, merges in zip(tabs, ods_merges(zf.read("content.xml"))):
-                tab.merges = merges
-    elif fmt == "xls":                   # whole numbers come as int from an .xls, as float from the others
+    renamed = {}
+    if _repeated_names(blob, fmt):
+        blob, renamed = with_unique_sheet_names(blob)
+    tabs = _read_tabs(blob, label, fmt, scans)
+    for tab in tabs:                     # the names as the workbook has them (the parser reports repeats)
+        tab.name = renamed.get(tab.name, tab.name)
+    if fmt == "xls":                   # whole numbers come as int from an .xls, as float from the others
         for tab in tabs:
             tab.rows = [[float(v) if type(v) is int else v for v in row] for row in tab.rows]
     return tabs, info
+
+
+def _repeated_names(blob: bytes, fmt: str) -> bool:
+    """Two tabs of an .xlsx/.xlsm with one name (possible in a hand-edited or generated file)."""
+    if fmt not in ("xlsx", "xlsm"):
+        return False
+    with zipfile.ZipFile(io.BytesIO(blob)) as zf:
+        book = zf.read("xl/workbook.xml")
+    names = re.findall(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"', book)
+    return len(set(names)) < len(names)
 
 
 def _check_size(size: int, label: str) -> None:
@@ -145,9 +158,21 @@ def _sniff_zip(blob: bytes, label: str) -> str:
         raise corrupt(label) from None
 
 
-def _read_tabs(blob: bytes, label: str, format_name: str, scans: list[SheetScan | None]) -> list[RawTab]:
+def _read_tabs(blob: bytes, label: str, fmt: str, scans: list[SheetScan | None]) -> list[RawTab]:
+    """Every worksheet of the book, each judged by its size before its cells are made: from the scan of
+    its XML where there is one, else from the range calamine reports before converting it. An .ods is
+    parsed whole when calamine opens it, so a table too big refuses the whole file before that."""
     from python_calamine import CalamineWorkbook, PasswordError
 
+    format_name = FORMAT_NAMES[fmt]
+    if fmt == "ods":
+        budget = MAX_CELLS_PER_WORKBOOK
+        for scan in scans:
+            problem = size_problem(scan.name, scan.last_row, scan.width)
+            budget -= scan.last_row * scan.width
+            if problem or budget < 0:
+                problem = problem or _workbook_problem(scan.name)
+                raise SourceError(f"Книга «{label}» не загружена: {problem[0].lower()}{problem[1:]}.")
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(blob))
         sheets = [(meta.name, str(meta.typ)) for meta in book.sheets_metadata]
@@ -162,23 +187,20 @@ def _read_tabs(blob: bytes, label: str, format_name: str, scans: list[SheetScan 
     tabs, budget = [], MAX_CELLS_PER_WORKBOOK
     for index, name in worksheets:
         scan = scans[index] if index < len(scans) else None
-        problem = size_problem(name, scan.last_row, scan.width) if scan is not None else None
-        if problem is None and scan is not None and scan.last_row * scan.width > budget:
-            problem = _workbook_problem(name)
-        if problem:
-            tabs.append(RawTab(name, problem=problem))
-            continue
-        tab = _read_tab(book, index, name, label, format_name)
         if scan is not None:
-            tab.unread = scan.unread
+            problem = size_problem(name, scan.last_row, scan.width)
             budget -= scan.last_row * scan.width
-        elif not tab.problem:
-            height, width = len(tab.rows), max(map(len, tab.rows), default=0)
-            tab.problem = size_problem(name, height, width) or \
-                (_workbook_problem(name) if height * width > budget else None)
-            if tab.problem:
-                tab.rows, tab.merges = [], []
-            budget -= height * width
+            if problem or budget < 0:
+                tabs.append(RawTab(name, problem=problem or _workbook_problem(name)))
+                continue
+        tab = _read_tab(book, index, name, label, format_name, budget if scan is None else None)
+        if scan is not None:
+            tab.unread, tab.merges = scan.unread, tab.merges or scan.merges
+            if tab.broken:                     # the rows calamine failed on: the cells to blame
+                tab.broken = [(r, c, reason) for r, _, reason in tab.broken
+                              for c in (cells_beyond_the_calendar(blob, scan.part, r) or [None])]
+        else:
+            budget -= len(tab.rows) * max(map(len, tab.rows), default=0)
         tabs.append(tab)
     return tabs
 
@@ -207,20 +229,28 @@ def _reraise_interrupts(exc: BaseException) -> None:
         raise exc
 
 
-def _read_tab(book, index: int, name: str, label: str, format_name: str) -> RawTab:
+def _read_tab(book, index: int, name: str, label: str, format_name: str, budget: int | None) -> RawTab:
     """One tab's rows from A1 and its merged ranges. A calamine error means a damaged file
-    (`SourceError`); a panic while converting cells costs the rows it happened on, each reported."""
+    (`SourceError`); a panic while converting cells costs the rows it happened on, each reported.
+    `budget`: the cells the workbook may still take, checked against the range calamine reports
+    (for the formats whose XML was not scanned)."""
     from python_calamine import CalamineError
 
     try:
         sheet = book.get_sheet_by_index(index)
         merges = list(sheet.merged_cell_ranges or ())
+        end = sheet.end                          # (last row, last column), 0-based; None when empty
     except CalamineError:
         raise corrupt(label, format_name) from None
     except BaseException as exc:  # noqa: BLE001 — a Rust panic: this tab only
         _reraise_interrupts(exc)
         return RawTab(name, problem=f"Вкладку «{name}» не удалось прочитать: программа чтения книг не справилась "
                                     "с её содержимым. Сохраните книгу заново в Excel или LibreOffice")
+    if budget is not None and end:
+        rows, cols = end[0] + 1, end[1] + 1
+        problem = size_problem(name, rows, cols) or (_workbook_problem(name) if rows * cols > budget else None)
+        if problem:
+            return RawTab(name, problem=problem)
     try:
         return RawTab(name, sheet.to_python(skip_empty_area=False), merges=merges)
     except CalamineError:
@@ -231,8 +261,8 @@ def _read_tab(book, index: int, name: str, label: str, format_name: str) -> RawT
     return RawTab(name, rows, merges=merges, broken=broken)
 
 
-_BAD_VALUE = ("значение ячейки не удалось прочитать: вероятно, это число в формате даты за пределами "
-              "календаря (например, −3 000 000 000 000). Исправьте значение или формат ячейки")
+_BAD_VALUE = ("значение не удалось прочитать: вероятно, это число в формате даты за пределами календаря "
+              "(например, −3 000 000 000 000). Исправьте значение или формат ячейки")
 
 
 def _rows_past_panics(sheet) -> tuple[list[list], list[tuple[int, int | None, str]]]:
