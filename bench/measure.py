@@ -9,7 +9,6 @@ from __future__ import annotations
 import gc
 import statistics
 import time
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -76,51 +75,20 @@ def run_interleaved(steps: list[Step], repeat: int, *, slow_after_s: float = 8.0
 # --------------------------------------------------------------------------- the read steps
 
 
-def naive_openpyxl(path: Path):
+def naive_read(path: Path):
+    """What a developer would write first: `pandas.read_excel(path, sheet_name=None)` (pandas picks the
+    engine by the file's type: openpyxl for .xlsx, odfpy for .ods, xlrd for .xls), no validation."""
+    import warnings
+
     import pandas as pd
-    return pd.read_excel(path, sheet_name=None, engine="openpyxl")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")          # pandas 3 announces its next default engine
+        return pd.read_excel(path, sheet_name=None)
 
 
 def pandas_calamine(path: Path):
     import pandas as pd
     return pd.read_excel(path, sheet_name=None, engine="calamine")
-
-
-def fastexcel_available() -> bool:
-    try:
-        import fastexcel  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def fastexcel_read(path: Path):
-    """Every tab as a raw grid (no header row) into Arrow — what a header-anywhere parser would need."""
-    import fastexcel
-    reader = fastexcel.read_excel(str(path))
-    return [reader.load_sheet(name, header_row=None).to_arrow() for name in reader.sheet_names]
-
-
-def unzip_floor(path: Path) -> int:
-    """Decompress every worksheet and the shared strings: what any reader must at least do."""
-    total = 0
-    with zipfile.ZipFile(path) as zf:
-        for name in zf.namelist():
-            if name.startswith("xl/worksheets/") and name.endswith(".xml") or name == "xl/sharedStrings.xml":
-                total += len(zf.read(name))
-    return total
-
-
-def calamine_grid(path: Path):
-    """Every tab as python-calamine's raw grid: what `read_xlsx` did before its own reader."""
-    from python_calamine import CalamineWorkbook
-    book = CalamineWorkbook.from_path(str(path))
-    return [book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names]
-
-
-def our_read(path: Path):
-    from lib.sources import read_xlsx
-    return read_xlsx(path)
 
 
 def our_load(path: Path):
@@ -135,3 +103,17 @@ def forget_memos() -> None:
     for fn in (values._parse_date_text, values._parse_count_text, values._parse_number_text,
                values._parse_plan_ref_text):
         fn.cache_clear()
+
+
+NAIVE_PROCESS = "import pandas, sys; pandas.read_excel(sys.argv[1], sheet_name=None)"
+
+
+def whole_process(args: list[str], cwd: Path) -> float:
+    """Seconds for a fresh interpreter to run `args` (start-up and imports included)."""
+    import os
+    import subprocess
+    import sys
+    started = time.perf_counter()
+    subprocess.run([sys.executable, *args], cwd=cwd, check=True, capture_output=True,
+                   env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    return time.perf_counter() - started

@@ -38,7 +38,7 @@ def main(path: str) -> dict:
     import python_calamine  # noqa: F401
 
     from lib.loader import load_workbook
-    from lib.sources import read_xlsx
+    from lib.sources import read
 
     if len(sys.argv) > 2:                    # a small workbook first: lazy imports and first-touch costs
         load_workbook(sys.argv[2])
@@ -50,7 +50,7 @@ def main(path: str) -> dict:
                                     wb.tab_summary, wb.criteria))
     after = _rss_now()
     del wb
-    tabs, _ = read_xlsx(path)
+    tabs, _ = read(path)
     raw = sum(_deep(pd.DataFrame(t.rows)) for t in tabs)
     return {"rss_before": before, "peak_before": peak_before, "rss_peak": peak, "rss_after": after,
             "frames": frames, "raw_frames": raw}

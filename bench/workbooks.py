@@ -412,3 +412,50 @@ def workbook_path(n_tabs: int, rows: int, cache_dir: Path | None = None) -> Path
     if not path.exists():
         write_xlsx(path, workbook_tabs(n_tabs, rows))
     return path
+
+
+# --------------------------------------------------------------------------- the same workbook, other writers
+
+WRITERS = {  # key → what wrote the file
+    "shared": "Excel-style .xlsx (shared strings, a style on every cell)",
+    "openpyxl": "openpyxl .xlsx (inline strings, `&#1058;` for every Cyrillic letter)",
+    "lo-xlsx": "LibreOffice Calc .xlsx",
+    "lo-ods": "LibreOffice Calc .ods",
+    "lo-xls": "LibreOffice Calc .xls (Excel 97–2003)",
+}
+
+
+def write_openpyxl(path: Path, tabs) -> Path:
+    """The same tabs as openpyxl writes them — how Python scripts and many exporters save workbooks."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, grid, merges in tabs:
+        sheet = book.create_sheet(name)
+        for row in grid:
+            sheet.append(row)
+        for r0, c0, r1, c1 in merges:
+            sheet.merge_cells(start_row=r0 + 1, start_column=c0 + 1, end_row=r1 + 1, end_column=c1 + 1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    book.save(tmp)
+    tmp.replace(path)
+    return path
+
+
+def writer_path(writer: str, n_tabs: int, rows: int, cache_dir: Path | None = None) -> Path:
+    """The benchmark workbook of `n_tabs` × `rows` as `writer` (a key of WRITERS) saved it; cached."""
+    base = workbook_path(n_tabs, rows, cache_dir)
+    if writer == "shared":
+        return base
+    if writer == "openpyxl":
+        path = base.with_name(base.stem + "_openpyxl.xlsx")
+        return path if path.exists() else write_openpyxl(path, workbook_tabs(n_tabs, rows))
+    from bench.office import convert
+    fmt = writer.removeprefix("lo-")
+    path = base.with_name(base.stem + f"_lo.{fmt}")
+    if not path.exists():
+        made, = convert([base], fmt, base.parent / f"lo-{fmt}")
+        made.replace(path)
+    return path

@@ -31,8 +31,10 @@ ROW = [datetime(2026, 3, 15), "семинар", "2.2", "Семинар", 12, 3, 
 
 
 def peak_rss_mb(code: str) -> tuple[int, str]:
-    """Run `code` in a fresh interpreter; (its peak RSS in MB, what it printed)."""
-    probe = code + "\nimport resource; print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)"
+    """Run `code` in a fresh interpreter; (its peak RSS in MB, what it printed). VmHWM, not ru_maxrss:
+    after fork + exec Linux carries the parent's peak over into the child's ru_maxrss."""
+    probe = code + ("\nprint('RSS', next(int(line.split()[1]) // 1024 for line in open('/proc/self/status') "
+                    "if line.startswith('VmHWM:')))")
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     rss = int(out.stdout.rsplit("RSS", 1)[1])
