@@ -26,10 +26,17 @@ PAGES = [
     st.Page("app_pages/report.py", title="Отчет", icon=":material/description:"),
 ]
 
+# Admin pages: listed for the director and coordinators (and in the demo, without sign-in), never for a
+# centre's login — a page that is not listed cannot be opened, not even by its address.
+ADMIN_PAGES = [
+    st.Page("app_pages/plan_import.py", title="Импорт плана", icon=":material/upload_file:"),
+]
+
 gate = auth_ui.resolve()
 # Until the user has signed in the pages are not listed, but the requested page (a deep link with its
-# query parameters) is kept and opens right after sign-in.
-page = st.navigation(PAGES, position="sidebar" if gate.open else "hidden")
+# query parameters) is kept and opens right after sign-in — an admin page only for an admin's login.
+admin = not gate.open or gate.user is None or gate.user.sees_all
+page = st.navigation(PAGES + (ADMIN_PAGES if admin else []), position="sidebar" if gate.open else "hidden")
 inject_css()
 if not gate.open:
     auth_ui.draw_gate(gate)          # the sign-in form or the configuration error; stops the run

@@ -1,4 +1,4 @@
-"""Command line for admins and checks: `python -m lib.cli validate|counts|plan|template|report|summary …`.
+"""Command line for admins and checks: `python -m lib.cli validate|counts|plan|template|import-plan|report|summary …`.
 
 SOURCE is an `.xlsx` path or `gsheet:<spreadsheet key>`. Exit codes: 0 fine, 1 the data has errors
 (validate only), 2 the source cannot be read or the arguments are wrong — always with a Russian
@@ -129,10 +129,43 @@ def cmd_plan(args) -> int:
     return 0
 
 
+def _import_plan(path: str, year: int | None):
+    """The plan of a Word file, its warnings printed to stderr."""
+    from lib.plan_import import PlanImportError, import_plan_docx
+    try:
+        plan = import_plan_docx(path, year=year)
+    except PlanImportError as exc:
+        raise CliError(str(exc)) from None
+    for warning in plan.warnings:
+        print(f"[предупреждение] {warning}", file=sys.stderr)
+    return plan
+
+
 def cmd_template(args) -> int:
     from lib.template import write_template
-    out = write_template(Path(args.output), year=args.year)
-    print(f"Шаблон сохранён: {out}")
+    plan = _import_plan(args.plan, args.year) if args.plan else None
+    out = write_template(Path(args.output), year=plan.year if plan else args.year,
+                         plan=plan.template_plan() if plan else None)
+    print(f"Шаблон сохранён: {out}" + (f" (план из «{plan.file_name}»: {plan.summary})" if plan else ""))
+    return 0
+
+
+def cmd_import_plan(args) -> int:
+    from lib.plan_import import UNPARSED_DEADLINE
+    from lib.template import plan_workbook_bytes
+    from lib.views import fmt_dates
+    plan = _import_plan(args.plan, args.year)
+    if args.output:
+        out = Path(args.output)
+        out.write_bytes(plan_workbook_bytes(plan=plan.template_plan()))
+        print(f"Вкладка «План» сохранена: {out}", file=sys.stderr if args.json else sys.stdout)
+    if args.json:
+        _print_json(plan.json_records())
+        return 0
+    print(f"{plan.file_name}: {plan.summary}")
+    for i in plan.items:
+        due = fmt_dates(i.checkpoints) if i.deadline_parsed else UNPARSED_DEADLINE
+        print(f"  {i.item:>6}  {due} · {i.target_text} · {i.indicator or 'вид не определён'}")
     return 0
 
 
@@ -242,7 +275,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("template", help="создать шаблон книги для учреждений")
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--year", type=int, default=None)
+    p.add_argument("--plan", help="утверждённый план работы (.docx): его таблица станет вкладкой «План»")
     p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("import-plan", help="прочитать план работы из файла Word (.docx)")
+    p.add_argument("plan", help="файл плана .docx")
+    p.add_argument("--json", action="store_true", help="пункты плана в JSON (контрольные даты — ГГГГ-ММ-ДД)")
+    p.add_argument("-o", "--output", help="записать книгу .xlsx с вкладками «Настройки» и «План»")
+    p.add_argument("--year", type=int, default=None, help="год плана (по умолчанию — из заголовка документа)")
+    p.set_defaults(func=cmd_import_plan)
     p = sub.add_parser("hash-password", help="bcrypt-хэш пароля для входа (.streamlit/secrets.toml)")
     p.add_argument("--stdin", action="store_true", help="прочитать пароль из первой строки stdin (для скриптов)")
     p.add_argument("--login", default="login", help="логин для готового фрагмента TOML")

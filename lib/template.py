@@ -4,7 +4,8 @@ Service tabs Настройки / Учреждения / План prefilled from
 `sample_data/institutions.json`), one tab per institution with instructions, an example line, the
 Мероприятия block with drop-downs and validation, and the Мониторинг block below; a hidden tab
 «Списки» holds the drop-down lists (a list of 17 types is too long for an inline list formula).
-Критерии is not written: the built-in default applies.
+Критерии is not written: the built-in default applies. `plan_workbook_bytes` writes only Настройки
+and План (a plan imported from its Word file, `lib.plan_import`).
 
 The layout of an institution tab is described by `InstitutionLayout`, so the demo generator
 (`sample_data/make_sample.py`) and the tests can fill and check it without guessing cells.
@@ -117,6 +118,11 @@ def _normalise_plan(plan) -> tuple[dict, list[dict]]:
             settings = asdict(settings)
         return dict(settings), list(plan.get("items") or [])
     return {}, list(plan)
+
+
+def _plan_year(year: int | None, settings: Mapping) -> int:
+    """The year asked for, else the plan's own, else this year."""
+    return int(year or settings.get("year") or date.today().year)
 
 
 def _text(value) -> str:
@@ -432,30 +438,16 @@ def build_template(*, year: int | None = None, plan=None, institutions=None,
     (`column_keys`, `extra_columns`) — how the demo lays out a tab the way someone rearranged it.
     """
     settings, items = _normalise_plan(plan)
-    year = int(year or settings.get("year") or date.today().year)
+    year = _plan_year(year, settings)
     insts = _normalise_institutions(institutions)
     indicators = tuple(indicators)
 
-    wb = XlsxWorkbook()
-    ws = wb.active
-    ws.title = SETTINGS_TAB
-    _table_sheet(ws, ["Параметр", "Значение"], _settings_rows(settings, year), [28, 100])
-    ws.column_dimensions["A"].width = 28
-
+    wb = _settings_workbook(settings, year)
     ws = wb.create_sheet(INSTITUTIONS_TAB)
     _table_sheet(ws, [c.title for c in C.INSTITUTION_COLUMNS.values()],
                  [[i["institution"], i["full_name"], i["district"], i["responsible"], i["contacts"]] for i in insts],
                  [32, 70, 26, 26, 34])
-
-    ws = wb.create_sheet(PLAN_TAB)
-    _table_sheet(ws, [c.title for c in C.PLAN_COLUMNS.values()], _plan_rows(items),
-                 [7, 28, 60, 24, 40, 40, 24, 22, 14, 8, 12])
-    for r in range(2, len(items) + 2):
-        ws.cell(r, 1).number_format = "@"
-
-    plan_numbers = [_text(i.get("item")) for i in items if _text(i.get("item"))]
-    lists = write_lists_sheet(wb, plan_numbers)
-    _plan_sheet_validations(wb[PLAN_TAB], lists, max(len(items), 1) + 30)
+    lists = _write_plan_and_lists(wb, items)
 
     layouts = {}
     for inst in insts:
@@ -467,6 +459,29 @@ def build_template(*, year: int | None = None, plan=None, institutions=None,
     wb.properties.creator = "Панель ОМП"
     wb.properties.title = f"Мероприятия и мониторинг ОМП, {year} год"
     return wb, layouts
+
+
+def _settings_workbook(settings: Mapping, year: int) -> XlsxWorkbook:
+    """A new workbook whose first tab is Настройки."""
+    wb = XlsxWorkbook()
+    ws = wb.active
+    ws.title = SETTINGS_TAB
+    _table_sheet(ws, ["Параметр", "Значение"], _settings_rows(settings, year), [28, 100])
+    ws.column_dimensions["A"].width = 28
+    return wb
+
+
+def _write_plan_and_lists(wb: XlsxWorkbook, items: list[dict]) -> Lists:
+    """The План tab (with its drop-downs) and the hidden «Списки» tab they draw on."""
+    ws = wb.create_sheet(PLAN_TAB)
+    _table_sheet(ws, [c.title for c in C.PLAN_COLUMNS.values()], _plan_rows(items),
+                 [7, 28, 60, 24, 40, 40, 24, 22, 14, 8, 12])
+    for r in range(2, len(items) + 2):
+        ws.cell(r, 1).number_format = "@"
+    plan_numbers = [_text(i.get("item")) for i in items if _text(i.get("item"))]
+    lists = write_lists_sheet(wb, plan_numbers)
+    _plan_sheet_validations(wb[PLAN_TAB], lists, max(len(items), 1) + 30)
+    return lists
 
 
 def _plan_sheet_validations(ws: Worksheet, lists: Lists, rows: int) -> None:
@@ -502,6 +517,18 @@ def write_template(path: str | os.PathLike, *, year: int | None = None, plan=Non
 def template_bytes(*, year: int | None = None, plan=None, institutions=None) -> bytes:
     """The template as bytes, for a download button."""
     wb, _ = build_template(year=year, plan=plan, institutions=institutions)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def plan_workbook_bytes(*, year: int | None = None, plan=None) -> bytes:
+    """Only Настройки and План (as in the template, with the hidden «Списки» for the План tab's
+    drop-downs), e.g. a plan imported from Word (`lib.plan_import`) to check or to paste into a workbook."""
+    settings, items = _normalise_plan(plan)
+    wb = _settings_workbook(settings, _plan_year(year, settings))
+    _write_plan_and_lists(wb, items)
+    wb.properties.creator = "Панель ОМП"
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
