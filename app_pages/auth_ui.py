@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
+from app_pages.markup import plain
 from lib.auth import (FAILURE_MESSAGE, AuthConfig, AuthConfigError, Throttle, User, parse_auth_config, sign_in,
                       user_from_oidc_claims)
 
@@ -129,7 +130,7 @@ def draw_gate(gate: Gate) -> None:
     """What is shown instead of the dashboard while the gate is closed. Always stops the run."""
     if gate.mode == "broken":
         st.title("Панель ОМП")
-        error = (gate.error or "").replace("$", "\\$")         # «$2b$» must not turn into a formula
+        error = plain(gate.error)          # names from the secrets; «$2b$» must not turn into a formula
         st.error(f"Вход в панель настроен с ошибкой: {error}.  \nПанель не откроется, пока настройки "
                  f"не исправлены: раздел [auth] файла .streamlit/secrets.toml (см. {DOCS}).",
                  icon=":material/lock:")
@@ -174,7 +175,7 @@ def draw_account(gate: Gate) -> None:
         return
     sb = st.sidebar
     sb.divider()
-    sb.markdown(f":material/person: {user.display_name}")
+    sb.markdown(f":material/person: {plain(user.display_name)}")
     if gate.mode == "oidc":
         if sb.button("Выйти", key="omp_logout", icon=":material/logout:"):
             _sign_out()
