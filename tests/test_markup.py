@@ -176,9 +176,9 @@ def users() -> dict:
 @pytest.fixture(autouse=True)
 def no_waiting(monkeypatch):
     monkeypatch.setattr(auth_ui, "SLEEP", lambda s: None)
-    auth_ui.throttle.clear()
+    auth_ui.limiter.clear()
     yield
-    auth_ui.throttle.clear()
+    auth_ui.limiter.clear()
 
 
 def run_everything(at: AppTest, where: str) -> list[str]:
