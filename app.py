@@ -10,12 +10,13 @@ import logging
 
 import streamlit as st
 
-from app_pages import auth_ui
+from app_pages import auth_ui, media
 from app_pages.context import draw_sidebar
 from app_pages.markup import plain
 from app_pages.ui import inject_css
 
 st.set_page_config(page_title="ОМП — мониторинг", page_icon=":material/monitoring:", layout="wide")
+media.start_janitor()                # built downloads are forgotten within ~2 × media.CLEANUP_S (docs/AUTH.md)
 
 PAGES = [
     st.Page("app_pages/overview.py", title="Обзор", icon=":material/dashboard:", default=True),
