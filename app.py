@@ -10,11 +10,13 @@ import logging
 
 import streamlit as st
 
-from app_pages import auth_ui
+from app_pages import auth_ui, media
 from app_pages.context import draw_sidebar
+from app_pages.markup import plain
 from app_pages.ui import inject_css
 
 st.set_page_config(page_title="ОМП — мониторинг", page_icon=":material/monitoring:", layout="wide")
+media.start_janitor()                # built downloads are forgotten within ~2 × media.CLEANUP_S (docs/AUTH.md)
 
 PAGES = [
     st.Page("app_pages/overview.py", title="Обзор", icon=":material/dashboard:", default=True),
@@ -46,16 +48,17 @@ auth_ui.draw_account(gate)
 if ctx.user is not None and ctx.user.sees_all and gate.config is not None:
     unknown = gate.config.unknown_institutions(ctx.wb.institution_names) if ctx.wb.institution_names else []
     if unknown:
-        st.sidebar.warning("В настройках входа есть учреждения, которых нет в книге: " + ", ".join(unknown) +
-                           ". Их пользователи не увидят данных — проверьте написание (как имя вкладки).",
+        st.sidebar.warning("В настройках входа есть учреждения, которых нет в книге: " +
+                           ", ".join(map(plain, unknown)) + ". Их пользователи не увидят данных — проверьте "
+                           "написание (как имя вкладки).",
                            icon=":material/person_alert:")
 if ctx.load_error:
-    st.error(f"{ctx.load_error}  \nПроверьте источник данных и нажмите «Обновить данные» или загрузите "
+    st.error(f"{plain(ctx.load_error)}  \nПроверьте источник данных и нажмите «Обновить данные» или загрузите "
              "книгу в боковой панели.", icon=":material/error:")
 if ctx.banner:
-    st.warning(ctx.banner, icon=":material/cloud_off:")
+    st.warning(plain(ctx.banner), icon=":material/cloud_off:")
 if ctx.kept_error:
-    st.error(f"{ctx.kept_error}  \nПоказаны данные, прочитанные {ctx.wb.source.read_at:%d.%m.%Y в %H:%M}. "
+    st.error(f"{plain(ctx.kept_error)}  \nПоказаны данные, прочитанные {ctx.wb.source.read_at:%d.%m.%Y в %H:%M}. "
              "Нажмите «Обновить данные» позже.", icon=":material/error:")
 try:
     page.run()

@@ -9,8 +9,9 @@ the «Выйти» button.
 * OIDC keys in `[auth]` → `st.user` after `st.login()`, mapped by `user_from_oidc_claims`.
 
 `app.py` calls `resolve()`, then `draw_gate()` (which stops the run) while the gate is closed, and
-`draw_account()` in the sidebar once it is open. Failed password attempts are slowed down by one
-process-wide `Throttle` (st.cache_resource) and answered with the same generic message.
+`draw_account()` in the sidebar once it is open. Failed password attempts are limited per login and
+per client address by one process-wide `AttemptLimiter` (st.cache_resource: all sessions share it)
+and answered with the same generic message.
 """
 from __future__ import annotations
 
@@ -21,8 +22,9 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from lib.auth import (FAILURE_MESSAGE, AuthConfig, AuthConfigError, Throttle, User, parse_auth_config, sign_in,
-                      user_from_oidc_claims)
+from app_pages.markup import plain
+from lib.auth import (FAILURE_MESSAGE, AttemptLimiter, AuthConfig, AuthConfigError, User, client_address,
+                      parse_auth_config, sign_in, user_from_oidc_claims)
 
 KEY_USER = "_omp_user"               # the signed-in User (password mode)
 KEY_LOGIN = "omp_login"
@@ -30,8 +32,10 @@ KEY_PASSWORD = "omp_password"
 KEY_FAILED = "_omp_signin_failed"
 DOCS = "docs/AUTH.md"
 
-# How a failed attempt waits (tests replace it to keep AppTest fast and to record the delays).
+# How a failed attempt waits, and the limiter's clock (tests replace them: fast AppTest, a lock window
+# that passes at once).
 SLEEP = time.sleep
+CLOCK = time.monotonic
 
 
 @dataclass(frozen=True)
@@ -49,9 +53,19 @@ class Gate:
 
 
 @st.cache_resource(show_spinner=False)
-def throttle() -> Throttle:
-    """One throttle for the whole server process: failures count across sessions."""
-    return Throttle()
+def limiter() -> AttemptLimiter:
+    """One limiter for the whole server process: failures count across sessions."""
+    return AttemptLimiter(clock=lambda: CLOCK())
+
+
+def _address(config: AuthConfig) -> str | None:
+    """This session's client address (None when Streamlit does not know it, e.g. a local connection)."""
+    try:
+        peer = st.context.ip_address
+        headers = st.context.headers if config.client_ip_header else None
+    except Exception:  # no client context (a bare run) or an older Streamlit
+        return None
+    return client_address(peer, headers, config)
 
 
 def _auth_section():
@@ -98,11 +112,11 @@ def resolve() -> Gate:
 
 
 def _submit(config: AuthConfig) -> None:
-    """The form's callback: check the password (slowly when something is suspicious), forget it."""
+    """The form's callback: check the password (within the limits of failed attempts), forget it."""
     login = str(st.session_state.get(KEY_LOGIN) or "")
     password = str(st.session_state.get(KEY_PASSWORD) or "")
     st.session_state[KEY_PASSWORD] = ""
-    user = sign_in(login, password, config, throttle(), sleep=SLEEP)
+    user = sign_in(login, password, config, limiter(), _address(config), sleep=SLEEP)
     if user is None:
         st.session_state[KEY_FAILED] = True
         return
@@ -129,7 +143,7 @@ def draw_gate(gate: Gate) -> None:
     """What is shown instead of the dashboard while the gate is closed. Always stops the run."""
     if gate.mode == "broken":
         st.title("Панель ОМП")
-        error = (gate.error or "").replace("$", "\\$")         # «$2b$» must not turn into a formula
+        error = plain(gate.error)          # names from the secrets; «$2b$» must not turn into a formula
         st.error(f"Вход в панель настроен с ошибкой: {error}.  \nПанель не откроется, пока настройки "
                  f"не исправлены: раздел [auth] файла .streamlit/secrets.toml (см. {DOCS}).",
                  icon=":material/lock:")
@@ -174,7 +188,7 @@ def draw_account(gate: Gate) -> None:
         return
     sb = st.sidebar
     sb.divider()
-    sb.markdown(f":material/person: {user.display_name}")
+    sb.markdown(f":material/person: {plain(user.display_name)}")
     if gate.mode == "oidc":
         if sb.button("Выйти", key="omp_logout", icon=":material/logout:"):
             _sign_out()

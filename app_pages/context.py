@@ -38,6 +38,7 @@ from datetime import date
 import streamlit as st
 from streamlit.logger import get_logger
 
+from app_pages.markup import plain
 from lib.auth import User, scope_filter, visible_institutions
 from lib.dashboard import PERIOD_KINDS, default_period_kind, empty_workbook, period_of, year_options
 from lib.loader import SAMPLE_WORKBOOK, load_workbook
@@ -84,11 +85,13 @@ class Context:
 
     @property
     def source_text(self) -> str:
-        """«Данные: файл «omp.xlsx» · прочитаны 22.11.2026 в 09:41» — or that it could not be read."""
+        """«Данные: файл «omp.xlsx» · прочитаны 22.11.2026 в 09:41» — or that it could not be read
+        (Markdown: the source's name is escaped)."""
         if self.load_error:
             src = self.wb.source
-            return f"Данные: «{src.label}» — не удалось прочитать ({src.read_at.strftime('%d.%m.%Y в %H:%M')})"
-        return source_text(self.wb)
+            return (f"Данные: «{plain(src.label)}» — не удалось прочитать "
+                    f"({src.read_at.strftime('%d.%m.%Y в %H:%M')})")
+        return source_text(self.wb, plain)
 
     @property
     def scope(self) -> list[str]:
@@ -337,7 +340,7 @@ def draw_sidebar(user: User | None = None) -> Context:
                          format_func=lambda k: PERIOD_KINDS[k][2])
     col_year.selectbox("Год", years, key=KEY_YEAR)
     if restricted:
-        sb.markdown(f"**Учреждение:** {scope_filter(user, None, wb.institution_names)[0]}")
+        sb.markdown(f"**Учреждение:** {plain(scope_filter(user, None, wb.institution_names)[0])}")
     else:
         sb.multiselect("Учреждения", wb.institution_names, key=KEY_INSTITUTIONS, placeholder="Все учреждения",
                        select_all=False,      # empty already means all (and the action's label is English)
@@ -347,8 +350,8 @@ def draw_sidebar(user: User | None = None) -> Context:
 
     sb.divider()
     sb.markdown("**Данные**")
-    sb.caption((f"«{wb.source.label}» — не удалось прочитать" if loaded.error else
-                source_text(wb).removeprefix("Данные: ")))
+    sb.caption((f"«{plain(wb.source.label)}» — не удалось прочитать" if loaded.error else
+                source_text(wb, plain).removeprefix("Данные: ")))
     if wb.source.url:
         sb.markdown(f"[Открыть таблицу]({wb.source.url})")
     sb.button("Обновить данные", key="omp_refresh", icon=":material/refresh:", on_click=refresh_data,
@@ -358,7 +361,7 @@ def draw_sidebar(user: User | None = None) -> Context:
                           "только в этом окне браузера; уберите файл, чтобы вернуться к основному источнику.")
     message = st.session_state.get(KEY_UPLOAD_MESSAGE)
     if message:
-        (sb.error if message[0] == "error" else sb.success)(message[1])
+        (sb.error if message[0] == "error" else sb.success)(plain(message[1]))   # quotes the file's name
 
     year = int(st.session_state[KEY_YEAR])
     chosen = list(st.session_state.get(KEY_INSTITUTIONS) or []) if not restricted else []

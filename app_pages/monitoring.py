@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import charts, derived, ui
+from app_pages.markup import plain
 from lib.metrics import region_totals
 from lib.periods import ROMAN
 from lib.views import blanks_by_institution, fmt_num, monitoring_grid, monitoring_matrix
@@ -45,25 +46,27 @@ def draw_totals() -> None:
         total = region.get(ind.name)
         how = "среднее" if ind.over_region == "среднее" else "сумма"
         with cols[n % 4].container(border=True):
-            # the name comes from the workbook: escaped, so a cell cannot inject HTML or script
-            st.markdown(f"<div class='omp-card-title'>{html.escape(ind.name)}</div>", unsafe_allow_html=True)
-            st.metric(ind.name, "нет данных" if total is None else f"{fmt_num(total)} {ind.unit}",
+            # the name comes from the workbook: escaped, so a cell cannot inject HTML or script (an HTML block
+            # is not parsed as Markdown; a blank line would end it, so the name is kept on one line)
+            st.markdown(f"<div class='omp-card-title'>{html.escape(' '.join(ind.name.split()))}</div>",
+                        unsafe_allow_html=True)
+            st.metric(plain(ind.name), "нет данных" if total is None else f"{fmt_num(total)} {plain(ind.unit)}",
                       label_visibility="collapsed",
                       help=f"{how.capitalize()} по учреждениям, заполнившим показатель; за период — "
                            f"{'сумма кварталов' if ind.over_time == 'сумма' else 'последний заполненный квартал'}.")
             st.caption(f"Заполнили {int(filled_by.get(ind.name, 0))} из {in_region}")
             if own_only:
                 mine = totals.get(ind.name)
-                st.caption(f"Ваше учреждение: {'нет данных' if mine is None else f'{fmt_num(mine)} {ind.unit}'}")
+                st.caption(f"Ваше учреждение: {'нет данных' if mine is None else f'{fmt_num(mine)} {plain(ind.unit)}'}")
 
 
 def draw_road_map() -> None:
     percent = [i for i in wb.indicators if i.is_percent]
     for ind in percent:
-        st.subheader(f"{ind.name}: {ctx.period.label}")
+        st.subheader(f"{plain(ind.name)}: {ctx.period.label}")
         rows = values[values["indicator"] == ind.name].dropna(subset=["value"])
         if rows.empty:
-            ui.empty(f"Никто не заполнил показатель «{ind.name}» за {ctx.period.label}.")
+            ui.empty(f"Никто не заполнил показатель «{plain(ind.name)}» за {ctx.period.label}.")
             continue
         data = rows.rename(columns={"institution": "Учреждение", "value": "Процент"})[["Учреждение", "Процент"]]
         data["Итог"] = ["достигнуто" if v >= 100 else "ниже 100 %" for v in data["Процент"]]
@@ -94,7 +97,7 @@ grid["В периоде"] = grid["q"].isin(ctx.period.quarters)
 unit = units.get(indicator, "")
 left, right = st.columns([3, 2])
 with left:
-    st.markdown(f"**{indicator}, {unit} — по кварталам {wb.year} года**")
+    st.markdown(f"**{plain(indicator)}, {plain(unit)} — по кварталам {wb.year} года**")
     charts.draw(charts.indicator_heatmap, unit, data=grid, height=charts.rows_height(len(scope), 26, 60))
     st.caption("«—» на сером — значение не заполнено или строки показателя нет на вкладке (пустая ячейка — "
                "это не ноль). Яркие столбцы — выбранный период.")

@@ -7,6 +7,7 @@ import streamlit as st
 
 from app_pages import derived, ui
 from app_pages.context import get_context
+from app_pages.markup import plain
 from lib.model import ERROR
 from lib.overview import has_data_for
 from lib.views import fmt_int, fmt_pct, institution_monitoring
@@ -24,7 +25,7 @@ if not wb.institution_names:
     st.stop()
 if not names:
     st.caption(ctx.source_text)
-    st.error(f"Учреждения «{ctx.institutions[0]}» нет в книге. Сообщите администратору: название учреждения "
+    st.error(f"Учреждения «{plain(ctx.institutions[0])}» нет в книге. Сообщите администратору: название учреждения "
              "в настройках входа должно совпадать с именем его вкладки.", icon=":material/person_alert:")
     st.stop()
 if st.session_state.get("institution") not in (None, *names):
@@ -34,12 +35,12 @@ first = names.index(ctx.institutions[0]) if ctx.institutions and ctx.institution
 inst = st.selectbox("Учреждение", names, index=first, key="institution", bind="query-params",
                     help="Ссылку на эту страницу с выбранным учреждением можно сохранить в закладки.")
 info = wb.institutions[wb.institutions["institution"] == inst].iloc[0]
-details = [str(info[c]) for c in ("full_name", "district", "responsible", "contacts")
+details = [plain(info[c]) for c in ("full_name", "district", "responsible", "contacts")
            if isinstance(info[c], str) and info[c].strip()]
 st.caption(" · ".join([f"**{ctx.period.label}**", *details]) + "  \n" + ctx.source_text)
 tab = info["tab"] if isinstance(info["tab"], str) else None
 if tab is None:
-    st.error(f"В таблице нет вкладки «{inst}». Создайте вкладку с таким именем (скопируйте вкладку другого "
+    st.error(f"В таблице нет вкладки «{plain(inst)}». Создайте вкладку с таким именем (скопируйте вкладку другого "
              "учреждения и очистите данные).", icon=":material/tab_unselected:")
 
 n_own, own = derived.activity_rows_page(ctx.key, ctx.year, (inst,),
@@ -87,7 +88,7 @@ st.subheader(f"Мониторинг, {wb.year} год")
 if mon is None:
     ui.empty(f"Показатели мониторинга в книге — за {wb.year} год.")
 elif mon.isna().all().all():
-    ui.empty(f"Показатели мониторинга не заполнены. Заполните блок «Мониторинг» на вкладке «{tab or inst}».")
+    ui.empty(f"Показатели мониторинга не заполнены. Заполните блок «Мониторинг» на вкладке «{plain(tab or inst)}».")
 else:
     blank_style = {c: (lambda v: "background-color: #ffebee" if pd.isna(v) else "") for c in period_cols}
     ui.table(ui.styled(mon, blank_style), column_config={
@@ -104,8 +105,8 @@ ui.table(share, hide_index=True, width=640, column_config={
 
 st.subheader(f"Мероприятия: {ctx.period.label}")
 if own.empty:
-    ui.empty(f"Нет мероприятий за {ctx.period.label}. Внесите их в блок «Мероприятия» на вкладке «{tab or inst}» "
-             "(дата, вид мероприятия, пункт плана, тема, участники).")
+    ui.empty(f"Нет мероприятий за {ctx.period.label}. Внесите их в блок «Мероприятия» на вкладке "
+             f"«{plain(tab or inst)}» (дата, вид мероприятия, пункт плана, тема, участники).")
 else:
     if n_own > len(own):
         st.caption(derived.rows_caption(n_own, len(own)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import derived, ui
+from app_pages.markup import plain
 from lib.contract import ACTIVITY_GROUPS
 from lib.overview import overdue_text
 from lib.plan_status import DONE, IN_PROGRESS, NOT_STARTED, OVERDUE
@@ -33,7 +34,7 @@ else:
             st.metric(label, fmt_int(ov.status_counts[name]), help=f"Пунктов плана со статусом «{name}» "
                       f"из {len(status)}. Статус считается по всем учреждениям.")
     if len(ov.overdue):
-        st.error("**Просрочено:**\n" + "\n".join(f"- {overdue_text(r)}" for _, r in ov.overdue.iterrows()),
+        st.error("**Просрочено:**\n" + "\n".join(f"- {plain(overdue_text(r))}" for _, r in ov.overdue.iterrows()),
                  icon=":material/schedule:")
     else:
         st.success("Просроченных пунктов плана нет.", icon=":material/check_circle:")
@@ -97,10 +98,10 @@ with left.container(border=True):
     elif ov.partly:
         st.caption(f"Из них полностью (мероприятия и все показатели мониторинга): {ov.reported - len(ov.partly)}")
     if ov.not_reported:
-        st.markdown(f"**Нет данных ({len(ov.not_reported)}):** " + ", ".join(ov.not_reported))
+        st.markdown(f"**Нет данных ({len(ov.not_reported)}):** " + ", ".join(map(plain, ov.not_reported)))
     if ov.partly:
         if len(ov.partly) <= 5:
-            st.markdown(f"**Частично ({len(ov.partly)}):** " + ", ".join(ov.partly))
+            st.markdown(f"**Частично ({len(ov.partly)}):** " + ", ".join(map(plain, ov.partly)))
         else:
             st.markdown(f"**Частично:** {len(ov.partly)} {plural(len(ov.partly), INSTITUTION_FORMS)} — "
                         "список ниже, в «Сдаче данных по учреждениям»")

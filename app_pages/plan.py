@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import charts, derived, ui
+from app_pages.markup import plain
 from lib.plan_status import STATUSES
 from lib.views import fmt_date, fmt_int, plan_table, plan_timeline
 
@@ -78,7 +79,7 @@ item = st.selectbox("Пункт плана", items, key="plan_item_rows",
 # the sidebar's choice of institutions; an institution's user: its own rows only
 n_rows, rows = derived.activity_rows_page(ctx.key, wb.year, tuple(ctx.institutions), plan_item=item, _wb=wb)
 if rows.empty:
-    ui.empty(f"Ни одна строка мероприятий не ссылается на пункт {item}. Учреждения указывают номер пункта "
+    ui.empty(f"Ни одна строка мероприятий не ссылается на пункт {plain(item)}. Учреждения указывают номер пункта "
              "в столбце «Пункт плана» (например, «2.4»).")
 else:
     st.caption(f"Строк: {fmt_int(n_rows)} (за {wb.year} год, " +
@@ -100,7 +101,7 @@ else:
     st.caption("Точки — контрольные даты пункта (круг — дата прошла, ромб — впереди), цвет — статус пункта; "
                "красная линия — дата статуса.")
 if len(unparsed):
-    st.warning("Срок не распознан: " + "; ".join(f"{r['item']} «{r['deadline_text']}»"
+    st.warning("Срок не распознан: " + "; ".join(f"{plain(r['item'])} «{plain(r['deadline_text'])}»"
                                                   for _, r in unparsed.iterrows()) +
                ". Уточните столбец «Сроки» на вкладке «План» (месяц, квартал или дата).",
                icon=":material/help:")

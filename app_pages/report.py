@@ -12,6 +12,7 @@ import streamlit as st
 
 from app_pages import ui
 from app_pages.context import get_context
+from app_pages.markup import plain
 from lib.docx_export import report_docx_bytes, report_file_name
 from lib.model import Workbook
 from lib.periods import Period
@@ -81,9 +82,9 @@ report = _draft(ctx.key, period.code, tuple(chosen), _wb=wb)
 scope = scope_key(period, chosen)
 edits = _store(scope)
 
-st.markdown(f"**{report.title}**")
+st.markdown(f"**{plain(report.title)}**")
 if chosen:
-    st.caption(f"Учреждения: {report.scope_label}")
+    st.caption(f"Учреждения: {plain(report.scope_label)}")
 
 indicators = report.indicators()
 with_data = sum(1 for i in indicators if i.has_data)
@@ -97,7 +98,7 @@ origin = ("с вкладки «Критерии» книги" if report.criteria
 st.caption(f"Критерии: {origin}.")
 if report.problems:
     with st.expander(f"Замечания к критериям и источникам: {len(report.problems)}", icon=":material/warning:"):
-        st.markdown("\n".join(f"- {p.text}" for p in report.problems))
+        st.markdown("\n".join(f"- {plain(p.text)}" for p in report.problems))
 
 # --------------------------------------------------------------------------- downloads
 final = report.with_edits(edits)
@@ -116,9 +117,9 @@ st.caption("Тексты ниже — черновик из данных за п
 
 # --------------------------------------------------------------------------- the draft
 for n, criterion in enumerate(report.criteria, start=1):
-    with st.expander(f"Критерий {n}. «{criterion.name}»", expanded=True):
+    with st.expander(f"Критерий {n}. «{plain(criterion.name)}»", expanded=True):
         for heading, rows in criterion.sections():
-            st.markdown(f"**{heading}**")
+            st.markdown(f"**{plain(heading)}**")
             for ind in rows:
                 key = widget_key(scope, ind.key)
                 if key not in st.session_state:
@@ -126,7 +127,7 @@ for n, criterion in enumerate(report.criteria, start=1):
                 marks = [] if ind.has_data else ["нет данных"]
                 if ind.key in edits:
                     marks.append("изменено")
-                label = ind.name + (f" · _{', '.join(marks)}_" if marks else "")
+                label = plain(ind.name) + (f" · _{', '.join(marks)}_" if marks else "")
                 st.text_area(label, key=key, height=_height(st.session_state[key]),
                              on_change=_remember, args=(scope, ind.key, ind.drafted_text),
-                             help=f"Источник: {ind.source}" if ind.source else "Источник не указан")
+                             help=f"Источник: {plain(ind.source)}" if ind.source else "Источник не указан")

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.context import Context, get_context
+from app_pages.markup import plain
 from lib.plan_status import STATUS_COLORS
 from lib.sources.spreadsheet import MAX_FILE_BYTES
 from lib.views import COMPLETENESS_COLORS, institutions_text
@@ -28,12 +29,13 @@ def inject_css() -> None:
 
 
 def header(ctx: Context, title: str, note: str | None = None, *, with_period: bool = True) -> None:
-    """Title plus one caption line: the period and institutions in view, and where the data came from."""
+    """Title plus one caption line: the period and institutions in view, and where the data came from.
+    `note` is Markdown (the caller escapes any workbook text in it with `plain`)."""
     st.title(title)
     parts = []
     if with_period:
         parts.append(f"**{ctx.period.label}**")
-    parts.append(institutions_text(ctx.institutions, len(ctx.wb.institution_names)))
+    parts.append(institutions_text([plain(n) for n in ctx.institutions], len(ctx.wb.institution_names)))
     if note:
         parts.append(note)
     st.caption(" · ".join(parts) + "  \n" + ctx.source_text)

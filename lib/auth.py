@@ -13,14 +13,19 @@ Sign-in is **off** when no users are configured (the demo). It switches on when
     role = "institution"
     institution = "КЦСОН Вологодского района"   # the institution's short name (its tab's name)
 
+Behind a reverse proxy that puts the client's address into a header, `client_ip_header = "X-Real-IP"`
+in `[auth]` makes the per-address limit count clients instead of the proxy (`client_address`).
+
 Roles: the director and coordinators see everything; an institution's user sees only its own
 institution (plus region totals, which the pages compute without naming other institutions).
 `visible_institutions` and `scope_filter` are the only gates the pages use, so no widget value or
 URL parameter can widen the scope.
 
 Passwords are checked with bcrypt in roughly constant time (an unknown login is checked against a
-dummy hash of the same cost); every failure gets the same message, `FAILURE_MESSAGE`, and a delay
-from `Throttle` (per login and for all logins together) that grows with repeated failures.
+dummy hash of the same cost). Failed attempts are *limited*, not only slowed down: `AttemptLimiter`
+allows a few failures per login and per client address within a window, for the whole process (all
+browser sessions together), and every failure — wrong password, unknown login, limit reached — gets
+the same message, `FAILURE_MESSAGE`, after the same pause.
 
 **OIDC instead of passwords (`st.login`).** Where the deployment has an identity provider
 (Keycloak, Yandex ID, Google Workspace, Microsoft Entra…), Streamlit's built-in OIDC sign-in can
@@ -49,7 +54,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -62,7 +67,8 @@ _ROLE_SYNONYMS = {**{r: r for r in ROLES}, **{v: k for k, v in ROLE_RU.items()},
                   "руководитель": DIRECTOR, "admin": DIRECTOR, "администратор": DIRECTOR,
                   "центр": INSTITUTION, "кцсон": INSTITUTION}
 
-FAILURE_MESSAGE = "Неверный логин или пароль"
+FAILURE_MESSAGE = ("Неверный логин или пароль. После нескольких неудачных попыток вход на время закрывается — "
+                   "тогда повторите через 15 минут.")
 OIDC_KEYS = ("redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url")
 _USER_KEYS = {"password_hash", "role", "institution", "name"}
 _EMAIL_KEYS = {"role", "institution", "name"}
@@ -104,6 +110,7 @@ class AuthConfig:
     accounts: dict[str, _Account] = field(default_factory=dict, repr=False)   # normalised login → account
     emails: dict[str, User] = field(default_factory=dict)                     # lower-case e-mail → user
     oidc: bool = False                                                        # st.login is configured
+    client_ip_header: str | None = None     # the reverse proxy's header with the client's address
 
     @property
     def enabled(self) -> bool:
@@ -210,6 +217,12 @@ def parse_auth_config(section: Mapping | None) -> AuthConfig:
                                   f"{', '.join(sorted(_EMAIL_KEYS))}")
         role, institution = _parse_role(where, entry)
         config.emails[key] = User(key, role, institution, str(entry.get("name") or "").strip())
+    header = section.get("client_ip_header")
+    if header is not None:
+        if not isinstance(header, str) or not re.fullmatch(r"[A-Za-z0-9-]+", header.strip()):
+            raise AuthConfigError("client_ip_header в [auth]: укажите имя заголовка, в котором обратный прокси "
+                                  "передаёт адрес клиента, например client_ip_header = \"X-Real-IP\"")
+        config.client_ip_header = header.strip()
     if config.emails and not config.oidc:
         raise AuthConfigError("В [auth.emails] перечислены адреса для входа через OIDC, но сам вход не настроен: "
                               "в разделе [auth] нужны " + ", ".join(OIDC_KEYS))
@@ -266,79 +279,133 @@ def verify(login: str, password: str, config: AuthConfig) -> User | None:
     return account.user if ok and usable and account is not None else None
 
 
-class Throttle:
-    """Failure counters → how long a sign-in attempt must wait. Thread-safe; `clock` is injectable.
+@dataclass(frozen=True)
+class Attempt:
+    """One sign-in attempt as `AttemptLimiter.begin` admitted it (or not)."""
+    allowed: bool                             # False: a limit is reached, the password must not be tried
+    keys: tuple[tuple[str, str], ...] = ()    # the counters it was booked on
+    at: float = 0.0
 
-    Per login: after n failures in a row the next attempt waits min(cap, base·2^(n-1)) seconds
-    (1, 2, 4, 8, 16, 30 s…). For all logins together (password spraying): more than
-    `global_threshold` failures within `window_s` add min(cap, base·failures/threshold) seconds.
-    Counters expire `window_s` after the last failure; a success resets that login's counter.
+
+class AttemptLimiter:
+    """How many sign-in attempts may fail, process-wide: at most `per_login` per login and `per_address`
+    per client address within any `window_s` seconds (a sliding window). Thread-safe; `clock` injectable.
+
+    An attempt is booked on its counters *before* the password is checked (`begin`), so attempts made
+    in parallel — by many browser sessions at once — cannot get past a limit while their checks run:
+    together they get no more tries than one session. A success gives the booking back and clears its
+    login's failures (`succeeded`); a failure keeps it. When a limit is reached, `begin` refuses until
+    the oldest counted failure is `window_s` old: so at most `per_login` guesses per login per window,
+    however many sessions, and a locked login opens again by itself.
+
+    Memory is bounded: a counter keeps at most its limit of times, and at most `max_keys` counters are
+    kept per kind — configured logins (`known=True`), other logins and addresses — the least recently
+    used going first. A flood of made-up logins or addresses therefore cannot push a real account's
+    counter out (the accounts' own table only holds configured logins).
     """
 
-    def __init__(self, *, base_s: float = 1.0, cap_s: float = 30.0, global_threshold: int = 20,
-                 window_s: float = 900.0, max_logins: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic):
-        self.base_s, self.cap_s = base_s, cap_s
-        self.global_threshold, self.window_s, self.max_logins = global_threshold, window_s, max_logins
+    def __init__(self, *, per_login: int = 5, per_address: int = 20, window_s: float = 900.0,
+                 max_keys: int = 4096, clock: Callable[[], float] = time.monotonic):
+        if per_login < 1 or per_address < 1 or window_s <= 0 or max_keys < 1:
+            raise ValueError("limits, window and size must be positive")
+        self.per_login, self.per_address, self.window_s, self.max_keys = per_login, per_address, window_s, max_keys
         self.clock = clock
         self._lock = threading.Lock()
-        self._per_login: dict[str, tuple[int, float]] = {}     # login → (failures, time of the last)
-        self._global: deque[float] = deque(maxlen=100_000)      # times of recent failures, oldest first
+        # kind → key → times of the booked attempts, oldest first (an OrderedDict is the LRU order)
+        self._tables: dict[str, OrderedDict[str, deque[float]]] = {
+            "account": OrderedDict(), "login": OrderedDict(), "address": OrderedDict()}
 
-    def _expire(self, now: float) -> None:
-        cutoff = now - self.window_s
-        while self._global and self._global[0] <= cutoff:
-            self._global.popleft()
-        if len(self._per_login) > self.max_logins:              # a spray of made-up logins
-            fresh = sorted(((v[1], k) for k, v in self._per_login.items() if v[1] > cutoff), reverse=True)
-            self._per_login = {k: self._per_login[k] for _, k in fresh[: self.max_logins // 2]}
+    def _limit(self, kind: str) -> int:
+        return self.per_address if kind == "address" else self.per_login
 
-    def delay(self, login: str) -> float:
-        """Seconds to wait before checking an attempt for `login` (0 when nothing is suspicious)."""
+    def _recent(self, kind: str, key: str, now: float) -> deque[float] | None:
+        """The counter, with times older than the window dropped (None: there is none)."""
+        times = self._tables[kind].get(key)
+        if times is not None:
+            while times and times[0] <= now - self.window_s:
+                times.popleft()
+        return times
+
+    def begin(self, login: str, address: str | None = None, *, known: bool = False) -> Attempt:
+        """Book an attempt for `login` from `address` (None: not known — then only the login counts), or
+        refuse it (`allowed` False) when either has had its limit of failures within the window."""
         now = self.clock()
+        keys = [("account" if known else "login", _login_key(login))]
+        if address:
+            keys.append(("address", str(address).strip().lower()))
         with self._lock:
-            self._expire(now)
-            failures, last = self._per_login.get(_login_key(login), (0, 0.0))
-            per_login = 0.0
-            if failures and now - last <= self.window_s:
-                per_login = min(self.cap_s, self.base_s * 2 ** (failures - 1))
-            recent = len(self._global)
-            overall = min(self.cap_s, self.base_s * recent / self.global_threshold) \
-                if recent > self.global_threshold else 0.0
-        return max(per_login, overall)
+            for kind, key in keys:
+                times = self._recent(kind, key, now)
+                if times is not None and len(times) >= self._limit(kind):
+                    return Attempt(False)
+            for kind, key in keys:
+                table = self._tables[kind]
+                times = table.get(key)
+                if times is None:
+                    times = table[key] = deque(maxlen=self._limit(kind))
+                table.move_to_end(key)
+                times.append(now)
+                while len(table) > self.max_keys:
+                    table.popitem(last=False)
+        return Attempt(True, tuple(keys), now)
 
-    def failure(self, login: str) -> None:
-        now = self.clock()
+    def succeeded(self, attempt: Attempt) -> None:
+        """The password was right: the login starts afresh, the address gets its booking back."""
         with self._lock:
-            self._expire(now)
-            key = _login_key(login)
-            failures, last = self._per_login.get(key, (0, 0.0))
-            if now - last > self.window_s:
-                failures = 0
-            self._per_login[key] = (failures + 1, now)
-            self._global.append(now)
+            for kind, key in attempt.keys:
+                times = self._tables[kind].get(key)
+                if times is None:
+                    continue
+                if kind == "address":
+                    if attempt.at in times:
+                        times.remove(attempt.at)
+                else:
+                    times.clear()
 
-    def success(self, login: str) -> None:
+    def __len__(self) -> int:
+        """Counters kept (for the memory bound)."""
         with self._lock:
-            self._per_login.pop(_login_key(login), None)
+            return sum(len(table) for table in self._tables.values())
 
 
-def sign_in(login: str, password: str, config: AuthConfig, throttle: Throttle,
+def client_address(peer: str | None, headers: Mapping[str, str] | None, config: AuthConfig) -> str | None:
+    """The client's address for the per-address limit: from `config.client_ip_header` when the app runs
+    behind a reverse proxy that sets it (the last address of the header: the one the proxy added),
+    else the connection's peer (`st.context.ip_address`; None for a local connection). None when
+    neither is a valid IP address — then only the per-login limit applies."""
+    import ipaddress
+    candidates = []
+    if config.client_ip_header and headers:
+        value = next((v for k, v in headers.items() if k.lower() == config.client_ip_header.lower()), None)
+        if value:
+            candidates.append(str(value).split(",")[-1].strip())
+    candidates.append(peer)
+    for candidate in candidates:
+        try:
+            return str(ipaddress.ip_address(str(candidate or "").strip().strip("[]")))
+        except ValueError:
+            continue
+    return None
+
+
+FAILURE_DELAY_S = 1.0      # every failed attempt is answered after this pause (whatever the reason)
+
+
+def sign_in(login: str, password: str, config: AuthConfig, limiter: AttemptLimiter, address: str | None = None,
             sleep: Callable[[float], object] = time.sleep) -> User | None:
-    """What the sign-in form calls: wait out the throttle, check, count the result.
+    """What the sign-in form calls: book the attempt, check the password, answer.
 
-    On failure it also sleeps the delay the *next* attempt would need, so a wrong password is
-    answered slowly; show `FAILURE_MESSAGE` for None, whatever went wrong.
+    None for every failure — a wrong password, an unknown login, a login or address that reached its
+    limit (then the password is not accepted even when right) — after the same pause and the same
+    bcrypt work (the check runs also when the attempt is refused, so the time does not tell the cases
+    apart); show `FAILURE_MESSAGE` for it. `address`: the client's address, None when unknown.
     """
-    wait = throttle.delay(login)
-    if wait:
-        sleep(wait)
+    attempt = limiter.begin(login, address, known=_login_key(login) in config.accounts)
     user = verify(login, password, config)
-    if user is None:
-        throttle.failure(login)
-        sleep(throttle.delay(login))
+    if user is None or not attempt.allowed:
+        sleep(FAILURE_DELAY_S)
         return None
-    throttle.success(login)
+    limiter.succeeded(attempt)
     return user
 
 

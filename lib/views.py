@@ -7,7 +7,7 @@ failing.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 
 import pandas as pd
@@ -87,11 +87,12 @@ def institutions_text(institutions: list[str], total: int | None = None) -> str:
     return f"{len(institutions)} {plural(len(institutions), ('учреждение', 'учреждения', 'учреждений'))}"
 
 
-def source_text(wb: Workbook) -> str:
-    """«Данные: файл «omp.xlsx» · прочитаны 22.11.2026 в 09:41»."""
+def source_text(wb: Workbook, escape: Callable[[str], str] = str) -> str:
+    """«Данные: файл «omp.xlsx» · прочитаны 22.11.2026 в 09:41». `escape`: applied to the source's name
+    (a file name or a Google Sheet's title), e.g. the app's Markdown escape."""
     src = wb.source
     kind = {"file": "файл", "upload": "загруженный файл", "gsheet": "Google Таблица"}.get(src.kind, "источник")
-    return f"Данные: {kind} «{src.label}» · прочитаны {src.read_at.strftime('%d.%m.%Y в %H:%M')}"
+    return f"Данные: {kind} «{escape(src.label)}» · прочитаны {src.read_at.strftime('%d.%m.%Y в %H:%M')}"
 
 
 # --------------------------------------------------------------------------- plan

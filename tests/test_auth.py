@@ -10,9 +10,9 @@ import bcrypt
 import pytest
 
 from lib import auth
-from lib.auth import (COORDINATOR, DIRECTOR, FAILURE_MESSAGE, INSTITUTION, AuthConfigError, Throttle, User,
-                      can_see, parse_auth_config, scope_filter, sign_in, user_from_oidc_claims, verify,
-                      visible_institutions)
+from lib.auth import (COORDINATOR, DIRECTOR, FAILURE_MESSAGE, INSTITUTION, AttemptLimiter, AuthConfigError, User,
+                      can_see, client_address, parse_auth_config, scope_filter, sign_in, user_from_oidc_claims,
+                      verify, visible_institutions)
 from lib.cli import main as cli_main
 
 ROUNDS = 4          # bcrypt's cheapest cost keeps the tests fast
@@ -171,85 +171,156 @@ def test_hash_password_limits():
         auth.hash_password("я" * 37, rounds=ROUNDS)
 
 
-# --------------------------------------------------------------------------- throttle
+# --------------------------------------------------------------------------- limits of failed attempts
 
-def test_throttle_grows_per_login_to_a_cap_and_resets_on_success():
+def test_a_login_is_locked_after_its_failures_and_opens_after_the_window():
     clock = FakeClock()
-    t = Throttle(base_s=1, cap_s=30, clock=clock)
-    assert t.delay("ivan") == 0
-    delays = []
-    for _ in range(7):
-        t.failure("Ivan")
-        delays.append(t.delay("IVAN"))
-    assert delays == [1, 2, 4, 8, 16, 30, 30]
-    assert t.delay("petr") == 0                          # other logins are not affected
-    t.success("ivan")
-    assert t.delay("ivan") == 0
+    limiter = AttemptLimiter(per_login=5, window_s=900, clock=clock)
+    admitted = []
+    for _ in range(8):
+        admitted.append(limiter.begin("Ivan").allowed)
+        clock.now += 10
+    assert admitted == [True] * 5 + [False] * 3               # counted whatever the spelling of the login
+    assert limiter.begin("petr").allowed                      # other logins are not affected
+    clock.now = 1000 + 900.5                                  # the first failure is 900 s old: one more try
+    assert limiter.begin("ivan").allowed and not limiter.begin("ivan").allowed
+    clock.now += 900
+    assert [limiter.begin("IVAN ").allowed for _ in range(6)] == [True] * 5 + [False]
 
 
-def test_throttle_forgets_after_the_window():
+def test_an_address_is_limited_across_logins():
     clock = FakeClock()
-    t = Throttle(window_s=900, clock=clock)
-    for _ in range(4):
-        t.failure("ivan")
-    assert t.delay("ivan") == 8
+    limiter = AttemptLimiter(per_login=5, per_address=20, clock=clock)
+    assert all(limiter.begin(f"user{i}", "203.0.113.7").allowed for i in range(20))
+    assert not limiter.begin("fresh", "203.0.113.7").allowed           # password spraying from one address
+    assert limiter.begin("fresh", "198.51.100.1").allowed              # another address
+    assert limiter.begin("fresh2", None).allowed                       # unknown address: the login limit only
     clock.now += 901
-    assert t.delay("ivan") == 0
-    t.failure("ivan")
-    assert t.delay("ivan") == 1                          # counting starts again
+    assert limiter.begin("fresh3", "203.0.113.7").allowed
 
 
-def test_throttle_slows_everybody_during_password_spraying():
-    clock = FakeClock()
-    t = Throttle(base_s=1, cap_s=30, global_threshold=20, clock=clock)
-    for i in range(20):
-        t.failure(f"user{i}")
-    assert t.delay("fresh") == 0
-    for i in range(20, 60):
-        t.failure(f"user{i}")
-    assert t.delay("fresh") == pytest.approx(3.0)        # 60 failures / 20
-    for i in range(60, 2000):
-        t.failure(f"user{i}")
-    assert t.delay("fresh") == 30
-    clock.now += 1000
-    assert t.delay("fresh") == 0
+def test_a_success_clears_the_login_and_gives_the_address_its_booking_back():
+    limiter = AttemptLimiter(per_login=3, per_address=3, clock=FakeClock())
+    for _ in range(2):
+        limiter.begin("ivan", "203.0.113.7")
+    right = limiter.begin("ivan", "203.0.113.7")
+    assert right.allowed
+    limiter.succeeded(right)
+    assert [limiter.begin("ivan").allowed for _ in range(4)] == [True, True, True, False]
+    assert limiter.begin("petr", "203.0.113.7").allowed and not limiter.begin("petr", "203.0.113.7").allowed
 
 
-def test_throttle_bounds_its_memory():
-    clock = FakeClock()
-    t = Throttle(max_logins=100, global_threshold=10_000, clock=clock)
-    for i in range(1000):
-        clock.now += 0.001
-        t.failure(f"user{i}")
-    assert len(t._per_login) <= 101
-    assert t.delay("user999") == 1                       # the most recent are kept
+def guesses(config, limiter, n_sessions: int, per_session: int, monkeypatch) -> tuple[int, list]:
+    """`n_sessions` sessions at once (threads), each trying `per_session` wrong passwords and then the right
+    one for «director». Returns (passwords actually compared while admitted, the sessions' results for the
+    right password)."""
+    checked = []
+    real_verify = auth.verify
 
+    def slow_verify(login, password, cfg):
+        time.sleep(0.002)                      # a check takes time: attempts overlap, as with real bcrypt
+        return real_verify(login, password, cfg)
 
-def test_sign_in_waits_and_answers_the_same_for_every_failure(config):
-    clock = FakeClock()
-    throttle = Throttle(clock=clock)
-    slept: list[float] = []
-    results = [sign_in("director", "wrong", config, throttle, slept.append),
-               sign_in("nobody", "wrong", config, throttle, slept.append),
-               sign_in("director", "wrong again", config, throttle, slept.append)]
-    assert results == [None, None, None]
-    # first failure: sleep 1 s after it; the second try on the login waits 1 s before, 2 s after
-    assert slept == [1, 1, 1, 2]
-    user = sign_in("director", PASSWORDS["director"], config, throttle, slept.append)
-    assert user is not None and user.role == DIRECTOR
-    assert slept[-1] == 2                                # waited before the check, even when right
-    assert throttle.delay("director") == 0
-    assert FAILURE_MESSAGE == "Неверный логин или пароль"
+    real_begin = limiter.begin
 
+    def counted_begin(*args, **kwargs):
+        attempt = real_begin(*args, **kwargs)
+        checked.append(attempt.allowed)
+        return attempt
 
-def test_throttle_is_thread_safe():
-    t = Throttle(global_threshold=10_000)
-    threads = [threading.Thread(target=lambda: [t.failure("ivan") for _ in range(200)]) for _ in range(8)]
+    monkeypatch.setattr(auth, "verify", slow_verify)
+    monkeypatch.setattr(limiter, "begin", counted_begin)
+    start = threading.Barrier(n_sessions)
+    results: list = [None] * n_sessions
+
+    def session(n: int) -> None:
+        start.wait()
+        for k in range(per_session):
+            assert sign_in("director", f"guess-{n}-{k}", config, limiter, sleep=lambda s: None) is None
+        results[n] = sign_in("director", PASSWORDS["director"], config, limiter, sleep=lambda s: None)
+
+    threads = [threading.Thread(target=session, args=(n,)) for n in range(n_sessions)]
     for th in threads:
         th.start()
     for th in threads:
         th.join()
-    assert t._per_login["ivan"][0] == 1600 and len(t._global) == 1600
+    return sum(checked), results
+
+
+def test_parallel_sessions_get_no_more_guesses_than_one_session(config, monkeypatch):
+    one, results_one = guesses(config, AttemptLimiter(per_login=5, clock=FakeClock()), 1, 10, monkeypatch)
+    many, results_many = guesses(config, AttemptLimiter(per_login=5, clock=FakeClock()), 20, 10, monkeypatch)
+    assert one == many == 5                    # 20 sessions × 11 attempts: 5 passwords compared in all
+    assert results_one == [None] and results_many == [None] * 20          # the right one came too late
+
+
+def test_the_right_password_works_after_the_lock_window(config):
+    clock = FakeClock()
+    limiter = AttemptLimiter(per_login=5, window_s=900, clock=clock)
+    slept: list[float] = []
+    for _ in range(5):
+        assert sign_in("director", "wrong", config, limiter, sleep=slept.append) is None
+    assert sign_in("director", PASSWORDS["director"], config, limiter, sleep=slept.append) is None   # locked
+    clock.now += 899
+    assert sign_in("director", PASSWORDS["director"], config, limiter, sleep=slept.append) is None
+    clock.now += 2
+    user = sign_in("director", PASSWORDS["director"], config, limiter, sleep=slept.append)
+    assert user is not None and user.role == DIRECTOR
+    assert slept == [auth.FAILURE_DELAY_S] * 7
+
+
+def test_every_failure_gets_the_same_answer_pause_and_check(config, monkeypatch):
+    """Wrong password, unknown login, a locked login with the right password: None after the same pause,
+    and the password is checked with bcrypt every time (the time does not tell the cases apart)."""
+    limiter = AttemptLimiter(per_login=2, clock=FakeClock())
+    checks = []
+    real_verify = auth.verify
+    monkeypatch.setattr(auth, "verify", lambda *a: checks.append(a[0]) or real_verify(*a))
+    slept: list[float] = []
+    attempts = [("director", "wrong"), ("nobody", "wrong"), ("director", "wrong again"),
+                ("director", PASSWORDS["director"]), ("nobody", PASSWORDS["director"]), ("", "")]
+    results = [sign_in(login, pw, config, limiter, sleep=slept.append) for login, pw in attempts]
+    assert results == [None] * len(attempts)
+    assert slept == [auth.FAILURE_DELAY_S] * len(attempts)
+    assert checks == [login for login, _ in attempts]
+    assert FAILURE_MESSAGE.startswith("Неверный логин или пароль")
+
+
+def test_the_memory_is_bounded_and_a_flood_cannot_push_out_a_real_account():
+    clock = FakeClock()
+    limiter = AttemptLimiter(per_login=3, per_address=3, max_keys=100, clock=clock)
+    for _ in range(3):
+        limiter.begin("director", known=True)
+    for i in range(20_000):                        # made-up logins from made-up addresses
+        clock.now += 0.001
+        limiter.begin(f"user{i}", f"10.{i // 65536}.{i // 256 % 256}.{i % 256}")
+    assert len(limiter) <= 201
+    assert not limiter.begin("director", known=True).allowed     # still locked
+    assert "user19999" in limiter._tables["login"] and "user0" not in limiter._tables["login"]   # LRU
+
+
+def test_the_limiter_is_thread_safe():
+    limiter = AttemptLimiter(per_login=10_000, per_address=10_000, max_keys=10_000)
+    threads = [threading.Thread(target=lambda: [limiter.begin("ivan", "203.0.113.7") for _ in range(200)])
+               for _ in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(limiter._tables["login"]["ivan"]) == 1600 == len(limiter._tables["address"]["203.0.113.7"])
+
+
+def test_the_client_address_comes_from_the_proxy_header_only_when_configured():
+    plain_config = parse_auth_config({"users": {}})
+    proxied = parse_auth_config({"client_ip_header": "X-Forwarded-For"})
+    headers = {"x-forwarded-for": "198.51.100.9, 203.0.113.7", "Host": "omp"}
+    assert client_address("192.0.2.1", headers, plain_config) == "192.0.2.1"     # a header alone is not trusted
+    assert client_address("192.0.2.1", headers, proxied) == "203.0.113.7"        # the address the proxy added
+    assert client_address("192.0.2.1", {"X-Forwarded-For": "nonsense"}, proxied) == "192.0.2.1"
+    assert client_address(None, None, proxied) is None and client_address(None, {}, plain_config) is None
+    assert client_address("2001:DB8::1", None, plain_config) == "2001:db8::1"
+    with pytest.raises(AuthConfigError, match="client_ip_header"):
+        parse_auth_config({"client_ip_header": "X-Real-IP: 1"})
 
 
 # --------------------------------------------------------------------------- scope

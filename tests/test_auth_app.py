@@ -1,8 +1,10 @@
 """Sign-in and roles in the running dashboard (AppTest): off in the demo, a broken configuration never
-opens the app, wrong passwords get one generic slow answer, and an institution's user cannot reach
-another institution's rows on any page — not by a widget, a forged session value or a URL.
+opens the app, wrong passwords get one generic answer and are limited across all sessions, and an
+institution's user cannot reach another institution's rows on any page — not by a widget, a forged
+session value or a URL.
 
-Password hashes use bcrypt cost 4 (fast); the throttle's waits are recorded instead of slept.
+Password hashes use bcrypt cost 4 (fast); the pauses after failures are recorded instead of slept, and
+the limiter runs on a clock the tests move.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
 from app_pages import auth_ui
-from lib.auth import FAILURE_MESSAGE, User
+from lib.auth import FAILURE_DELAY_S, FAILURE_MESSAGE, User
 from lib.loader import load_workbook
 from lib.metrics import counts_by_group, monitoring_period_values, region_totals, select_activities
 from lib.periods import Period
@@ -58,14 +60,29 @@ def demo_wb(demo_path):
     return load_workbook(demo_path)
 
 
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(auth_ui, "CLOCK", fake)
+    return fake
+
+
 @pytest.fixture(autouse=True)
-def fast_and_fresh(monkeypatch):
-    """Record the throttle's waits instead of sleeping; a fresh process-wide throttle per test."""
+def fast_and_fresh(monkeypatch, clock):
+    """Record the pauses instead of sleeping; a fresh process-wide limiter per test, on the test's clock."""
     waits: list[float] = []
     monkeypatch.setattr(auth_ui, "SLEEP", waits.append)
-    auth_ui.throttle.clear()
+    auth_ui.limiter.clear()
     yield waits
-    auth_ui.throttle.clear()
+    auth_ui.limiter.clear()
 
 
 def app(monkeypatch, source, auth: dict | None = None, **state) -> AppTest:
@@ -172,33 +189,58 @@ def test_the_sign_in_form_comes_before_any_data(monkeypatch, demo_path, users):
         assert not at.dataframe and not at.metric
 
 
-def test_every_failure_gets_the_same_slow_answer(monkeypatch, demo_path, users, fast_and_fresh):
+def test_every_failure_gets_the_same_answer(monkeypatch, demo_path, users, fast_and_fresh):
     waits = fast_and_fresh
     at = app(monkeypatch, demo_path, auth={"users": users}).run()
     answers = []
     for login, password in [("kcson", "wrong-password"), ("nobody", PASSWORDS["kcson"]), ("kcson", ""),
-                            ("", ""), ("KCSON ", "kcson-pass-33")]:
+                            ("", ""), ("KCSON ", "kcson-pass-33"), ("kcson", "wrong-again"),
+                            ("kcson", "and-again"), ("kcson", PASSWORDS["kcson"])]:   # the last: locked
         sign_in(at, login, password)
         assert titles(at) == ["Вход в панель ОМП"], login
         answers.append([e.value for e in at.error])
         assert at.text_input(key=auth_ui.KEY_PASSWORD).value == "", "the password is not kept"
     assert all(a == [FAILURE_MESSAGE] for a in answers), answers
-    assert waits and all(w > 0 for w in waits)
-    kcson_waits = waits[-2:]           # the last attempt for «kcson» waited before and after the check
-    assert max(kcson_waits) >= 4, waits                                  # growing: 1, 2, 4 … s
+    assert waits == [FAILURE_DELAY_S] * len(answers)
     assert auth_ui.KEY_USER not in at.session_state
 
 
-def test_the_throttle_is_shared_by_all_sessions(monkeypatch, demo_path, users, fast_and_fresh):
-    waits = fast_and_fresh
-    first = app(monkeypatch, demo_path, auth={"users": users}).run()
-    for _ in range(3):
-        sign_in(first, "director", "wrong-password")
-    waits.clear()
-    other = app(monkeypatch, demo_path, auth={"users": users}).run()     # another browser
+def test_failed_attempts_are_limited_across_all_sessions(monkeypatch, demo_path, users, clock):
+    """Five browser sessions, one wrong password each, lock the login for everybody — also for the next
+    session with the right password — until the window has passed."""
+    for n in range(5):
+        sign_in(app(monkeypatch, demo_path, auth={"users": users}).run(), "director", f"wrong-password-{n}")
+    other = app(monkeypatch, demo_path, auth={"users": users}).run()      # another browser
     sign_in(other, "director", PASSWORDS["director"])
-    assert waits and waits[0] >= 4, "a new session does not reset the per-login delay"
+    assert titles(other) == ["Вход в панель ОМП"] and [e.value for e in other.error] == [FAILURE_MESSAGE]
+    assert auth_ui.KEY_USER not in other.session_state
+    ok = sign_in(app(monkeypatch, demo_path, auth={"users": users}).run(), "coord", PASSWORDS["coord"])
+    assert titles(ok) == ["Обзор"], "another login is not locked"
+    clock.now += auth_ui.limiter().window_s + 1
+    sign_in(other, "director", PASSWORDS["director"])
     assert titles(other) == ["Обзор"]
+
+
+def test_failed_attempts_are_limited_per_client_address(monkeypatch, demo_path, users):
+    """Password spraying: many logins from one address, each in its own session, close that address."""
+    address = {"now": "203.0.113.7"}
+    monkeypatch.setattr(auth_ui, "_address", lambda config: address["now"])
+    for n in range(auth_ui.limiter().per_address):
+        sign_in(app(monkeypatch, demo_path, auth={"users": users}).run(), f"user{n}", "password-123")
+    at = sign_in(app(monkeypatch, demo_path, auth={"users": users}).run(), "coord", PASSWORDS["coord"])
+    assert titles(at) == ["Вход в панель ОМП"] and [e.value for e in at.error] == [FAILURE_MESSAGE]
+    address["now"] = "198.51.100.1"
+    sign_in(at, "coord", PASSWORDS["coord"])
+    assert titles(at) == ["Обзор"]
+
+
+def test_the_client_address_is_read_from_the_session(monkeypatch, demo_path, users):
+    """AppTest has no client connection: the address is None and only the per-login limit applies."""
+    seen = []
+    real = auth_ui._address
+    monkeypatch.setattr(auth_ui, "_address", lambda config: seen.append(real(config)) or seen[-1])
+    sign_in(app(monkeypatch, demo_path, auth={"users": users}).run(), "director", PASSWORDS["director"])
+    assert seen == [None]
 
 
 @pytest.mark.parametrize("login", ["director", "coord"])
