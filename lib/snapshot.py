@@ -327,9 +327,13 @@ class SingleFlight(Generic[T]):
             if slot.lock.acquire(blocking=False):
                 worker = threading.Thread(target=self._fetch_in_background, args=(slot, fetch),
                                           name="single-flight-retry", daemon=True)
+                try:
+                    worker.start()
+                except RuntimeError:                # no thread to be had: try again next time
+                    slot.lock.release()
+                    return value
                 with self._guard:
                     self._background = [t for t in self._background if t.is_alive()] + [worker]
-                worker.start()
             return value
         if not slot.lock.acquire(blocking=False):
             if slot.has_value and slot.error is None:

@@ -388,6 +388,23 @@ def test_an_answer_of_the_wrong_shape_is_read_again_then_unavailable(fake_sheets
     assert [len(t.rows) for t in tabs] == [1, 4] and fake_sheets.requests == (3 if where == 0 else 4)
 
 
+@pytest.mark.parametrize("bend", [
+    lambda p: {**p, "valueRanges": [{**item, "dataFilters": None} for item in p["valueRanges"]]},
+    lambda p: {**p, "valueRanges": [{k: v for k, v in item.items() if k != "valueRange"}
+                                    for item in p["valueRanges"]]},
+    lambda p: {**p, "valueRanges": [{**item, "valueRange": {**item["valueRange"], "values": "x"}}
+                                    for item in p["valueRanges"]]},
+    lambda p: {**p, "valueRanges": p["valueRanges"][:1]},
+], ids=["no dataFilters", "no valueRange", "values not rows", "a tab missing"])
+def test_a_bent_by_sheet_id_answer_is_unavailable(fake_sheets, monkeypatch, bend):
+    two_tabs(fake_sheets)
+    monkeypatch.setattr(gsheets, "MAX_GET_QUERY_CHARS", 0)
+    fake_sheets.failures = [None, bend] * 2
+    with pytest.raises(SourceUnavailable, match="Google Таблица прочиталась не полностью"):
+        read(fake_sheets)
+    assert fake_sheets.paths == [METADATA, BY_FILTER] * 2
+
+
 def test_an_empty_tab_has_no_values_and_is_read_as_empty(fake_sheets):
     fake_sheets.tabs = {"Настройки": [["Год", 2026]], "Пустой": [], "Д'Артаньян": [[None, ""]]}
     tabs, _ = read(fake_sheets)
