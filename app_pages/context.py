@@ -15,6 +15,10 @@ replaces it for this browser session (until the file is removed from the uploade
   (`st.cache_resource`): however many viewers open or refresh the dashboard, the sheet is read at
   most once per TTL. When Google is unavailable the last good snapshot on disk is shown with a banner
   (`Context.banner`). The parsed workbook is cached by `st.cache_resource` under the read's time stamp.
+* An outage is remembered process-wide for `OUTAGE_TTL_S` (`$OMP_OUTAGE_TTL_S`, default the cache
+  TTL): meanwhile every viewer gets the snapshot at once, no request is sent. After that the next
+  viewer still gets it at once and Google is tried again in the background; «Обновить данные»
+  tries again at once (that viewer waits for the bounded retries).
 * When a read fails and this process has read the source before, the previous data stays on screen
   with the Russian error (`Context.kept_error`) instead of an empty dashboard.
 
@@ -51,6 +55,18 @@ from lib.sources.spreadsheet import EXTENSIONS, MAX_FILE_BYTES
 from lib.views import source_text
 
 CACHE_TTL_S = 600
+
+
+def _seconds_from_env(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, "").strip() or default)
+    except ValueError:
+        return default
+    return value if math.isfinite(value) and value >= 0 else default
+
+
+# How long a Google outage is remembered (the snapshot served with no request) before a background retry.
+OUTAGE_TTL_S = _seconds_from_env("OMP_OUTAGE_TTL_S", CACHE_TTL_S)
 UPLOAD_TYPES = [*EXTENSIONS, "csv"]   # a .csv gets a Russian message (save it as a workbook), not a refusal
 
 # Test hook: extra keyword arguments for `lib.gsheets.read_gsheet` (the tests pass a gspread client
@@ -157,8 +173,9 @@ def _load(spec: str, revision: str) -> tuple[Workbook, str | None]:
 
 @st.cache_resource(show_spinner=False)
 def _flight() -> SingleFlight:
-    """One process-wide single-flight for Google Sheets: one read per TTL for all viewers."""
-    return SingleFlight(CACHE_TTL_S)
+    """One process-wide single-flight for Google Sheets: one read per TTL for all viewers, an outage
+    remembered for OUTAGE_TTL_S."""
+    return SingleFlight(CACHE_TTL_S, outage_ttl_s=OUTAGE_TTL_S)
 
 
 def _read_google(spec: str, credentials) -> tuple[list, object]:
@@ -215,8 +232,9 @@ def _failed(spec: str, message: str) -> _Loaded:
 
 def _load_google(spec: str) -> _Loaded:
     try:
+        credentials = _credentials()         # here: the read may run in a background thread
         with st.spinner("Читаю Google Таблицу…"):
-            fetched = fetch_shared(spec, _flight(), lambda s: _read_google(s, _credentials()))
+            fetched = fetch_shared(spec, _flight(), lambda s: _read_google(s, credentials))
             stamp = fetched.info.read_at.isoformat()
             wb = _build(spec, stamp, _fetched=fetched)
     except SourceError as exc:

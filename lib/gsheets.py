@@ -4,6 +4,15 @@ Request 1 fetches the metadata (spreadsheet title, tab titles, sheetIds); reques
 values of all tabs at once. Transient failures (429, 5xx, timeouts, dropped connections) are
 retried with bounded exponential backoff and full jitter; everything else becomes a `SourceError`
 with a Russian message for the user.
+
+A read is complete and consistent, or it is no read at all. Both answers are checked: every tab asked
+for came back, each value range names the tab it was asked for (a tab renamed between the two
+requests shows up here, or as a 400 «Unable to parse range»), values are rows of plain cells in ROWS
+order, the metadata has the properties used. When a check fails, metadata and values are read once
+more (`MAX_REREADS`); failing again, the read is a `SourceUnavailable` (the caller serves its last good
+snapshot), never a partial result. A range without `values` is an empty tab (Google omits the key
+for one) once its name is the tab's; whether an empty tab that had rows before is believed is decided
+by `lib.snapshot`, which knows the rows before.
 """
 from __future__ import annotations
 
@@ -12,6 +21,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Mapping
+from itertools import chain
 from typing import Any
 from urllib.parse import urlencode
 
@@ -34,6 +44,10 @@ MIN_RETRY_TIMEOUT_S = 1.0    # a retry near the end of the budget still gets thi
 # Above this many characters of query string the same one request is sent as a POST
 # (values:batchGetByDataFilter, tabs addressed by sheetId) so no URL-length limit can bite.
 MAX_GET_QUERY_CHARS = 6000
+# Answers that do not fit together (a tab renamed or removed between the metadata and the values
+# request, fewer ranges than asked, JSON of the wrong shape): metadata + values are read this many
+# times more before the read counts as failed. Each re-read costs two requests.
+MAX_REREADS = 1
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 
@@ -53,6 +67,14 @@ _NO_CREDENTIALS = (
     "[gcp_service_account] файла .streamlit/secrets.toml, либо укажите путь к JSON-файлу ключа "
     f"в переменной окружения {CREDENTIALS_ENV}. Затем откройте таблице доступ «Читатель» "
     "для адреса client_email сервисного аккаунта.")
+
+
+class _Inconsistent(Exception):
+    """The answers do not describe one complete state of the spreadsheet; `reason` is Russian."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 class _Unavailable(Exception):
@@ -91,29 +113,16 @@ def read_gsheet(key: str, *, client: gspread.Client | None = None,
     retry = _Retrier(client, max_wait_s=max_wait_s, sleep=sleep, timeout=timeout,
                      key=key, email=email)
     try:
-        meta = retry.call(lambda: http.fetch_sheet_metadata(
-            key, params={"includeGridData": "false", "fields": METADATA_FIELDS}))
-        title = (meta.get("properties") or {}).get("title") or key
-        sheets = sorted((s.get("properties") or {} for s in meta.get("sheets") or []),
-                        key=lambda p: p.get("index", 0))
-        sheets = [p for p in sheets if p.get("sheetType", "GRID") == "GRID"]
-        if not sheets:
-            raise SourceError(f"В Google Таблице «{title}» нет ни одного листа с ячейками.")
-        ranges = [absolute_range_name(p["title"]) for p in sheets]
-        if len(urlencode({"ranges": ranges}, doseq=True)) <= MAX_GET_QUERY_CHARS:
-            body = retry.call(lambda: http.values_batch_get(key, ranges, params=dict(VALUE_OPTIONS)))
-            value_ranges = body.get("valueRanges") or []
-        else:
-            body = retry.call(lambda: _batch_get_by_sheet_id(http, key, [p["sheetId"] for p in sheets]))
-            value_ranges = _order_by_sheet_id(body, [p["sheetId"] for p in sheets])
+        for attempt in range(MAX_REREADS + 1):
+            try:
+                title, tabs = _read_once(http, retry, key)
+                break
+            except _Inconsistent as exc:
+                if attempt == MAX_REREADS:
+                    raise SourceUnavailable(f"Google Таблица прочиталась не полностью ({exc.reason}). "
+                                            "Попробуйте обновить данные позже.") from None
     finally:
         client.set_timeout(old_timeout)
-
-    if len(value_ranges) != len(sheets):
-        raise SourceError(f"Google Таблица «{title}» вернула {len(value_ranges)} листов вместо "
-                          f"{len(sheets)}. Попробуйте загрузить её ещё раз.")
-    tabs = [RawTab(p["title"], _anchor_at_a1(vr), p.get("sheetId"))
-            for p, vr in zip(sheets, value_ranges)]
     info = SourceInfo(kind="gsheet", label=title, location=key,
                       url=f"https://docs.google.com/spreadsheets/d/{key}/edit")
     return tabs, info
@@ -157,32 +166,115 @@ def _build_client(credentials: Mapping | str | os.PathLike | None) -> tuple[gspr
                           f"({type(exc).__name__}: {exc}). " + _NO_CREDENTIALS) from None
 
 
+def _read_once(http, retry: "_Retrier", key: str) -> tuple[str, list[RawTab]]:
+    """Metadata, then the values of every grid tab; `_Inconsistent` when the answers do not fit."""
+    meta = retry.call(lambda: http.fetch_sheet_metadata(
+        key, params={"includeGridData": "false", "fields": METADATA_FIELDS}))
+    title, sheets = _sheets_of(meta, key)
+    if not sheets:
+        raise SourceError(f"В Google Таблице «{title}» нет ни одного листа с ячейками.")
+    ranges = [absolute_range_name(p["title"]) for p in sheets]
+    sheet_ids = [p["sheetId"] for p in sheets]
+    if len(urlencode({"ranges": ranges}, doseq=True)) <= MAX_GET_QUERY_CHARS:
+        body = retry.call(lambda: http.values_batch_get(key, ranges, params=dict(VALUE_OPTIONS)))
+        value_ranges = _list_of(body, "valueRanges")
+    else:
+        body = retry.call(lambda: _batch_get_by_sheet_id(http, key, sheet_ids))
+        value_ranges = _order_by_sheet_id(body, sheet_ids)
+    if len(value_ranges) != len(sheets):
+        raise _Inconsistent(f"вместо {len(sheets)} листов пришло {len(value_ranges)}")
+    return title, [RawTab(p["title"], _rows_of(vr, p["title"]), p["sheetId"])
+                   for p, vr in zip(sheets, value_ranges)]
+
+
+_META_SHAPE = "сведения о листах пришли в неожиданном виде"
+_VALUES_SHAPE = "значения листов пришли в неожиданном виде"
+
+
+def _sheets_of(meta: Any, key: str) -> tuple[str, list[dict]]:
+    """(spreadsheet title, the grid tabs' properties in tab order), checked for shape."""
+    props = meta.get("properties", {}) if isinstance(meta, Mapping) else None
+    if not isinstance(props, Mapping):
+        raise _Inconsistent(_META_SHAPE)
+    title = props.get("title") or key
+    listed = _list_of(meta, "sheets", _META_SHAPE)
+    if not listed:                                        # every spreadsheet has a tab
+        raise _Inconsistent(_META_SHAPE)
+    sheets = []
+    for sheet in listed:
+        p = sheet.get("properties") if isinstance(sheet, Mapping) else None
+        if (not isinstance(p, Mapping) or not isinstance(p.get("title"), str)
+                or type(p.get("sheetId")) is not int or type(p.get("index", 0)) is not int
+                or not isinstance(p.get("sheetType", "GRID"), str)):
+            raise _Inconsistent(_META_SHAPE)
+        if p.get("sheetType", "GRID") == "GRID":
+            sheets.append(p)
+    if (len({p["title"] for p in sheets}) != len(sheets)
+            or len({p["sheetId"] for p in sheets}) != len(sheets)):
+        raise _Inconsistent(_META_SHAPE)                  # Google keeps both unique
+    return str(title), sorted(sheets, key=lambda p: p.get("index", 0))
+
+
+def _list_of(body: Any, name: str, reason: str = _VALUES_SHAPE) -> list:
+    """`body[name]` as a list (absent: empty); `_Inconsistent` for an answer of another shape."""
+    value = body.get(name) if isinstance(body, Mapping) else None
+    if not isinstance(body, Mapping) or not isinstance(value, (list, type(None))):
+        raise _Inconsistent(reason)
+    return value or []
+
+
 def _batch_get_by_sheet_id(http, key: str, sheet_ids: list[int]) -> Any:
     """values:batchGetByDataFilter — the same single read, with tabs addressed by sheetId."""
     body = {"dataFilters": [{"gridRange": {"sheetId": sid}} for sid in sheet_ids], **VALUE_OPTIONS}
     return http.request("post", SPREADSHEET_VALUES_BATCH_URL % key + "ByDataFilter", json=body).json()
 
 
-def _order_by_sheet_id(body: Mapping, sheet_ids: list[int]) -> list[dict]:
-    found: dict[int, dict] = {}
-    for item in body.get("valueRanges") or []:
-        for f in item.get("dataFilters") or []:
-            sid = (f.get("gridRange") or {}).get("sheetId")
+def _order_by_sheet_id(body: Any, sheet_ids: list[int]) -> list:
+    """The value ranges of a batchGetByDataFilter answer in the order of `sheet_ids` (those found)."""
+    found: dict[int, Any] = {}
+    for item in _list_of(body, "valueRanges"):
+        filters = item.get("dataFilters") if isinstance(item, Mapping) else None
+        if not isinstance(filters, list):
+            raise _Inconsistent(_VALUES_SHAPE)
+        for f in filters:
+            grid = f.get("gridRange") if isinstance(f, Mapping) else None
+            sid = grid.get("sheetId") if isinstance(grid, Mapping) else None
             if sid is not None:
-                found[sid] = item.get("valueRange") or {}
+                found[sid] = item.get("valueRange")
     return [found[s] for s in sheet_ids if s in found]
 
 
-_START = re.compile(r"^\$?([A-Za-z]*)\$?(\d*)")
+# "'Лист ''1'''!A1:Z1000" or "Sheet1!A1:Z1000": the tab's title (quoted or not), then the cells
+_RANGE = re.compile(r"(?:'((?:[^']|'')*)'|([^'!]*))(?:!(.*))?", re.S)
+_CELLS = re.compile(r"\$?([A-Za-z]*)\$?(\d*)(?::\$?[A-Za-z]*\$?\d*)?")
+_CELL_TYPES = frozenset({str, int, float, bool})     # what UNFORMATTED_VALUE gives
 
 
-def _anchor_at_a1(value_range: Mapping) -> list[list]:
-    """The tab's rows, padded so that rows[0][0] is cell A1 whatever `range` the API reports."""
-    rows = [list(r) for r in value_range.get("values") or []]
-    rng = str(value_range.get("range") or "")
-    cells = rng.rsplit("!", 1)[1] if "!" in rng else ""
-    m = _START.match(cells.split(":", 1)[0])
-    col_letters, row_digits = (m.group(1), m.group(2)) if m else ("", "")
+def _rows_of(value_range: Any, tab: str) -> list[list]:
+    """The rows of `tab` anchored at A1, from its value range — which must name `tab` and be in shape.
+
+    No `values` key is an empty tab: Google omits it for one."""
+    shape = f"значения листа «{tab}» пришли в неожиданном виде"
+    rng = value_range.get("range") if isinstance(value_range, Mapping) else None
+    m = _RANGE.fullmatch(rng) if isinstance(rng, str) else None
+    if m is None:
+        raise _Inconsistent(shape)
+    named = m.group(1).replace("''", "'") if m.group(1) is not None else m.group(2)
+    if named != tab:
+        raise _Inconsistent(f"вместо листа «{tab}» пришёл лист «{named}» — вкладку переименовали "
+                            "во время чтения")
+    cells = _CELLS.fullmatch(m.group(3) or "")
+    values = value_range.get("values", [])
+    if (cells is None or value_range.get("majorDimension", "ROWS") != "ROWS" or type(values) is not list
+            or not set(map(type, values)) <= {list}
+            or not set(map(type, chain.from_iterable(values))) <= _CELL_TYPES):
+        raise _Inconsistent(shape)
+    return _anchor_at_a1(values, cells.group(1), cells.group(2))
+
+
+def _anchor_at_a1(rows: list[list], col_letters: str, row_digits: str) -> list[list]:
+    """`rows` (fresh lists of a JSON answer: used as they are) padded so that rows[0][0] is cell A1,
+    given the column and row the range starts at."""
     row0 = int(row_digits) - 1 if row_digits else 0
     col0 = 0
     for ch in col_letters.upper():
@@ -270,6 +362,9 @@ class _Retrier:
         if status == 401:
             raise SourceError("Google не принял учётные данные сервисного аккаунта (ошибка 401). "
                               "Проверьте ключ в настройках.") from None
+        if status == 400 and "unable to parse range" in message.lower():
+            # a tab asked for is gone: renamed or removed after the metadata was read
+            raise _Inconsistent(f"вкладку переименовали или удалили во время чтения: {message}") from None
         if status == 400 and "not supported for this document" in message.lower():
             raise SourceError(f"Файл с ключом «{self.key}» — это не Google Таблица, а загруженный на "
                               "Google Диск файл Excel. Откройте его и выберите «Файл → Сохранить "

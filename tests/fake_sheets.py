@@ -9,7 +9,9 @@ Values are trimmed like Google does it (trailing empty cells and rows omitted, n
 an empty tab); with a valueRenderOption other than UNFORMATTED_VALUE numbers come back as text.
 `failures` is a script consumed one entry per request before any normal answer: an HTTP status
 (429, 500, 403, …), `(status, message)`, None (answer normally), "timeout" (hang `hang_s` seconds, then drop the
-connection) or "disconnect" (drop the connection at once).
+connection), "disconnect" (drop the connection at once) or a callable `fn(payload) -> payload`: the
+request is answered normally but its JSON body is first passed through `fn` — to send a body of the
+wrong shape, or to change the fake between two requests (`fake.rename(...)` after the metadata went out).
 
 `make_client(fake)` gives a real `gspread.Client` whose session sends every
 https://sheets.googleapis.com request to the fake. The `fake_sheets` fixture wraps it all.
@@ -105,6 +107,16 @@ class FakeSheets:
         return [path for _, path, _ in self.log]
 
     # ---------------------------------------------------------------- model
+    def rename(self, old: str, new: str) -> None:
+        """Rename a tab in place, as a user does in the browser: same position, same sheetId."""
+        gids = {title: tab.gid for title, tab in self.sheet_list()}
+        renamed = {}
+        for title, tab in self.tabs.items():
+            tab = tab if isinstance(tab, FakeTab) else FakeTab(rows=tab)
+            tab.gid = gids[title]
+            renamed[new if title == old else title] = tab
+        self.tabs = renamed
+
     def sheet_list(self) -> list[tuple[str, FakeTab]]:
         out = []
         for i, (title, tab) in enumerate(self.tabs.items()):
@@ -144,6 +156,7 @@ class FakeSheets:
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeSheets
     protocol_version = "HTTP/1.1"
+    _tamper = None                  # a callable from `failures`: rewrites the next 200 body
 
     def log_message(self, *args) -> None:   # keep pytest output clean
         pass
@@ -173,7 +186,9 @@ class _Handler(BaseHTTPRequestHandler):
         if failure == "disconnect":
             self.close_connection = True
             return
-        if failure is not None:
+        if callable(failure):
+            self._tamper = failure
+        elif failure is not None:
             status, message = failure if isinstance(failure, tuple) else (failure, None)
             return self._error(status, message)
 
@@ -212,6 +227,9 @@ class _Handler(BaseHTTPRequestHandler):
         return self._error(404, f"Unknown method {method} {parts.path}")
 
     def _json(self, status: int, payload: dict) -> None:
+        tamper, self._tamper = self._tamper, None
+        if tamper is not None and status == 200:
+            payload = tamper(payload)
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=UTF-8")

@@ -8,7 +8,7 @@ import pytest
 import lib.gsheets as gsheets
 from lib.gsheets import read_gsheet
 from lib import sources
-from lib.sources import SourceError
+from lib.sources import SourceError, SourceUnavailable
 from tests.fake_sheets import FakeSheets, FakeTab, make_client
 
 METADATA = "/v4/spreadsheets/fake-key-123"
@@ -263,12 +263,173 @@ def test_400_excel_file_on_drive(fake_sheets):
     assert fake_sheets.requests == 1
 
 
-def test_unknown_tab_range_is_a_plain_error(fake_sheets, monkeypatch):
+def test_unknown_tab_range_is_read_again_then_unavailable(fake_sheets, monkeypatch):
+    """A 400 «Unable to parse range» means the tab asked for is gone: one more metadata + values read,
+    then a SourceUnavailable (the caller serves its snapshot) — never a plain error."""
     fake_sheets.tabs = {"Лист1": [["x"]]}
     monkeypatch.setattr(gsheets, "absolute_range_name", lambda name: "'Нет такого'")
-    with pytest.raises(SourceError, match="ошибку 400: Unable to parse range"):
+    sleep = FakeSleep()
+    with pytest.raises(SourceUnavailable, match="переименовали или удалили во время чтения"):
+        read(fake_sheets, sleep=sleep)
+    assert fake_sheets.paths == [METADATA, BATCH_GET] * 2 and sleep.calls == []
+
+
+# --------------------------------------------------------------------------- incomplete or inconsistent answers
+
+def after(change):
+    """A `failures` entry: answer normally, then change the sheet (between two requests)."""
+    def tamper(payload):
+        change()
+        return payload
+    return tamper
+
+
+def two_tabs(fake: FakeSheets) -> None:
+    fake.tabs = {"Настройки": [["Год", 2026]], "КЦСОН Бабаевского района": institution_rows(1)}
+
+
+@pytest.mark.parametrize("post", [False, True], ids=["batchGet", "batchGetByDataFilter"])
+def test_a_tab_renamed_between_metadata_and_values_is_read_again(fake_sheets, monkeypatch, post):
+    two_tabs(fake_sheets)
+    if post:        # tabs addressed by sheetId: the answer names the tab by its new title
+        monkeypatch.setattr(gsheets, "MAX_GET_QUERY_CHARS", 0)
+    fake_sheets.failures = [after(lambda: fake_sheets.rename("КЦСОН Бабаевского района", "КЦСОН Бабаево"))]
+    sleep = FakeSleep()
+    tabs, _ = read(fake_sheets, sleep=sleep)
+    assert [t.name for t in tabs] == ["Настройки", "КЦСОН Бабаево"]
+    assert tabs[1].rows == institution_rows(1)[:3] + [["16.03.2026", "Семинар", 2.5]]
+    assert fake_sheets.paths == [METADATA, BY_FILTER if post else BATCH_GET] * 2 and sleep.calls == []
+
+
+@pytest.mark.parametrize("post", [False, True], ids=["batchGet", "batchGetByDataFilter"])
+def test_a_tab_renamed_on_every_read_is_unavailable_after_one_more_read(fake_sheets, monkeypatch, post):
+    two_tabs(fake_sheets)
+    if post:
+        monkeypatch.setattr(gsheets, "MAX_GET_QUERY_CHARS", 0)
+    names = iter(f"Вкладка {i}" for i in range(10))
+    fake_sheets.failures = [after(lambda: fake_sheets.rename(list(fake_sheets.tabs)[1], next(names))), None] * 5
+    with pytest.raises(SourceUnavailable) as err:
         read(fake_sheets)
+    message = str(err.value)
+    assert message.startswith("Google Таблица прочиталась не полностью (")
+    assert "переименовали" in message and message.endswith("Попробуйте обновить данные позже.")
+    assert fake_sheets.requests == 2 * (gsheets.MAX_REREADS + 1) == 4
+
+
+def drop_last_range(payload):
+    payload["valueRanges"] = payload["valueRanges"][:-1]
+    return payload
+
+
+def test_fewer_ranges_than_asked_is_read_again(fake_sheets):
+    two_tabs(fake_sheets)
+    fake_sheets.failures = [None, drop_last_range]
+    tabs, _ = read(fake_sheets)
+    assert [len(t.rows) for t in tabs] == [1, 4] and fake_sheets.requests == 4
+
+
+def test_fewer_ranges_every_time_is_unavailable(fake_sheets):
+    two_tabs(fake_sheets)
+    fake_sheets.failures = [None, drop_last_range] * 5
+    with pytest.raises(SourceUnavailable, match="вместо 2 листов пришло 1"):
+        read(fake_sheets)
+    assert fake_sheets.requests == 4
+
+
+def in_each_range(change):
+    def tamper(payload):
+        for vr in payload["valueRanges"]:
+            change(vr)
+        return payload
+    return tamper
+
+
+def in_each_sheet(change):
+    def tamper(payload):
+        for sheet in payload["sheets"]:
+            change(sheet)
+        return payload
+    return tamper
+
+
+WRONG_SHAPES = {    # (which answer: 0 metadata, 1 values; how it is bent)
+    "values: not a list": (1, in_each_range(lambda vr: vr.update(values="abc"))),
+    "values: not rows": (1, in_each_range(lambda vr: vr.update(values=[1, 2]))),
+    "values: a row is not a list": (1, in_each_range(lambda vr: vr["values"].append("строка"))),
+    "values: a cell is an object": (1, in_each_range(lambda vr: vr["values"][0].append({"v": 1}))),
+    "values: columns, not rows": (1, in_each_range(lambda vr: vr.update(majorDimension="COLUMNS"))),
+    "range missing": (1, in_each_range(lambda vr: vr.pop("range"))),
+    "range of another tab": (1, in_each_range(lambda vr: vr.update(range="'Чужой лист'!A1:Z1000"))),
+    "range not A1": (1, in_each_range(lambda vr: vr.update(range=vr["range"].split("!")[0] + "!R1C1"))),
+    "valueRanges: not a list": (1, lambda p: {**p, "valueRanges": {"0": p["valueRanges"][0]}}),
+    "valueRanges: not objects": (1, lambda p: {**p, "valueRanges": ["a", "b"]}),
+    "body: a list": (1, lambda p: [p]),
+    "sheets: no properties": (0, in_each_sheet(lambda sheet: sheet.pop("properties"))),
+    "sheets: no title": (0, in_each_sheet(lambda sheet: sheet["properties"].pop("title"))),
+    "sheets: sheetId as text": (0, in_each_sheet(lambda sheet: sheet["properties"].update(sheetId="0"))),
+    "sheets: not a list": (0, lambda p: {**p, "sheets": {"properties": {}}}),
+    "sheets: missing": (0, lambda p: {k: v for k, v in p.items() if k != "sheets"}),
+    "metadata: properties not an object": (0, lambda p: {**p, "properties": "ОМП"}),
+}
+
+
+@pytest.mark.parametrize("case", list(WRONG_SHAPES))
+def test_an_answer_of_the_wrong_shape_is_read_again_then_unavailable(fake_sheets, case):
+    """Wrong-shape JSON is neither a TypeError/KeyError nor taken as data."""
+    two_tabs(fake_sheets)
+    where, bend = WRONG_SHAPES[case]
+    script = [bend] if where == 0 else [None, bend]            # a bent metadata answer: no values asked
+    fake_sheets.failures = script * 2
+    with pytest.raises(SourceUnavailable, match="пришли в неожиданном виде|пришёл лист «"):
+        read(fake_sheets)
+    assert fake_sheets.requests == (2 if where == 0 else 4)
+    fake_sheets.failures = script                              # once only: the second read is the read
+    fake_sheets.requests = 0
+    tabs, _ = read(fake_sheets)
+    assert [len(t.rows) for t in tabs] == [1, 4] and fake_sheets.requests == (3 if where == 0 else 4)
+
+
+@pytest.mark.parametrize("bend", [
+    lambda p: {**p, "valueRanges": [{**item, "dataFilters": None} for item in p["valueRanges"]]},
+    lambda p: {**p, "valueRanges": [{k: v for k, v in item.items() if k != "valueRange"}
+                                    for item in p["valueRanges"]]},
+    lambda p: {**p, "valueRanges": [{**item, "valueRange": {**item["valueRange"], "values": "x"}}
+                                    for item in p["valueRanges"]]},
+    lambda p: {**p, "valueRanges": p["valueRanges"][:1]},
+], ids=["no dataFilters", "no valueRange", "values not rows", "a tab missing"])
+def test_a_bent_by_sheet_id_answer_is_unavailable(fake_sheets, monkeypatch, bend):
+    two_tabs(fake_sheets)
+    monkeypatch.setattr(gsheets, "MAX_GET_QUERY_CHARS", 0)
+    fake_sheets.failures = [None, bend] * 2
+    with pytest.raises(SourceUnavailable, match="Google Таблица прочиталась не полностью"):
+        read(fake_sheets)
+    assert fake_sheets.paths == [METADATA, BY_FILTER] * 2
+
+
+def test_an_empty_tab_has_no_values_and_is_read_as_empty(fake_sheets):
+    fake_sheets.tabs = {"Настройки": [["Год", 2026]], "Пустой": [], "Д'Артаньян": [[None, ""]]}
+    tabs, _ = read(fake_sheets)
+    assert [t.rows for t in tabs] == [[["Год", 2026]], [], []]
     assert fake_sheets.requests == 2
+    assert all("values" not in vr for vr in [fake_sheets.value_range(n, FakeTab(r), None)
+                                             for n, r in list(fake_sheets.tabs.items())[1:]])
+
+
+def test_only_chart_sheets_is_a_plain_error(fake_sheets):
+    fake_sheets.tabs = {"Диаграмма": FakeTab([], sheet_type="OBJECT")}
+    with pytest.raises(SourceError, match="нет ни одного листа с ячейками") as err:
+        read(fake_sheets)
+    assert not isinstance(err.value, SourceUnavailable) and fake_sheets.requests == 1
+
+
+def test_range_names_are_unquoted_like_google_writes_them():
+    rows = [["x"]]
+    for rng, tab in [("Sheet1!A1:Z1000", "Sheet1"), ("'Лист 1'!A1:Z1000", "Лист 1"),
+                     ("'Д''Артаньян'!A1:Z1000", "Д'Артаньян"), ("'Итоги!'!A1:Z1000", "Итоги!"),
+                     ("'План '!$A$1:$K$1000", "План "), ("'Лист1'", "Лист1")]:
+        assert gsheets._rows_of({"range": rng, "values": rows}, tab) == rows, rng
+    with pytest.raises(gsheets._Inconsistent, match="вместо листа «План» пришёл лист «План »"):
+        gsheets._rows_of({"range": "'План '!A1:Z1000", "values": rows}, "План")
 
 
 # --------------------------------------------------------------------------- credentials

@@ -214,3 +214,81 @@ def test_the_wait_is_bounded_by_the_retry_budget(monkeypatch, google, books):
     assert_clean(at)
     assert banners(at) and shown(at)["Консультации"] == consultations(books["before"][1])
     assert elapsed < 30, f"the page waited {elapsed:.1f} s"
+
+
+# --------------------------------------------------------------------------- a remembered outage
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The process-wide single-flight's clock, moved by the test (the flight itself is shared)."""
+    now = [1_000_000.0]
+    monkeypatch.setattr(context._flight(), "clock", lambda: now[0])
+    return now
+
+
+def go_down(google, monkeypatch, sleep) -> None:
+    google.failures = [429] * 10_000
+    monkeypatch.setitem(context.GSHEET_OPTIONS, "sleep", sleep)
+
+
+def test_outage_ttl_is_configurable(monkeypatch):
+    assert context.OUTAGE_TTL_S == context.CACHE_TTL_S == context._flight().outage_ttl_s
+    monkeypatch.setenv("OMP_OUTAGE_TTL_S", "90")
+    assert context._seconds_from_env("OMP_OUTAGE_TTL_S", 600) == 90
+    for bad in ("-5", "nan", "скоро"):
+        monkeypatch.setenv("OMP_OUTAGE_TTL_S", bad)
+        assert context._seconds_from_env("OMP_OUTAGE_TTL_S", 600) == 600
+
+
+def test_a_new_viewer_during_a_remembered_outage_gets_the_snapshot_at_once(google, books, clock, monkeypatch):
+    """Once an outage has been seen, viewers get the snapshot with no request and no waiting; when the
+    memory has aged, the next viewer still gets it at once while Google is tried in the background."""
+    before, after = books["before"][1], books["after"][1]
+    new_session()                                             # a good read: the snapshot is on disk
+    slept = []
+    go_down(google, monkeypatch, slept.append)
+    google.tabs = dict(books["after"][0])
+    at = refresh(new_session())                               # the outage is found (retries, then snapshot)
+    assert banners(at) and slept
+
+    clock[0] += 60                                            # well past the old 10 s memory
+    google.requests, slept[:] = 0, []
+    started = time.monotonic()
+    at = new_session()
+    assert_clean(at)
+    assert banners(at) and shown(at)["Консультации"] == consultations(before)
+    assert google.requests == 0 and slept == [], "no request, no sleeping: the outage is remembered"
+    assert time.monotonic() - started < 10
+
+    gate = threading.Event()                                  # the background retry will hang in its pause …
+    monkeypatch.setitem(context.GSHEET_OPTIONS, "sleep", lambda s: slept.append(s) or gate.wait(20))
+    clock[0] += context._flight().outage_ttl_s + 1
+    at = new_session()                                        # … and this viewer does not wait for it
+    assert_clean(at)
+    assert banners(at) and shown(at)["Консультации"] == consultations(before)
+    deadline = time.monotonic() + 10
+    while not slept and time.monotonic() < deadline:          # Google is tried, in the background
+        time.sleep(0.02)
+    assert google.requests >= 1 and slept
+    google.failures = []                                      # Google is back while the retry pauses
+    gate.set()
+    assert context._flight().wait_background(30)
+    at.run()                                                  # the background read's data, no banner
+    assert_clean(at)
+    assert not banners(at) and shown(at)["Консультации"] == consultations(after)
+
+
+def test_the_refresh_button_retries_during_a_remembered_outage(google, books, clock, monkeypatch):
+    new_session()
+    go_down(google, monkeypatch, lambda s: None)
+    at = refresh(new_session())
+    assert banners(at)
+    google.failures = []                                      # Google is back, the outage still remembered
+    google.tabs = dict(books["after"][0])
+    clock[0] += 60
+    google.requests = 0
+    at = new_session()
+    assert banners(at) and google.requests == 0
+    refresh(at)
+    assert not banners(at) and shown(at)["Консультации"] == consultations(books["after"][1])
+    assert google.requests == 2

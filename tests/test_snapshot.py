@@ -163,6 +163,131 @@ def test_outage_serves_the_snapshot_with_the_banner_then_fresh_data_after_recove
     assert load_snapshot(spec)[1].read_at == fresh.info.read_at           # the snapshot moved on
 
 
+# --------------------------------------------------------------------------- incomplete reads never replace the snapshot
+
+def after(change):
+    def tamper(payload):
+        change()
+        return payload
+    return tamper
+
+
+def without_values_of(*names):
+    """A `failures` entry for the values request: the ranges of `names` come back without `values`,
+    the way Google answers for an empty tab."""
+    def tamper(payload):
+        for vr in payload["valueRanges"]:
+            if any(vr["range"].startswith(f"'{n}'!") for n in names):
+                vr.pop("values", None)
+        return payload
+    return tamper
+
+
+def snapshot_rows(spec) -> dict:
+    tabs, info = load_snapshot(spec)
+    return {"read_at": info.read_at, **{t.name: t.rows for t in tabs}}
+
+
+def renamed_every_read(fake):
+    names = iter(f"{INST} ({i})" for i in range(20))
+    return [after(lambda: fake.rename(list(fake.tabs)[1], next(names))), None] * 10
+
+
+EDGE_CASES = {
+    "tab renamed between metadata and values": renamed_every_read,
+    "fewer ranges than asked": lambda fake: [None, lambda p: {**p, "valueRanges": p["valueRanges"][:1]}] * 2,
+    "valueRanges not a list": lambda fake: [None, lambda p: {**p, "valueRanges": {"a": 1}}] * 2,
+    "values not rows": lambda fake: [None, lambda p: {**p, "valueRanges": [
+        {**vr, "values": [1, 2, 3]} for vr in p["valueRanges"]]}] * 2,
+    "a range naming another tab": lambda fake: [None, lambda p: {**p, "valueRanges": [
+        {**vr, "range": "'Лист1'!A1:Z1000"} for vr in p["valueRanges"]]}] * 2,
+    "metadata sheets without properties": lambda fake: [lambda p: {**p, "sheets": [{}]}] * 2,
+}
+
+
+@pytest.mark.parametrize("case", list(EDGE_CASES))
+def test_an_incomplete_read_serves_the_snapshot_and_leaves_it_whole(fake_sheets, snapdir, case):
+    fake_sheets.tabs = tabs_with(11)
+    spec = spec_of(fake_sheets)
+    first = load_with_fallback(spec, Reader(fake_sheets))
+    before = snapshot_rows(spec)
+    fake_sheets.tabs = tabs_with(22)
+    fake_sheets.failures = EDGE_CASES[case](fake_sheets)
+    reader = Reader(fake_sheets)
+    got = load_with_fallback(spec, reader)
+    assert got.stale and got.banner == banner_text(first.info.read_at)
+    assert got.reason.startswith("Google Таблица прочиталась не полностью (")
+    assert got.build().activities["participants"].tolist() == [11]
+    assert snapshot_rows(spec) == before                   # the snapshot is untouched
+    assert reader.slept == []                               # not a retry-with-backoff matter
+    fake_sheets.failures = []
+    assert load_with_fallback(spec, reader).build().activities["participants"].tolist() == [22]
+
+
+def test_a_tab_that_had_rows_and_comes_back_without_values_is_read_again(fake_sheets, snapdir):
+    """Google omits `values` for an empty tab; an answer that lost a tab's values looks the same. The
+    snapshot says the tab had rows: a second read brings them back and the snapshot keeps them."""
+    fake_sheets.tabs = tabs_with(11)
+    spec = spec_of(fake_sheets)
+    load_with_fallback(spec, Reader(fake_sheets))
+    fake_sheets.tabs = tabs_with(22)
+    fake_sheets.failures = [None, without_values_of(INST)]
+    fake_sheets.requests = 0
+    got = load_with_fallback(spec, Reader(fake_sheets))
+    assert not got.stale and got.build().activities["participants"].tolist() == [22]
+    assert fake_sheets.requests == 4                        # the suspicious read, then the second one
+    assert snapshot_rows(spec)[INST] == tabs_with(22)[INST]
+
+
+def test_a_tab_really_cleared_is_believed_on_the_second_read(fake_sheets, snapdir):
+    fake_sheets.tabs = tabs_with(11)
+    spec = spec_of(fake_sheets)
+    load_with_fallback(spec, Reader(fake_sheets))
+    fake_sheets.tabs = {**tabs_with(11), INST: []}           # somebody cleared the tab
+    fake_sheets.requests = 0
+    got = load_with_fallback(spec, Reader(fake_sheets))
+    assert not got.stale and [t.rows for t in got.tabs if t.name == INST] == [[]]
+    assert fake_sheets.requests == 4 and snapshot_rows(spec)[INST] == []
+    fake_sheets.requests = 0                                 # now the snapshot knows it is empty
+    assert not load_with_fallback(spec, Reader(fake_sheets)).stale
+    assert fake_sheets.requests == 2
+
+
+def test_a_second_read_losing_other_tabs_serves_the_snapshot(fake_sheets, snapdir):
+    fake_sheets.tabs = tabs_with(11)
+    spec = spec_of(fake_sheets)
+    load_with_fallback(spec, Reader(fake_sheets))
+    before = snapshot_rows(spec)
+    fake_sheets.failures = [None, without_values_of(INST), None, without_values_of("Настройки")]
+    got = load_with_fallback(spec, Reader(fake_sheets))
+    assert got.stale and "пришли пустыми, хотя в прошлый раз в них были данные" in got.reason
+    assert snapshot_rows(spec) == before
+
+
+def test_an_empty_tab_that_was_empty_before_costs_no_second_read(fake_sheets, snapdir, monkeypatch):
+    fake_sheets.tabs = {**tabs_with(11), "Пустой": []}
+    spec = spec_of(fake_sheets)
+    load_with_fallback(spec, Reader(fake_sheets))
+    unzipped = []
+    monkeypatch.setattr(snapshot, "load_snapshot", lambda *a, **k: unzipped.append(a) or pytest.fail("unzipped"))
+    fake_sheets.requests = 0
+    got = load_with_fallback(spec, Reader(fake_sheets))
+    assert not got.stale and fake_sheets.requests == 2
+    assert unzipped == []                                    # what the snapshot holds is remembered
+
+
+def test_a_new_process_compares_with_the_snapshot_on_disk(fake_sheets, snapdir, monkeypatch):
+    fake_sheets.tabs = tabs_with(11)
+    spec = spec_of(fake_sheets)
+    load_with_fallback(spec, Reader(fake_sheets))
+    monkeypatch.setattr(snapshot, "_filled_memo", {})       # as after a restart
+    fake_sheets.failures = [None, without_values_of(INST)]
+    fake_sheets.requests = 0
+    got = load_with_fallback(spec, Reader(fake_sheets))
+    assert not got.stale and fake_sheets.requests == 4
+    assert got.build().activities["participants"].tolist() == [11]
+
+
 def test_outage_without_a_snapshot_raises(fake_sheets, snapdir):
     fake_sheets.tabs = tabs_with(1)
     fake_sheets.failures = [503] * 100
@@ -312,18 +437,55 @@ def test_while_one_viewer_refreshes_the_others_get_the_previous_data_at_once():
     assert flight.fetches == 2
 
 
-def test_stale_results_are_kept_only_briefly():
+def test_a_remembered_outage_is_served_at_once_and_retried_in_the_background():
     now = [0.0]
-    flight = SingleFlight(ttl_s=300, error_ttl_s=15, clock=lambda: now[0])
+    flight = SingleFlight(ttl_s=300, error_ttl_s=15, outage_ttl_s=120, clock=lambda: now[0])
     stale = Fetched([], SourceInfo("gsheet", "T", "k"), stale=True, banner="b")
     assert flight.get("k", lambda: stale) is stale
-    now[0] = 14
+    now[0] = 119                                             # the outage is remembered: no fetch at all
     assert flight.get("k", lambda: pytest.fail("too early")) is stale
-    now[0] = 16
+    now[0] = 121                                             # it has aged: still the snapshot, at once …
+    started, release = threading.Event(), threading.Event()
     fresh = Fetched([], SourceInfo("gsheet", "T", "k"))
-    assert flight.get("k", lambda: fresh) is fresh
-    now[0] = 299
-    assert flight.get("k", lambda: pytest.fail("too early")) is fresh
+
+    def slow_fetch():
+        started.set()
+        release.wait(5)
+        return fresh
+    t = time.monotonic()
+    assert flight.get("k", slow_fetch) is stale
+    assert flight.get("k", lambda: pytest.fail("a second fetch")) is stale
+    assert time.monotonic() - t < 0.5
+    assert started.wait(5)                                   # … while one fetch runs in the background
+    release.set()
+    assert flight.wait_background(5)
+    assert flight.get("k", lambda: pytest.fail("fresh now")) is fresh and flight.fetches == 2
+    now[0] = 422                                             # a fresh value ages as before: fetched in the caller
+    assert flight.get("k", lambda: stale) is stale and flight.fetches == 3
+
+
+def test_a_failed_background_retry_keeps_the_snapshot_remembered():
+    now = [0.0]
+    flight = SingleFlight(ttl_s=300, outage_ttl_s=60, clock=lambda: now[0])
+    stale = Fetched([], SourceInfo("gsheet", "T", "k"), stale=True, banner="b")
+    flight.get("k", lambda: stale)
+    now[0] = 61
+    again = Fetched([], SourceInfo("gsheet", "T", "k"), stale=True, banner="b2")
+    assert flight.get("k", lambda: again) is stale
+    assert flight.wait_background(5)
+    now[0] = 120                                             # remembered anew from when the retry ended
+    assert flight.get("k", lambda: pytest.fail("too early")) is again
+
+
+def test_invalidate_retries_a_remembered_outage_while_the_caller_waits():
+    now = [0.0]
+    flight = SingleFlight(ttl_s=300, outage_ttl_s=600, clock=lambda: now[0])
+    stale = Fetched([], SourceInfo("gsheet", "T", "k"), stale=True, banner="b")
+    flight.get("k", lambda: stale)
+    flight.invalidate("k")                                   # the «Обновить данные» button
+    fresh = Fetched([], SourceInfo("gsheet", "T", "k"))
+    assert flight.get("k", lambda: fresh) is fresh           # fetched in the caller, not in the background
+    assert flight.wait_background(0) and flight.fetches == 2
 
 
 def test_keys_are_independent():
