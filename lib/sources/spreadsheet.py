@@ -13,7 +13,9 @@ from __future__ import annotations
 import io
 import os
 import re
+import threading
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from lib.russian import format_number
@@ -175,16 +177,16 @@ def _read_tabs(blob: bytes, label: str, fmt: str, scans: list[SheetScan | None])
                 raise SourceError(f"Книга «{label}» не загружена: {problem[0].lower()}{problem[1:]}.")
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(blob))
-        sheets = [(meta.name, str(meta.typ)) for meta in book.sheets_metadata]
+        sheets_meta = [(meta.name, str(meta.typ)) for meta in book.sheets_metadata]
     except PasswordError:
         raise _password(label) from None
     except BaseException as exc:  # noqa: BLE001 — calamine's errors and its Rust panics
         _reraise_interrupts(exc)
         raise corrupt(label, format_name) from None
-    worksheets = [(i, name) for i, (name, typ) in enumerate(sheets) if "Chart" not in typ]
+    worksheets = [(i, name) for i, (name, typ) in enumerate(sheets_meta) if "Chart" not in typ]
     if not worksheets:
         raise SourceError(f"В книге «{label}» {format_name} нет ни одного листа.")
-    tabs, budget = [], MAX_CELLS_PER_WORKBOOK
+    tabs, budget, to_read = [], MAX_CELLS_PER_WORKBOOK, {}
     for index, name in worksheets:
         scan = scans[index] if index < len(scans) else None
         if scan is not None:
@@ -193,16 +195,68 @@ def _read_tabs(blob: bytes, label: str, fmt: str, scans: list[SheetScan | None])
             if problem or budget < 0:
                 tabs.append(RawTab(name, problem=problem or _workbook_problem(name)))
                 continue
-        tab = _read_tab(book, index, name, label, format_name, budget if scan is None else None)
-        if scan is not None:
-            tab.unread, tab.merges = scan.unread, tab.merges or scan.merges
-            if tab.broken:                     # the rows calamine failed on: the cells to blame
-                tab.broken = [(r, c, reason) for r, _, reason in tab.broken
-                              for c in (cells_beyond_the_calendar(blob, scan.part, r) or [None])]
-        else:
-            budget -= len(tab.rows) * max(map(len, tab.rows), default=0)
-        tabs.append(tab)
+        to_read[index] = len(tabs)
+        tabs.append(None)
+    # Every tab of a scanned .xlsx is known to fit before any is read: calamine builds them two at a
+    # time (it lets go of the GIL while parsing), each thread with its own workbook and its own copy
+    # of the bytes. .xls/.xlsb are judged one tab at a time, by calamine's range: read in order.
+    sheets = _SheetsAhead(blob, list(to_read), book if fmt not in ("xlsx", "xlsm") else None)
+    budget = MAX_CELLS_PER_WORKBOOK
+    try:
+        for index, at in to_read.items():
+            name, scan = sheets_meta[index][0], (scans[index] if index < len(scans) else None)
+            tab = _read_tab(sheets.get(index), name, label, format_name, budget if scan is None else None)
+            if scan is not None:
+                tab.unread, tab.merges = scan.unread, tab.merges or scan.merges
+                if tab.broken:                     # the rows calamine failed on: the cells to blame
+                    tab.broken = [(r, c, reason) for r, _, reason in tab.broken
+                                  for c in (cells_beyond_the_calendar(blob, scan.part, r) or [None])]
+            else:
+                budget -= len(tab.rows) * max(map(len, tab.rows), default=0)
+            tabs[at] = tab
+    finally:
+        sheets.close()
     return tabs
+
+
+class _SheetsAhead:
+    """calamine's sheets of the tabs to read, in order: with `book` (a format judged tab by tab), each
+    built when asked for; without, built by two threads at most two tabs ahead of the one asked for.
+    `get` gives the sheet, or the exception (a Rust panic included) building it raised."""
+
+    AHEAD = 2
+
+    def __init__(self, blob: bytes, indices: list[int], book=None):
+        self.blob, self.indices, self.book = blob, indices, book
+        self.local = threading.local()
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="calamine") if book is None else None
+        self.pending: dict[int, Future] = {}
+        self.next = 0
+
+    def _build(self, index: int):
+        from python_calamine import CalamineWorkbook
+        try:
+            book = self.book or getattr(self.local, "book", None)
+            if book is None:
+                book = self.local.book = CalamineWorkbook.from_filelike(io.BytesIO(self.blob))
+            return book.get_sheet_by_index(index)
+        except BaseException as exc:  # noqa: BLE001 — handed to the caller, who decides
+            return exc
+
+    def get(self, index: int):
+        if self.pool is None:
+            return self._build(index)
+        while self.next < len(self.indices) and len(self.pending) < self.AHEAD + 1:
+            ahead = self.indices[self.next]
+            self.pending[ahead] = self.pool.submit(self._build, ahead)
+            self.next += 1
+        return self.pending.pop(index).result()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            for future in self.pending.values():
+                future.cancel()
+            self.pool.shutdown(wait=True)
 
 
 def _workbook_problem(name: str) -> str:
@@ -229,15 +283,17 @@ def _reraise_interrupts(exc: BaseException) -> None:
         raise exc
 
 
-def _read_tab(book, index: int, name: str, label: str, format_name: str, budget: int | None) -> RawTab:
-    """One tab's rows from A1 and its merged ranges. A calamine error means a damaged file
-    (`SourceError`); a panic while converting cells costs the rows it happened on, each reported.
-    `budget`: the cells the workbook may still take, checked against the range calamine reports
-    (for the formats whose XML was not scanned)."""
+def _read_tab(sheet, name: str, label: str, format_name: str, budget: int | None) -> RawTab:
+    """One tab's rows from A1 and its merged ranges, from calamine's `sheet` (or the exception building
+    it raised). A calamine error means a damaged file (`SourceError`); a panic costs this tab only, or,
+    while converting cells, only the rows it happened on, each reported. `budget`: the cells the
+    workbook may still take, checked against the range calamine reports (for the formats whose XML
+    was not scanned)."""
     from python_calamine import CalamineError
 
     try:
-        sheet = book.get_sheet_by_index(index)
+        if isinstance(sheet, BaseException):
+            raise sheet
         merges = list(sheet.merged_cell_ranges or ())
         end = sheet.end                          # (last row, last column), 0-based; None when empty
     except CalamineError:
