@@ -323,8 +323,16 @@ def _reason(kind: str, label: str, losses: list[str]) -> str | None:
 def _read(source: bytes | str | os.PathLike, label: str | None) -> tuple[bytes, str]:
     if isinstance(source, (bytes, bytearray, memoryview)):
         return bytes(source), label or "книга.xlsx"
+    from lib.sources import SourceError
     path = Path(source)
-    return path.read_bytes(), label or path.name
+    if path.is_dir():
+        raise SourceError(f"«{path}» — это папка, а не книга.")
+    try:
+        return path.read_bytes(), label or path.name
+    except FileNotFoundError:
+        raise SourceError(f"Файл «{path}» не найден.") from None
+    except OSError as exc:
+        raise SourceError(f"Файл «{path}» не удалось прочитать: {exc.strerror or exc}.") from None
 
 
 # --------------------------------------------------------------------------- the Excel copy

@@ -87,8 +87,6 @@ def cmd_annotate(args) -> int:
             raise CliError("Укажите, куда сохранить книгу с отметками: -o КНИГА.xlsx")
         from lib.annotate import annotate_source, planned_output
         source = Path(args.source)
-        if not source.is_file():
-            wb = _load(args.source)           # the loader's Russian message for a missing file or a folder
         out = Path(args.output)
 
         def check_suffix(file_name: str) -> None:
@@ -98,7 +96,8 @@ def cmd_annotate(args) -> int:
                                + (" — в книге есть макросы" if wanted == ".xlsm" else "") +
                                f": например, -o «{out.with_suffix(wanted).name}»")
 
-        check_suffix(planned_output(source)[0])        # before the work, from the file's parts
+        if source.is_file():
+            check_suffix(planned_output(source)[0])    # before the work, from the file's parts
         done, wb = annotate_source(source, checked_on=date.today(), list_tab=not args.no_list)
         check_suffix(done.file_name)                   # a loss only openpyxl noticed gives the list
         tmp = out.with_name(f".{out.name}.tmp")
