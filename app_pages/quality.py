@@ -1,11 +1,17 @@
 """Качество данных — every validation issue with its tab, cell (a link into a Google Sheet) and
-message; the institution × quarter completeness matrix; ready-to-send reminders for the laggards."""
+message; the marks put where people type (a copy of the Excel workbook with a comment on every problem
+cell, or the marks written into the Google Sheet — `lib.annotate`, `lib.gsheet_marks`); the institution
+× quarter completeness matrix; ready-to-send reminders for the laggards."""
 from __future__ import annotations
+
+import hashlib
+from datetime import date
 
 import pandas as pd
 import streamlit as st
+from streamlit.logger import get_logger
 
-from app_pages import derived, ui
+from app_pages import context, derived, ui
 from lib.model import ERROR, SEVERITY_RU, WARNING
 from lib.reminders import reply_by
 from lib.views import fmt_int
@@ -52,6 +58,94 @@ else:
         column_config={"Ячейка": (st.column_config.LinkColumn("Ячейка", display_text=r"range=([A-Z]+[0-9]+)")
                               if gsheet else st.column_config.TextColumn("Ячейка", width="small")),
                    "Сообщение": st.column_config.TextColumn(width="large")})
+
+# --------------------------------------------------------------------------- marks where people type
+
+def _uploaded_bytes() -> tuple[bytes, str] | None:
+    """The accepted upload's bytes and name (the uploader still holds that very file), else None."""
+    accepted = st.session_state.get(context.KEY_UPLOADED)
+    widget = st.session_state.get(context.KEY_UPLOADER)
+    if not accepted or widget is None:
+        return None
+    file_id = getattr(widget, "file_id", None) or id(widget)
+    digests = st.session_state.setdefault("_quality_upload_digest", {})
+    if file_id not in digests:              # hashed once per uploaded file, not on every rerun
+        digests.clear()
+        digests[file_id] = hashlib.sha256(widget.getvalue()).hexdigest()[:16]
+    return (widget.getvalue(), accepted[1]) if digests[file_id] == accepted[0] else None
+
+
+def _marked_book(source, label: str, checked_on: date):
+    """The download's bytes, built when clicked: the workbook validated again from exactly these bytes
+    and annotated. Never raises (a deferred download cannot show an error): a file that cannot be
+    read any more gives a workbook saying so."""
+    from lib.annotate import annotate_source, list_only
+    from lib.model import ISSUE_COLUMNS, empty_frame
+    from lib.sources import SourceError
+    try:
+        return annotate_source(source, label, checked_on=checked_on)[0].data
+    except SourceError as exc:
+        reason = f"Книгу не удалось прочитать заново: {exc}"
+    except Exception as exc:  # noqa: BLE001 — logged; the user gets a Russian file, not a traceback
+        get_logger("omp.annotate").error("annotating %s failed", label, exc_info=exc)
+        reason = f"Книгу с отметками не удалось собрать (внутренняя ошибка {type(exc).__name__}). Сообщите администратору."
+    return list_only(empty_frame(ISSUE_COLUMNS), label=label, checked_on=checked_on, reason=reason).data
+
+
+def _google_options() -> dict:
+    return dict(context.GSHEET_OPTIONS) if context.GSHEET_OPTIONS else {"credentials": context._credentials()}
+
+
+def _marks_section() -> None:
+    from lib.annotate import MARK, planned_output
+    from lib.gsheet_marks import can_mark
+    source = wb.source
+    sees_all = ctx.user is None or ctx.user.sees_all
+    if source.kind == "gsheet":
+        if not can_mark(ctx.user):
+            return
+        st.caption(f"Кнопка ставит в самой Google Таблице заметку «{MARK}» с сообщением и цвет (ошибка — красный, "
+                   "предупреждение — жёлтый) на каждую ячейку с замечанием и снимает прежние отметки с исправленных; "
+                   "заметки людей не меняются. Таблица читается заново. Сервисному аккаунту нужен доступ «Редактор».")
+        if st.button("Отметить замечания в таблице", key="quality_mark_gsheet", icon=":material/edit_note:"):
+            from lib.gsheet_marks import mark_gsheet
+            from lib.sources import GSHEET_PREFIX, SourceError
+            try:
+                with st.spinner("Отмечаю замечания в Google Таблице…"):
+                    result = mark_gsheet(GSHEET_PREFIX + source.location, user=ctx.user, **_google_options())
+            except SourceError as exc:
+                st.error(str(exc), icon=":material/error:")
+            except Exception as exc:  # noqa: BLE001 — logged, never a traceback on the page
+                get_logger("omp.annotate").error("marking %s failed", source.location, exc_info=exc)
+                st.error(f"Отметить замечания не удалось (внутренняя ошибка {type(exc).__name__}). "
+                         "Сообщите администратору.", icon=":material/error:")
+            else:
+                st.success(result.text + " Чтобы увидеть на панели только что прочитанные данные, нажмите "
+                           "«Обновить данные».", icon=":material/check_circle:")
+        return
+    if source.kind == "upload":
+        found = _uploaded_bytes()               # the user's own file: for every role
+        if found is None:
+            return
+        data, label = found
+    elif source.kind == "xlsx" and sees_all:    # the shared workbook holds every institution's tab
+        data, label = source.location, source.label
+    else:
+        return
+    file_name, mime, reason = planned_output(data, label)
+    checked_on = date.today()
+    st.download_button("Скачать книгу с отметками", data=lambda: _marked_book(data, label, checked_on),
+                       file_name=file_name, mime=mime, key="quality_marked_book", icon=":material/download:",
+                       on_click="ignore",
+                       help=f"Копия книги: у каждой ячейки с замечанием — примечание «{MARK}» с сообщением и цвет "
+                            f"(ошибка — красный, предупреждение — жёлтый), на вкладке «{MARK}» — список со ссылками "
+                            "на ячейки. Прежние отметки снимаются, примечания людей сохраняются, остальное не меняется.")
+    if reason:
+        st.caption(reason)
+
+
+if not ctx.load_error:
+    _marks_section()
 
 # --------------------------------------------------------------------------- completeness
 st.subheader(f"Полнота данных, {ctx.year} год")

@@ -1,4 +1,4 @@
-"""Command line for admins and checks: `python -m lib.cli validate|counts|plan|template|import-plan|report|summary …`.
+"""Command line for admins and checks: `python -m lib.cli validate|annotate|counts|plan|template|import-plan|report|summary …`.
 
 SOURCE is an `.xlsx` path or `gsheet:<spreadsheet key>`. Exit codes: 0 fine, 1 the data has errors
 (validate only), 2 the source cannot be read or the arguments are wrong — always with a Russian
@@ -89,6 +89,52 @@ def cmd_validate(args) -> int:
         errors = int((issues["severity"] == ERROR).sum())
         print(f"Ошибок: {errors}, предупреждений: {len(issues) - errors}")
     return 1 if wb.error_count else 0
+
+
+def cmd_annotate(args) -> int:
+    """Marks on the problem cells: a copy of an Excel workbook (-o), or the Google Sheet itself."""
+    from lib.sources import GSHEET_PREFIX
+    if args.source.startswith(GSHEET_PREFIX):
+        if args.output:
+            raise CliError("Для Google Таблицы файл -o не нужен: замечания отмечаются в самой таблице")
+        from lib.gsheet_marks import mark_gsheet
+        wb = _load(args.source)
+        result = mark_gsheet(wb, list_tab=not args.no_list)
+        print(f"Google Таблица «{wb.source.label}»: {result.text}")
+        if result.list_url:
+            print(f"Список замечаний: {result.list_url}")
+    else:
+        if not args.output:
+            raise CliError("Укажите, куда сохранить книгу с отметками: -o КНИГА.xlsx")
+        from lib.annotate import annotate_source, planned_output
+        source = Path(args.source)
+        out = Path(args.output)
+
+        def check_suffix(file_name: str) -> None:
+            wanted = Path(file_name).suffix
+            if out.suffix.lower() != wanted:
+                raise CliError(f"Сохраните результат в файл с расширением {wanted}"
+                               + (" — в книге есть макросы" if wanted == ".xlsm" else "") +
+                               f": например, -o «{out.with_suffix(wanted).name}»")
+
+        if source.is_file():
+            check_suffix(planned_output(source)[0])    # before the work, from the file's parts
+        done, wb = annotate_source(source, checked_on=date.today(), list_tab=not args.no_list)
+        check_suffix(done.file_name)                   # a loss only openpyxl noticed gives the list
+        tmp = out.with_name(f".{out.name}.tmp")
+        tmp.write_bytes(done.data)
+        os.replace(tmp, out)               # even -o the source itself: replaced whole, never half-written
+        if done.complete:
+            print(f"Книга с отметками сохранена: {out} (отмечено ячеек: {done.marked}, снято прежних отметок: "
+                  f"{done.cleared}" + (f", замечаний в списке: {done.listed}" if done.listed else "") + ")")
+        else:
+            print(f"Список замечаний сохранён: {out}")
+            print(done.reason, file=sys.stderr)
+        for notice in done.notices:
+            print(notice, file=sys.stderr)
+    errors = wb.error_count
+    print(f"Ошибок: {errors}, предупреждений: {len(wb.issues) - errors}")
+    return 1 if errors else 0
 
 
 def cmd_counts(args) -> int:
@@ -250,6 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", help="путь к .xlsx или gsheet:<ключ таблицы>")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("annotate", help="отметить замечания: копия книги с примечаниями (-o) или сама Google Таблица")
+    p.add_argument("source", help="путь к книге или gsheet:<ключ таблицы>")
+    p.add_argument("-o", "--output", help="куда сохранить книгу с отметками (.xlsx, для книги с макросами .xlsm)")
+    p.add_argument("--no-list", action="store_true", help="без вкладки «Проверка ОМП» со списком замечаний")
+    p.set_defaults(func=cmd_annotate)
 
     p = sub.add_parser("counts", help="число мероприятий по видам за период")
     _add_source_and_scope(p)

@@ -34,6 +34,7 @@ SERVICE_TABS = {
     "criteria": "Критерии",
     "indicators": "Показатели мониторинга",
     "lists": "Списки",        # the template's hidden source of drop-down lists; never parsed
+    "checks": "Проверка ОМП", # the list of issues `lib.annotate` / `lib.gsheet_marks` add; never parsed
 }
 _SERVICE_KEYS = {norm(v): k for k, v in SERVICE_TABS.items()}
 _SERVICE_KEYS.update({"параметры": "settings", "организации": "institutions", "план работы": "plan",

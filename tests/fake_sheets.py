@@ -1,17 +1,28 @@
 """A local fake of the Google Sheets v4 endpoints gspread uses to read, for offline tests.
 
 Serves, on 127.0.0.1 and a free port:
-  GET  /v4/spreadsheets/{id}                            metadata (title, sheets[].properties)
+  GET  /v4/spreadsheets/{id}                            metadata (title, sheets[].properties); with a
+                                                        `fields` mask also merges, conditionalFormats and
+                                                        grid data (notes, userEnteredFormat), filtered
+                                                        by the mask as Google does
   GET  /v4/spreadsheets/{id}/values:batchGet?ranges=…   whole-tab ranges, quoted names allowed
   POST /v4/spreadsheets/{id}/values:batchGetByDataFilter  gridRange.sheetId filters
+  POST /v4/spreadsheets/{id}:batchUpdate                updateCells (note, userEnteredValue,
+                                                        userEnteredFormat), add/deleteConditionalFormatRule,
+                                                        addSheet, updateSheetProperties,
+                                                        updateDimensionProperties — all or nothing, like
+                                                        Google; a body over 10 MiB is refused as Google
+                                                        refuses it; `read_only` answers 403
 
 Values are trimmed like Google does it (trailing empty cells and rows omitted, no `values` key for
 an empty tab); with a valueRenderOption other than UNFORMATTED_VALUE numbers come back as text.
 `failures` is a script consumed one entry per request before any normal answer: an HTTP status
 (429, 500, 403, …), `(status, message)`, None (answer normally), "timeout" (hang `hang_s` seconds, then drop the
-connection), "disconnect" (drop the connection at once) or a callable `fn(payload) -> payload`: the
-request is answered normally but its JSON body is first passed through `fn` — to send a body of the
-wrong shape, or to change the fake between two requests (`fake.rename(...)` after the metadata went out).
+connection), "disconnect" (drop the connection at once), "applied-then-503" (a batchUpdate is applied,
+but the answer is 503 — what a client sees when Google fails after committing) or a callable
+`fn(payload) -> payload`: the request is answered normally but its JSON body is first passed through
+`fn` — to send a body of the wrong shape, or to change the fake between two requests
+(`fake.rename(...)` after the metadata went out).
 
 `make_client(fake)` gives a real `gspread.Client` whose session sends every
 https://sheets.googleapis.com request to the fake. The `fake_sheets` fixture wraps it all.
@@ -53,6 +64,13 @@ class FakeTab:
     sheet_type: str = "GRID"        # "OBJECT" for a chart sheet (no cells)
     hidden: bool = False
     anchor: str = "A1"              # where rows[0][0] sits; Google always says A1 for a whole tab
+    notes: dict = field(default_factory=dict)          # (row, col) 0-based → note text
+    formats: dict = field(default_factory=dict)        # (row, col) → userEnteredFormat dict
+    conditional_formats: list = field(default_factory=list)   # ConditionalFormatRule dicts, in order
+    merges: list = field(default_factory=list)         # GridRange dicts (sheetId filled in on output)
+    row_count: int | None = None    # grid size when set (addSheet / updateSheetProperties); else derived
+    column_count: int | None = None
+    frozen_rows: int = 0
 
 
 @dataclass
@@ -65,6 +83,9 @@ class FakeSheets:
     hang_s: float = 2.0
     requests: int = 0
     log: list = field(default_factory=list)          # (method, path, query dict) per request
+    read_only: bool = False         # the service account may read, not edit: batchUpdate answers 403
+    bodies: list = field(default_factory=list)       # parsed JSON body of every batchUpdate received
+    body_sizes: list = field(default_factory=list)   # its size in bytes
 
     def __post_init__(self):
         self._lock = threading.Lock()
@@ -126,7 +147,11 @@ class FakeSheets:
             out.append((title, tab))
         return out
 
-    def metadata(self) -> dict:
+    def metadata(self, fields: str | None = None) -> dict:
+        """The spreadsheet resource; with `fields`, only what the mask asks for (grid data is built
+        only when asked for)."""
+        mask = parse_field_mask(fields) if fields else None
+        want_data = mask is not None and "data" in ((mask.get("sheets") or {}) if isinstance(mask.get("sheets"), dict) else {})
         sheets = []
         for index, (title, tab) in enumerate(self.sheet_list()):
             props = {"sheetId": tab.gid, "title": title, "index": index, "sheetType": tab.sheet_type}
@@ -135,11 +160,29 @@ class FakeSheets:
             if tab.sheet_type == "GRID":
                 rows, cols = _grid_size(tab)
                 props["gridProperties"] = {"rowCount": rows, "columnCount": cols}
-            sheets.append({"properties": props})
-        return {"spreadsheetId": self.key,
+                if tab.frozen_rows:
+                    props["gridProperties"]["frozenRowCount"] = tab.frozen_rows
+            sheet = {"properties": props}
+            if tab.merges:
+                sheet["merges"] = [{**m, "sheetId": tab.gid} for m in tab.merges]
+            if tab.conditional_formats:
+                sheet["conditionalFormats"] = json.loads(json.dumps(tab.conditional_formats))
+            if want_data and tab.sheet_type == "GRID":
+                sheet["data"] = [{"rowData": _row_data(tab)}]
+            sheets.append(sheet)
+        body = {"spreadsheetId": self.key,
                 "properties": {"title": self.title, "locale": "ru_RU", "timeZone": "Europe/Moscow"},
                 "sheets": sheets,
                 "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{self.key}/edit"}
+        return apply_field_mask(body, mask) if mask is not None else body
+
+    def tab(self, title: str) -> FakeTab:
+        """The tab as a FakeTab kept in `tabs` (rows given as a plain list become one, same gid)."""
+        for name, tab in self.sheet_list():
+            if name == title:
+                self.tabs[name] = tab
+                return tab
+        raise KeyError(title)
 
     def value_range(self, title: str, tab: FakeTab, render: str | None) -> dict:
         rows, cols = _grid_size(tab)
@@ -186,21 +229,30 @@ class _Handler(BaseHTTPRequestHandler):
         if failure == "disconnect":
             self.close_connection = True
             return
+        applied_then_fail = failure == "applied-then-503"
+        if applied_then_fail:
+            failure = None
         if callable(failure):
             self._tamper = failure
         elif failure is not None:
             status, message = failure if isinstance(failure, tuple) else (failure, None)
             return self._error(status, message)
 
-        m = re.fullmatch(r"/v4/spreadsheets/([^/:]+)(/values:batchGet|/values:batchGetByDataFilter)?",
+        m = re.fullmatch(r"/v4/spreadsheets/([^/:]+)(/values:batchGet|/values:batchGetByDataFilter|:batchUpdate)?",
                          parts.path)
         if not m:
             return self._error(404, f"Unknown path {parts.path}")
         if m.group(1) != fake.key:
             return self._error(404)
+        if m.group(2) == ":batchUpdate" and method == "POST":
+            with fake._lock:
+                status, payload = _batch_update(fake, body)
+            if applied_then_fail and status == 200:
+                return self._error(503)
+            return self._json(200, payload) if status == 200 else self._error(status, payload)
         sheets = fake.sheet_list()
         if m.group(2) is None and method == "GET":
-            return self._json(200, fake.metadata())
+            return self._json(200, fake.metadata((query.get("fields") or [None])[0]))
         render = (query.get("valueRenderOption") or [None])[0]
         if m.group(2) == "/values:batchGet" and method == "GET":
             by_title = dict(sheets)
@@ -270,7 +322,272 @@ def _trim(rows: list[list], *, unformatted: bool) -> list[list]:
 
 
 def _grid_size(tab: FakeTab) -> tuple[int, int]:
-    return max(1000, len(tab.rows) + 10), max(26, max((len(r) for r in tab.rows), default=0))
+    rows = tab.row_count if tab.row_count is not None else max(1000, len(tab.rows) + 10)
+    cols = tab.column_count if tab.column_count is not None else \
+        max(26, max((len(r) for r in tab.rows), default=0))
+    return rows, cols
+
+
+def _row_data(tab: FakeTab) -> list[dict]:
+    """GridData.rowData of a whole tab: notes and formats of each cell ({} for a cell with neither),
+    rows up to the last one that has any; values as entered."""
+    cells: dict[tuple[int, int], dict] = {}
+    for (r, c), note in tab.notes.items():
+        cells.setdefault((r, c), {})["note"] = note
+    for (r, c), fmt in tab.formats.items():
+        cells.setdefault((r, c), {})["userEnteredFormat"] = fmt
+    for r, row in enumerate(tab.rows):
+        for c, v in enumerate(row):
+            if not _empty(v):
+                cells.setdefault((r, c), {})["userEnteredValue"] = (
+                    {"boolValue": v} if isinstance(v, bool) else
+                    {"numberValue": v} if isinstance(v, (int, float)) else {"stringValue": str(v)})
+    if not cells:
+        return []
+    by_row: dict[int, dict[int, dict]] = {}
+    for (r, c), d in cells.items():
+        by_row.setdefault(r, {})[c] = d
+    out = []
+    for r in range(max(by_row) + 1):
+        in_row = by_row.get(r)
+        out.append({"values": [in_row.get(c, {}) for c in range(max(in_row) + 1)]} if in_row else {})
+    return out
+
+
+# --------------------------------------------------------------------------- field masks
+
+def parse_field_mask(mask: str) -> dict:
+    """"sheets(properties(sheetId,title),data.rowData.values(note))" → nested dict; True = everything."""
+    pos = 0
+
+    def parse_list() -> dict:
+        nonlocal pos
+        out: dict = {}
+        while pos < len(mask):
+            start = pos
+            while pos < len(mask) and mask[pos] not in ",()":
+                pos += 1
+            path = [p for p in mask[start:pos].strip().split(".") if p]
+            sub: dict | bool = True
+            if pos < len(mask) and mask[pos] == "(":
+                pos += 1
+                sub = parse_list()
+                pos += 1                           # ")"
+            if path:
+                node = out
+                for name in path[:-1]:
+                    nxt = node.get(name)
+                    if not isinstance(nxt, dict):
+                        nxt = node[name] = {} if nxt is not True else True
+                    if nxt is True:
+                        break
+                    node = nxt
+                else:
+                    prev = node.get(path[-1])
+                    node[path[-1]] = True if (sub is True or prev is True) else {**(prev or {}), **sub}
+            if pos < len(mask) and mask[pos] == ",":
+                pos += 1
+                continue
+            if pos < len(mask) and mask[pos] == ")":
+                return out
+        return out
+
+    return parse_list()
+
+
+def apply_field_mask(value, mask):
+    if mask is True:
+        return value
+    if isinstance(value, list):
+        return [apply_field_mask(v, mask) for v in value]
+    if isinstance(value, dict):
+        return {k: apply_field_mask(value[k], sub) for k, sub in mask.items() if k in value}
+    return value
+
+
+# --------------------------------------------------------------------------- batchUpdate
+
+MAX_BODY_BYTES = 10 * 1024 * 1024        # Google: "Request payload size exceeds the limit: 10485760 bytes."
+
+
+class _BadRequest(Exception):
+    pass
+
+
+def _batch_update(fake: FakeSheets, body: bytes) -> tuple[int, object]:
+    """Apply a batchUpdate to copies of the tabs, then commit: all requests or none, as Google does."""
+    import copy
+    if len(body) > MAX_BODY_BYTES:
+        return 400, f"Request payload size exceeds the limit: {MAX_BODY_BYTES} bytes."
+    if fake.read_only:
+        return 403, "The caller does not have permission"
+    try:
+        request = json.loads(body or b"{}")
+    except ValueError:
+        return 400, "Invalid JSON payload received."
+    fake.bodies.append(request)
+    fake.body_sizes.append(len(body))
+    for title in [t for t, _ in fake.sheet_list()]:
+        fake.tab(title)
+    tabs = copy.deepcopy(fake.tabs)
+    replies = []
+    try:
+        for item in request.get("requests") or []:
+            if len(item) != 1:
+                raise _BadRequest("Each request must have exactly one kind")
+            (kind, spec), = item.items()
+            handler = _REQUESTS.get(kind)
+            if handler is None:
+                raise _BadRequest(f"Unknown request kind {kind}")
+            replies.append(handler(tabs, spec) or {})
+    except _BadRequest as exc:
+        return 400, f"Invalid requests[{len(replies)}]: {exc}"
+    fake.tabs.clear()
+    fake.tabs.update(tabs)
+    return 200, {"spreadsheetId": fake.key, "replies": replies}
+
+
+def _by_gid(tabs: dict, gid) -> FakeTab:
+    for tab in tabs.values():
+        if isinstance(tab, FakeTab) and tab.gid == gid:
+            return tab
+    raise _BadRequest(f"No grid with id: {gid}")
+
+
+def _set_value(tab: FakeTab, r: int, c: int, value) -> None:
+    while len(tab.rows) <= r:
+        tab.rows.append([])
+    row = tab.rows[r]
+    while len(row) <= c:
+        row.append("")
+    row[c] = value
+
+
+def _entered(cell: dict):
+    v = cell.get("userEnteredValue") or {}
+    for key in ("stringValue", "numberValue", "boolValue", "formulaValue"):
+        if key in v:
+            return v[key]
+    return ""
+
+
+def _update_cells(tabs: dict, spec: dict) -> None:
+    fields = [f.strip() for f in (spec.get("fields") or "").split(",") if f.strip()]
+    if not fields:
+        raise _BadRequest("At least one field must be specified in 'fields'")
+    if "start" in spec:
+        start, rng = spec["start"], None
+        tab = _by_gid(tabs, start.get("sheetId"))
+        r0, c0 = start.get("rowIndex", 0), start.get("columnIndex", 0)
+    else:
+        rng = spec.get("range") or {}
+        tab = _by_gid(tabs, rng.get("sheetId"))
+        r0, c0 = rng.get("startRowIndex", 0), rng.get("startColumnIndex", 0)
+    n_rows, n_cols = _grid_size(tab)
+    given: dict[tuple[int, int], dict] = {}
+    for i, row in enumerate(spec.get("rows") or []):
+        for j, cell in enumerate(row.get("values") or []):
+            given[(r0 + i, c0 + j)] = cell
+    if rng is not None:
+        r1, c1 = rng.get("endRowIndex", n_rows), rng.get("endColumnIndex", n_cols)
+        cells = [(r, c) for r in range(r0, r1) for c in range(c0, c1)]
+        if any(not (r0 <= r < r1 and c0 <= c < c1) for r, c in given):
+            raise _BadRequest("The rows do not fit in the range")
+        touched = set(cells) | set(given)
+    else:
+        touched = set(given)
+    for r, c in touched:
+        if r >= n_rows or c >= n_cols:
+            raise _BadRequest(f"Range ({r},{c}) exceeds grid limits. Max rows: {n_rows}, max columns: {n_cols}")
+    for (r, c) in touched:
+        cell = given.get((r, c), {})
+        for f in fields:
+            if f == "note":
+                if cell.get("note"):
+                    tab.notes[(r, c)] = cell["note"]
+                else:
+                    tab.notes.pop((r, c), None)
+            elif f.startswith("userEnteredValue"):
+                if (r, c) in given or (r < len(tab.rows) and c < len(tab.rows[r])):
+                    _set_value(tab, r, c, _entered(cell))
+            elif f.startswith("userEnteredFormat"):
+                if cell.get("userEnteredFormat"):
+                    tab.formats[(r, c)] = cell["userEnteredFormat"]
+                else:
+                    tab.formats.pop((r, c), None)
+            else:
+                raise _BadRequest(f"Unsupported field {f}")
+    if any(f.startswith("userEnteredValue") for f in fields):       # cleared cells are gone, as in Google
+        tab.rows = [[("" if v is None else v) for v in row] for row in tab.rows]
+        for row in tab.rows:
+            while row and _empty(row[-1]):
+                row.pop()
+        while tab.rows and not tab.rows[-1]:
+            tab.rows.pop()
+
+
+def _add_cf(tabs: dict, spec: dict) -> None:
+    rule = spec.get("rule") or {}
+    ranges = rule.get("ranges") or []
+    if not ranges:
+        raise _BadRequest("A conditional format rule needs at least one range")
+    tab = _by_gid(tabs, ranges[0].get("sheetId"))
+    if any(r.get("sheetId") != tab.gid for r in ranges):
+        raise _BadRequest("All ranges of a conditional format rule must be on one sheet")
+    index = spec.get("index", 0)
+    if not 0 <= index <= len(tab.conditional_formats):
+        raise _BadRequest(f"Invalid index {index}")
+    tab.conditional_formats.insert(index, rule)
+
+
+def _delete_cf(tabs: dict, spec: dict) -> dict:
+    tab = _by_gid(tabs, spec.get("sheetId"))
+    index = spec.get("index", 0)
+    if not 0 <= index < len(tab.conditional_formats):
+        raise _BadRequest(f"No conditional format on sheet: {tab.gid} at index: {index}")
+    return {"deleteConditionalFormatRule": {"rule": tab.conditional_formats.pop(index)}}
+
+
+def _add_sheet(tabs: dict, spec: dict) -> dict:
+    props = dict(spec.get("properties") or {})
+    title = props.get("title")
+    if not title or title in tabs:
+        raise _BadRequest(f"A sheet with the name \"{title}\" already exists. Please enter another name.")
+    gids = {t.gid for t in tabs.values()}
+    gid = props.get("sheetId")
+    if gid in gids:
+        raise _BadRequest(f"Sheet with id {gid} already exists.")
+    if gid is None:
+        gid = max(gids, default=0) + 1
+    grid = props.get("gridProperties") or {}
+    tabs[title] = FakeTab([], gid=gid, row_count=grid.get("rowCount", 1000), column_count=grid.get("columnCount", 26),
+                          frozen_rows=grid.get("frozenRowCount", 0))
+    return {"addSheet": {"properties": {**props, "sheetId": gid}}}
+
+
+def _update_sheet(tabs: dict, spec: dict) -> None:
+    props = spec.get("properties") or {}
+    tab = _by_gid(tabs, props.get("sheetId"))
+    grid = props.get("gridProperties") or {}
+    fields = spec.get("fields") or ""
+    for name in (f.strip() for f in fields.split(",")):
+        if name == "gridProperties.rowCount":
+            tab.row_count = grid["rowCount"]
+        elif name == "gridProperties.columnCount":
+            tab.column_count = grid["columnCount"]
+        elif name == "gridProperties.frozenRowCount":
+            tab.frozen_rows = grid.get("frozenRowCount", 0)
+        elif name:
+            raise _BadRequest(f"Unsupported field {name}")
+
+
+def _update_dimension(tabs: dict, spec: dict) -> None:
+    _by_gid(tabs, (spec.get("range") or {}).get("sheetId"))
+
+
+_REQUESTS = {"updateCells": _update_cells, "addConditionalFormatRule": _add_cf,
+             "deleteConditionalFormatRule": _delete_cf, "addSheet": _add_sheet,
+             "updateSheetProperties": _update_sheet, "updateDimensionProperties": _update_dimension}
 
 
 def _col_letters(n: int) -> str:

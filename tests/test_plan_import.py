@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from app_pages import auth_ui
 from lib import contract as C
-from lib.loader import load_workbook, load_workbook_bytes
+from lib.loader import load_workbook
 from lib.model import PLAN_COLUMNS
 from lib.parsing import HeaderVocabulary
 from lib.plan_import import (WORD_PLAN_COLUMNS, PlanImportError, PlanItem, import_plan_docx, review_table,
@@ -486,7 +486,7 @@ def test_an_edited_table_is_revised_and_written(seed):
     assert rows["1.1"]["indicator"] == "публикация" and rows["1.3"]["target"] == 12
     assert rows["2.6"]["checkpoints"] == [date(2026, 10, 1)] and rows["2.6"]["deadline_parsed"]
     assert not rows["2.7"]["deadline_parsed"] and "«по запросу» не распознан" in rows["2.7"]["deadline_problem"]
-    wb = load_workbook_bytes(plan_workbook_bytes(plan=seed.template_plan(revised)), "план.xlsx")
+    wb = load_workbook(plan_workbook_bytes(plan=seed.template_plan(revised)), "план.xlsx")
     loaded = {r["item"]: r for r in wb.plan.to_dict("records")}
     assert loaded["1.1"]["indicator"] == "публикация" and loaded["1.3"]["target"] == 12
     assert loaded["2.6"]["checkpoints"] == [date(2026, 10, 1)] and not loaded["2.7"]["deadline_parsed"]

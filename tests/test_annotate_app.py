@@ -1,0 +1,166 @@
+"""The marks on the «Качество данных» page (AppTest): «Скачать книгу с отметками» for the opened Excel
+workbook, built only when clicked (the button's callable gives the annotated book); «Отметить замечания
+в таблице» for a Google Sheet, which writes the marks through the real gspread client into the local
+fake, and says so in Russian when the service account may only read; neither is offered to an
+institution's login for the shared source."""
+from __future__ import annotations
+
+import io
+import uuid
+from pathlib import Path
+
+import bcrypt
+import openpyxl
+import pytest
+import streamlit
+from streamlit.testing.v1 import AppTest
+
+import app_pages.context as context
+from app_pages import auth_ui
+from lib.annotate import LIST_TAB, has_mark
+from lib.loader import load_workbook
+from tests.app_workbook import build_app_workbook
+from tests.fake_sheets import FakeSheets, make_client, workbook_tabs
+
+ROOT = Path(__file__).resolve().parent.parent
+DOWNLOAD = "Скачать книгу с отметками"
+MARK_BUTTON = "Отметить замечания в таблице"
+SAFETY_NET = "не смогла отобразиться"
+PASSWORDS = {"director": "director-pass-1", "kcson": "kcson-pass-333"}
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory) -> Path:
+    return build_app_workbook(tmp_path_factory.mktemp("annotate_app") / "омп.xlsx", n_institutions=4)
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> list[dict]:
+    """Every st.download_button the page draws, with its arguments (its bytes are not readable through
+    AppTest: the callable is)."""
+    seen: list[dict] = []
+    original = streamlit.download_button
+
+    def recording(label, data, *args, **kwargs):
+        seen.append({"label": label, "data": data, **kwargs})
+        return original(label, data, *args, **kwargs)
+
+    monkeypatch.setattr(streamlit, "download_button", recording)
+    return seen
+
+
+def quality(monkeypatch, source, secrets: dict | None = None) -> AppTest:
+    monkeypatch.setenv("OMP_SOURCE", str(source))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for k, v in (secrets or {}).items():
+        at.secrets[k] = v
+    at.session_state["omp_period"] = "Q2"
+    at.run()
+    if not (secrets or {}).get("auth"):
+        at.switch_page("app_pages/quality.py").run()
+    assert_clean(at)
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [e.value for e in at.error if SAFETY_NET in e.value]
+
+
+def labels(at: AppTest) -> list[str]:
+    return [b.proto.label for b in at.get("download_button")]
+
+
+def test_the_quality_page_offers_the_marked_workbook_built_on_click(monkeypatch, book, downloads):
+    at = quality(monkeypatch, book)
+    assert labels(at) == [DOWNLOAD]
+    assert not [b for b in at.button if b.label == MARK_BUTTON]
+    offered = [d for d in downloads if d["label"] == DOWNLOAD][-1]
+    assert offered["file_name"] == "омп (с отметками).xlsx" and offered["mime"].endswith("spreadsheetml.sheet")
+    assert callable(offered["data"]) and offered["on_click"] == "ignore"
+    data = offered["data"]()                                   # what the browser gets on the click
+    wb = load_workbook(book)
+    marked = {(ws.title, c.coordinate) for ws in openpyxl.load_workbook(io.BytesIO(data)).worksheets
+              for c in ws._cells.values() if c.comment is not None and has_mark(c.comment.text)}
+    assert marked == {(i.tab, i.cell) for i in wb.issues.itertuples() if i.cell} and marked
+    assert openpyxl.load_workbook(io.BytesIO(data)).sheetnames[-1] == LIST_TAB
+
+
+def test_a_file_gone_since_gives_a_workbook_that_says_so(monkeypatch, book, downloads, tmp_path):
+    path = tmp_path / "исчезнет.xlsx"
+    path.write_bytes(book.read_bytes())
+    quality(monkeypatch, path)
+    offered = [d for d in downloads if d["label"] == DOWNLOAD][-1]
+    path.unlink()
+    data = offered["data"]()                                   # never raises: a deferred download cannot
+    ws = openpyxl.load_workbook(io.BytesIO(data))[LIST_TAB]
+    assert "не удалось прочитать заново" in ws["A2"].value and "не найден" in ws["A2"].value
+
+
+@pytest.fixture
+def google(monkeypatch, book, tmp_path):
+    with FakeSheets(key=f"marks-{uuid.uuid4().hex[:8]}", title="ОМП 2026", tabs=workbook_tabs(book)) as fake:
+        monkeypatch.setattr(context, "GSHEET_OPTIONS", {"client": make_client(fake), "sleep": lambda s: None})
+        monkeypatch.setenv("OMP_SNAPSHOT_DIR", str(tmp_path / "snapshots"))
+        yield fake
+
+
+def test_a_google_sheet_gets_the_button_that_marks_it(monkeypatch, google):
+    at = quality(monkeypatch, f"gsheet:{google.key}")
+    assert labels(at) == []
+    button = [b for b in at.button if b.label == MARK_BUTTON]
+    assert len(button) == 1
+    reads = google.requests
+    button[0].click().run()
+    assert_clean(at)
+    done = [s.value for s in at.success if s.value.startswith("Отмечено")]
+    assert done and f"«{LIST_TAB}»" in done[0]
+    assert google.requests == reads + 4          # the sheet read afresh (2), its notes (1), one batchUpdate
+    assert google.paths[-1].endswith(":batchUpdate") and len(google.bodies) == 1
+    issues = load_workbook(f"gsheet:{google.key}", client=make_client(google)).issues
+    noted = {(title, (r, c)) for title, tab in google.sheet_list() for (r, c), note in tab.notes.items()
+             if has_mark(note)}
+    assert len(noted) == len({(i.tab, i.cell) for i in issues.itertuples() if i.cell})
+
+
+def test_read_only_access_is_explained_and_nothing_changes(monkeypatch, google):
+    google.read_only = True
+    at = quality(monkeypatch, f"gsheet:{google.key}")
+    [b for b in at.button if b.label == MARK_BUTTON][0].click().run()
+    assert_clean(at)
+    errors = [e.value for e in at.error]
+    assert any("только для чтения" in e and "«Редактор»" in e for e in errors)
+    assert not any(tab.notes for _, tab in google.sheet_list()) and LIST_TAB not in google.tabs
+
+
+# --------------------------------------------------------------------------- roles
+
+@pytest.fixture(scope="module")
+def users(book) -> dict:
+    own = load_workbook(book).institution_names[0]
+    hashed = {k: bcrypt.hashpw(v.encode(), bcrypt.gensalt(4)).decode() for k, v in PASSWORDS.items()}
+    return {"director": {"password_hash": hashed["director"], "role": "director"},
+            "kcson": {"password_hash": hashed["kcson"], "role": "institution", "institution": own}}
+
+
+def signed_in(monkeypatch, source, users, login) -> AppTest:
+    monkeypatch.setattr(auth_ui, "SLEEP", lambda s: None)
+    auth_ui.throttle.clear()
+    at = quality(monkeypatch, source, secrets={"auth": {"users": users}})
+    at.text_input(key=auth_ui.KEY_LOGIN).input(login)
+    at.text_input(key=auth_ui.KEY_PASSWORD).input(PASSWORDS[login])
+    at.button[0].click().run()
+    at.switch_page("app_pages/quality.py").run()
+    assert_clean(at)
+    return at
+
+
+def test_an_institutions_login_gets_neither_for_the_shared_source(monkeypatch, book, users, google):
+    at = signed_in(monkeypatch, book, users, "kcson")
+    assert labels(at) == []                     # the shared workbook holds every institution's tab
+    at = signed_in(monkeypatch, f"gsheet:{google.key}", users, "kcson")
+    assert not [b for b in at.button if b.label == MARK_BUTTON]
+    at = signed_in(monkeypatch, book, users, "director")
+    assert labels(at) == [DOWNLOAD]
+    at = signed_in(monkeypatch, f"gsheet:{google.key}", users, "director")
+    assert [b for b in at.button if b.label == MARK_BUTTON]
