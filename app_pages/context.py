@@ -375,7 +375,7 @@ def draw_sidebar(user: User | None = None) -> Context:
     sb.button("Обновить данные", key="omp_refresh", icon=":material/refresh:", on_click=refresh_data,
               help="Прочитать таблицу заново (иначе данные обновляются сами каждые 10 минут).")
     sb.file_uploader("Загрузить книгу (.xlsx, .xlsm, .xlsb, .xls, .ods)", type=UPLOAD_TYPES, key=KEY_UPLOADER, on_change=_on_upload,
-                     help=f"Книга Excel или LibreOffice по шаблону ОМП, не больше {MAX_FILE_BYTES // 1048576} МБ. Он заменит данные "
+                     help=f"Книга Excel или LibreOffice по шаблону ОМП, не больше {MAX_FILE_BYTES // 1048576} МБ. Она заменит данные "
                           "только в этом окне браузера; уберите файл, чтобы вернуться к основному источнику.")
     message = st.session_state.get(KEY_UPLOAD_MESSAGE)
     if message:

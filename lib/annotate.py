@@ -187,37 +187,15 @@ def output_name(label: str, *, complete: bool, macro: bool = False) -> str:
 
 # --------------------------------------------------------------------------- what kind of file
 
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
 def file_kind(source: bytes | str | os.PathLike) -> str:
-    """"xlsx", "xlsm", "xlsb", "ods", "xls" or "unknown" — from the content, not the name (a path is
-    not read whole: only its first bytes and the zip's directory)."""
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        head, opened = bytes(source[:8]), io.BytesIO(source)
-    else:
-        try:
-            with open(source, "rb") as fh:
-                head = fh.read(8)
-        except OSError:
-            return "unknown"
-        opened = source
-    if head.startswith(_OLE):
-        return "xls"
-    if not head.startswith(b"PK"):
-        return "unknown"
+    """"xlsx", "xlsm", "xlsb", "ods", "xls" or "unknown" — from the content, not the name, as the
+    reader tells it (`lib.sources.spreadsheet.sniff`)."""
+    from lib.sources import SourceError
+    from lib.sources.spreadsheet import sniff
     try:
-        with zipfile.ZipFile(opened) as zf:
-            names = set(zf.namelist())
-            if "mimetype" in names and zf.read("mimetype").startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
-                return "ods"
-            if "xl/workbook.bin" in names:
-                return "xlsb"
-            if "xl/workbook.xml" not in names:
-                return "unknown"
-            types = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
-            return "xlsm" if "xl/vbaProject.bin" in names or b"macroEnabled" in types else "xlsx"
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        blob = bytes(source) if isinstance(source, (bytes, bytearray, memoryview)) else Path(source).read_bytes()
+        return sniff(blob, "")
+    except (SourceError, OSError):
         return "unknown"
 
 

@@ -62,17 +62,22 @@ def check_package(data: bytes, label: str) -> list[SheetScan | None]:
             parts = worksheet_parts(zf)
             sheets = set(parts)
             scans: dict[str, SheetScan] = {}
+            ods = OdsScanner() if not parts and "content.xml" in zf.namelist() else None
             total = 0
             for info in zf.infolist():
                 if info.is_dir():
                     continue
                 _check_directory(info, label)
-                scan = SheetScan(info.filename) if info.filename in sheets else None
-                total += _inflate(zf, info, label, scan, MAX_UNPACKED_BYTES - total)
-                if scan is not None:
-                    scans[info.filename] = scan
-            if not parts and "content.xml" in zf.namelist():
-                return ods_tables(zf.read("content.xml"))
+                if info.filename in sheets:
+                    scan = scans[info.filename] = SheetScan(info.filename)
+                    feed = (lambda xml, scan=scan: _scan_rows(xml, scan)), b"row>"   # </row>, </x:row>
+                elif ods is not None and info.filename == "content.xml":
+                    feed = ods.feed, b"table-row>"
+                else:
+                    feed = None
+                total += _inflate(zf, info, label, feed, MAX_UNPACKED_BYTES - total)
+            if ods is not None:
+                return ods.tables
     except SourceError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError,
@@ -96,9 +101,15 @@ def _too_big(label: str) -> SourceError:
                        "нельзя. Удалите лишние листы, строки и картинки.")
 
 
+def _part_limit(info: zipfile.ZipInfo) -> int:
+    """An .ods keeps every table in one part (content.xml: 400 MB at 28 × 10 000 rows): its limit is the
+    whole book's."""
+    return MAX_UNPACKED_BYTES if info.filename == "content.xml" else MAX_PART_BYTES
+
+
 def _check_directory(info: zipfile.ZipInfo, label: str) -> None:
     """The sizes the zip directory states: over the limits, the file is refused before inflating."""
-    if info.file_size > MAX_PART_BYTES or info.file_size > MAX_UNPACKED_BYTES:
+    if info.file_size > _part_limit(info):
         raise _too_big(label)
     if info.file_size > RATIO_FROM_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
         raise _suspicious(label)
@@ -110,11 +121,11 @@ def _suspicious(label: str) -> SourceError:
                        "загрузите её.")
 
 
-def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, scan: SheetScan | None,
-             budget: int) -> int:
+def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, feed, budget: int) -> int:
     """Inflate one part as a stream (whatever size the directory states), at most to the limits;
-    returns its real size. A worksheet's XML is scanned on the way, a run of whole rows at a time."""
-    limit = min(MAX_PART_BYTES, budget)
+    returns its real size. `feed`: (a scanner, the end of the element it is fed whole runs of), for
+    the XML of a worksheet or of an .ods, scanned on the way."""
+    limit = min(_part_limit(info), budget)
     unbounded = copy.copy(info)
     unbounded.file_size = limit + CHUNK + 1  # zipfile would otherwise stop at the stated size
     size, tail = 0, b""
@@ -125,19 +136,20 @@ def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, scan: Sheet
                 raise _too_big(label)
             if size > RATIO_FROM_BYTES and size > MAX_RATIO * max(info.compress_size, 1):
                 raise _suspicious(label)
-            if scan is not None:
+            if feed is not None:
                 text = tail + chunk
-                cut = text.rfind(b"row>") + 4        # after the last </row> (or </x:row>)
-                if cut < 4:
+                cut = text.rfind(feed[1])
+                if cut < 0:
                     tail = text
                     continue
-                _scan_rows(text[:cut], scan)
+                cut += len(feed[1])
+                feed[0](text[:cut])
                 tail = text[cut:]
     if size != info.file_size:
         raise SourceError(f"Файл «{label}» повреждён: размер его части {info.filename} не совпадает с "
                           "указанным в оглавлении архива. Сохраните книгу заново и загрузите снова.")
-    if scan is not None and tail:
-        _scan_rows(tail, scan)
+    if feed is not None and tail:
+        feed[0](tail)
     return size
 
 
@@ -181,31 +193,39 @@ _ODS_NAME = re.compile(rb'table:name="([^"]*)"')
 _ODS_ATTR = re.compile(rb'table:number-(rows-repeated|columns-repeated|columns-spanned|rows-spanned)="(\d+)"')
 
 
-def ods_tables(content: bytes) -> list[SheetScan]:
-    """Each table of an .ods `content.xml`, in order: how far its values reach and its merged ranges
-    (calamine reports none for .ods). Rows and cells are counted with their repeats — a row repeated a
-    million times is one element, and calamine would allocate every cell of it."""
-    tables: list[SheetScan] = []
-    row = next_row = col = repeat = 0
-    for kind, attrs in _ODS_TAG.findall(content):
-        numbers = {k: int(v) for k, v in _ODS_ATTR.findall(attrs)} if b"number-" in attrs else {}
-        if kind == b"table":
-            name = _ODS_NAME.search(attrs)
-            tables.append(SheetScan("content.xml", name=html.unescape(name[1].decode("utf-8", "replace")) if name else ""))
-            next_row = 0
-        elif kind == b"table-row":
-            repeat = numbers.get(b"rows-repeated", 1)
-            row, next_row, col = next_row, next_row + repeat, 0
-        elif tables:
-            span = col + numbers.get(b"columns-repeated", 1)
-            if kind == b"table-cell" and b"value-type" in attrs:
-                scan = tables[-1]
-                scan.last_row, scan.widest = max(scan.last_row, row + repeat), max(scan.widest, span)
-                rows, cols = numbers.get(b"rows-spanned", 1), numbers.get(b"columns-spanned", 1)
-                if rows > 1 or cols > 1:
-                    scan.merges.append(((row, col), (row + rows - 1, col + cols - 1)))
-            col = span
-    return tables
+class OdsScanner:
+    """The tables of an .ods `content.xml`, fed as runs of whole rows: how far each table's values
+    reach and its merged ranges (calamine reports none for .ods). Rows and cells are counted with their
+    repeats — a row repeated a million times is one element, and calamine would allocate every cell."""
+
+    def __init__(self) -> None:
+        self.tables: list[SheetScan] = []
+        self.row = self.next_row = self.col = self.repeat = 0
+
+    def feed(self, xml: bytes) -> None:
+        tables = self.tables
+        row, next_row, col, repeat = self.row, self.next_row, self.col, self.repeat
+        for m in _ODS_TAG.finditer(xml):
+            kind, attrs = m[1], m[2]
+            numbers = {k: int(v) for k, v in _ODS_ATTR.findall(attrs)} if b"number-" in attrs else {}
+            if kind == b"table":
+                name = _ODS_NAME.search(attrs)
+                tables.append(SheetScan("content.xml",
+                                        name=html.unescape(name[1].decode("utf-8", "replace")) if name else ""))
+                next_row = 0
+            elif kind == b"table-row":
+                repeat = numbers.get(b"rows-repeated", 1)
+                row, next_row, col = next_row, next_row + repeat, 0
+            elif tables:
+                span = col + numbers.get(b"columns-repeated", 1)
+                if kind == b"table-cell" and b"value-type" in attrs:
+                    scan = tables[-1]
+                    scan.last_row, scan.widest = max(scan.last_row, row + repeat), max(scan.widest, span)
+                    rows, cols = numbers.get(b"rows-spanned", 1), numbers.get(b"columns-spanned", 1)
+                    if rows > 1 or cols > 1:
+                        scan.merges.append(((row, col), (row + rows - 1, col + cols - 1)))
+                col = span
+        self.row, self.next_row, self.col, self.repeat = row, next_row, col, repeat
 
 
 _NUMBER_CELL = re.compile(rb'<(?:\w+:)?c r="([A-Z]{1,3})\d+"[^>]*>\s*<(?:\w+:)?v>(-?[\d.]+(?:[eE][-+]?\d+)?)<')

@@ -23,7 +23,7 @@ from lib.sources.base import RawTab, SourceError, SourceInfo
 from lib.sources.package import (SheetScan, cells_beyond_the_calendar, check_package, corrupt,
                                  with_unique_sheet_names)
 
-MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_FILE_BYTES = 100 * 1024 * 1024           # an .xls is not compressed: 28 × 10 000 rows take 65 MB
 # Caps on one tab, far above real data (28 tabs × 10 000 rows): a tab over them is not loaded and is
 # reported as an issue instead of eating the server's memory; all tabs together have a cap too.
 MAX_ROWS_PER_TAB = 100_000
