@@ -12,6 +12,7 @@ import streamlit as st
 from streamlit.logger import get_logger
 
 from app_pages import context, derived, ui
+from app_pages.markup import plain
 from lib.model import ERROR, SEVERITY_RU, WARNING
 from lib.reminders import reply_by
 from lib.views import fmt_int
@@ -114,7 +115,7 @@ def _marks_section() -> None:
                 with st.spinner("Отмечаю замечания в Google Таблице…"):
                     result = mark_gsheet(GSHEET_PREFIX + source.location, user=ctx.user, **_google_options())
             except SourceError as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(plain(str(exc)), icon=":material/error:")
             except Exception as exc:  # noqa: BLE001 — logged, never a traceback on the page
                 get_logger("omp.annotate").error("marking %s failed", source.location, exc_info=exc)
                 st.error(f"Отметить замечания не удалось (внутренняя ошибка {type(exc).__name__}). "
@@ -128,7 +129,7 @@ def _marks_section() -> None:
         if found is None:
             return
         data, label = found
-    elif source.kind == "xlsx" and sees_all:    # the shared workbook holds every institution's tab
+    elif source.kind == "file" and sees_all:    # the shared workbook holds every institution's tab
         data, label = source.location, source.label
     else:
         return

@@ -145,7 +145,7 @@ def users(book) -> dict:
 
 def signed_in(monkeypatch, source, users, login) -> AppTest:
     monkeypatch.setattr(auth_ui, "SLEEP", lambda s: None)
-    auth_ui.throttle.clear()
+    auth_ui.limiter.clear()
     at = quality(monkeypatch, source, secrets={"auth": {"users": users}})
     at.text_input(key=auth_ui.KEY_LOGIN).input(login)
     at.text_input(key=auth_ui.KEY_PASSWORD).input(PASSWORDS[login])
