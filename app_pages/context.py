@@ -21,6 +21,12 @@ replaces it for this browser session (until the file is removed from the uploade
 «Обновить данные» drops the caches (and the single-flight's freshness). Derived tables are cached in
 `app_pages/derived.py` under `Context.key`, which changes whenever the data is read again.
 
+Previous reads («Что изменилось с прошлого чтения», `lib.changes`): each new read of the configured
+source is added once per process to its history on disk (`lib.changes.record_read`, next to the Google
+snapshots); an uploaded file's history is kept in the browser session instead (`KEY_UPLOAD_READS`,
+reset when a file of another name is uploaded). `read_history(ctx)` gives the one that belongs to
+what is on screen.
+
 Scope: `Context.institutions` is always `lib.auth.scope_filter(user, …)` — for an institution's user
 exactly its own institution, whatever a widget, the session state or the URL says.
 """
@@ -38,6 +44,7 @@ from datetime import date
 import streamlit as st
 from streamlit.logger import get_logger
 
+from lib import changes
 from lib.auth import User, scope_filter, visible_institutions
 from lib.dashboard import PERIOD_KINDS, default_period_kind, empty_workbook, period_of, year_options
 from lib.loader import SAMPLE_WORKBOOK, load_workbook, load_workbook_bytes, source_revision
@@ -63,6 +70,7 @@ KEY_UPLOADER = "omp_upload_widget"
 KEY_UPLOADED = "omp_uploaded"        # (digest, file name, Workbook) of the accepted upload
 KEY_UPLOAD_MESSAGE = "omp_upload_message"
 KEY_CONTEXT = "_omp_context"
+KEY_UPLOAD_READS = "omp_upload_reads"   # lib.changes.ReadHistory of this session's uploads of one file
 
 _log = get_logger("omp.source")
 
@@ -189,6 +197,41 @@ def _last_good() -> _LastGood:
     return _LastGood()
 
 
+class _Reads:
+    """Which read of each source this process has added to the source's history (once per read)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.recorded: dict[str, str] = {}
+
+
+@st.cache_resource(show_spinner=False)
+def _reads() -> _Reads:
+    return _Reads()
+
+
+def _note_read(spec: str, wb: Workbook, key: str) -> None:
+    """Add a new read of `spec` to its history of reads on disk (nothing when this read was added)."""
+    reads = _reads()
+    with reads.lock:
+        if reads.recorded.get(spec) == key:
+            return
+        reads.recorded[spec] = key
+        try:
+            changes.record_read(spec, wb)
+        except Exception as exc:  # the history is a nicety: never fail the page for it
+            _log.error("recording the read of %s failed", describe_source(spec), exc_info=exc)
+
+
+def read_history(ctx: "Context") -> changes.ReadHistory:
+    """The previous reads of what is on screen: the uploaded file's (this session), else the source's."""
+    if ctx.load_error:
+        return changes.ReadHistory()
+    if ctx.key.startswith("upload:"):
+        return st.session_state.get(KEY_UPLOAD_READS) or changes.ReadHistory()
+    return changes.load_history(default_source())
+
+
 @dataclass(frozen=True)
 class _Loaded:
     wb: Workbook
@@ -220,6 +263,7 @@ def _load_google(spec: str) -> _Loaded:
         return _failed(spec, _unexpected(exc, describe_source(spec)))
     key = f"{spec}|{stamp}"
     _last_good().remember(spec, wb, key)
+    _note_read(spec, wb, key)
     return _Loaded(wb, key, banner=fetched.banner if fetched.stale else None)
 
 
@@ -230,6 +274,7 @@ def _load_file(spec: str) -> _Loaded:
         return _failed(spec, error)
     key = f"{revision}|{wb.source.read_at.isoformat()}"
     _last_good().remember(spec, wb, key)
+    _note_read(spec, wb, key)
     return _Loaded(wb, key)
 
 
@@ -280,6 +325,11 @@ def handle_upload(file, state: MutableMapping) -> None:
                                               f"({type(exc).__name__}). Показаны прежние данные.")
         return
     digest = hashlib.sha256(data).hexdigest()[:16]
+    history = state.get(KEY_UPLOAD_READS)
+    if not isinstance(history, changes.ReadHistory) or (history.versions and history.versions[-1].label != name):
+        history = changes.ReadHistory()      # another file: nothing to compare it with
+    history.add(changes.digest(wb))
+    state[KEY_UPLOAD_READS] = history
     state[KEY_UPLOADED] = (digest, name, wb)
     state[KEY_UPLOAD_MESSAGE] = ("success", f"Загружен файл «{name}»: {len(wb.activities)} мероприятий, "
                                             f"{len(wb.institution_names)} учреждений.")
