@@ -39,24 +39,21 @@ def _details(ch: Changes, names: list[str]) -> None:
     chosen = st.selectbox("Подробно по учреждению", names, key="quality_changes_for")
     c = ch.of(chosen)
     st.markdown(f"**{ui_text(c.summary)}**")
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**Строки мероприятий**")
-        frame = _rows_frame(c)
-        if frame.empty:
-            st.caption("Строки мероприятий не менялись.")
-        else:
-            ui.table(frame, hide_index=True, key="quality_changes_rows",
-                     column_config={"Было": st.column_config.TextColumn(width="medium"),
-                                    "Стало": st.column_config.TextColumn(width="medium")})
-    with right:
-        st.markdown("**Замечания**")
-        frame = _issues_frame(c)
-        if frame.empty:
-            st.caption("Замечания те же." if c.issues_after else "Замечаний не было и нет.")
-        else:
-            ui.table(frame, hide_index=True, key="quality_changes_issues",
-                     column_config={"Сообщение": st.column_config.TextColumn(width="large")})
+    st.markdown("**Строки мероприятий**")
+    frame = _rows_frame(c)
+    if frame.empty:
+        st.caption("Строки мероприятий не менялись.")
+    else:
+        ui.table(frame, hide_index=True, key="quality_changes_rows",
+                 column_config={"Было": st.column_config.TextColumn(width="large"),
+                                "Стало": st.column_config.TextColumn(width="large")})
+    st.markdown("**Замечания**")
+    frame = _issues_frame(c)
+    if frame.empty:
+        st.caption("Замечания те же." if c.issues_after else "Замечаний не было и нет.")
+    else:
+        ui.table(frame, hide_index=True, key="quality_changes_issues",
+                 column_config={"Сообщение": st.column_config.TextColumn(width="large")})
 
 
 def ui_text(text: str) -> str:

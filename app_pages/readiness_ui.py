@@ -18,6 +18,9 @@ from lib.readiness import AHEAD, ERRORS, NOT_READY, PLAN_ITEMS, STATE_COLORS, Ch
 
 QUALITY_PAGE = "app_pages/quality.py"
 MAX_FIXES_SHOWN = 50
+# Material icons in Streamlit's own font (colour emoji are missing on many servers' browsers)
+ICONS = {True: ":green[:material/check_circle:]", False: ":red[:material/cancel:]",
+         None: ":gray[:material/radio_button_unchecked:]"}
 
 
 def readiness_style(value: str) -> str:
@@ -69,7 +72,7 @@ def draw_checklist(cl: Checklist, wb: Workbook, key: str = "readiness") -> None:
     gsheet = wb.source.kind == "gsheet"
     for i, line in enumerate(cl.lines):
         with st.container(border=True, key=f"{key}_line_{line.key}"):
-            st.markdown(f"{line.mark} **{line.title}**  \n{line.text}")
+            st.markdown(f"{ICONS[line.ok]} **{line.title}**  \n{line.text}")
             if line.ok is False and line.fixes:
                 _fixes_table(line, gsheet, f"{key}_fixes_{line.key}")
                 if not gsheet and line.key in (ERRORS, PLAN_ITEMS) and cl.tab:

@@ -71,8 +71,12 @@ def frame(at: AppTest, name: str):
     raise AssertionError(f"no table {name!r}")
 
 
+GREEN, RED = ":green[:material/check_circle:]", ":red[:material/cancel:]"
+
+
 def checklist_lines(at: AppTest) -> list[str]:
-    return [m.value for m in at.markdown if m.value[:1] in "🟢🔴⚪"]
+    """The checklist's lines, each as «RED **title**  \ntext» (the icon as Streamlit Markdown)."""
+    return [m.value for m in at.markdown if m.value.startswith((GREEN, RED, ":gray["))]
 
 
 def test_my_institution_shows_the_checklist_of_the_chosen_period(monkeypatch, book):
@@ -84,8 +88,8 @@ def test_my_institution_shows_the_checklist_of_the_chosen_period(monkeypatch, bo
     assert any(e.value.startswith("Не готово к отправке: II квартал 2026 — не пройдено проверок: 1 из 4")
                for e in at.error)
     lines = checklist_lines(at)
-    assert [line[:1] for line in lines] == ["🔴", "🟢", "🟢", "🟢"]
-    assert lines[0].startswith("🔴 **Ошибки на вкладке исправлены**") and "3 ошибки" in lines[0]
+    assert [line.startswith(GREEN) for line in lines] == [False, True, True, True]
+    assert lines[0].startswith(f"{RED} **Ошибки на вкладке исправлены**") and "3 ошибки" in lines[0]
     fixes = frame(at, "readiness_fixes")
     assert list(fixes["Где"]) == ERRORS_AT
     # Excel: a link to the quality page showing this tab's errors
@@ -105,7 +109,7 @@ def test_my_institution_shows_the_checklist_of_the_chosen_period(monkeypatch, bo
     clean(at)
     assert "Готово к отправке: 2026 год" in [s.value for s in at.subheader]
     lines = checklist_lines(at)
-    assert lines[1].startswith("🔴") and "IV квартал" in lines[1] and lines[2].startswith("🔴")
+    assert lines[1].startswith(RED) and "IV квартал" in lines[1] and lines[2].startswith(RED)
     # a quarter that has not begun by the chosen date
     at.selectbox(key="omp_period").set_value("Q4").run()
     at.date_input(key="omp_as_of").set_value(date(2026, 9, 1)).run()
@@ -234,7 +238,7 @@ def test_only_coordinators_see_the_change_view(monkeypatch, book, login, passwor
     assert ("Что изменилось с прошлого чтения" in [s.value for s in at.subheader]) == sees_changes
     go(at, "my_institution")
     if not sees_changes:                                 # a centre sees its own checklist
-        assert checklist_lines(at)[0].startswith("🔴 **Ошибки на вкладке исправлены**")
+        assert checklist_lines(at)[0].startswith(f"{RED} **Ошибки на вкладке исправлены**")
     auth_ui.throttle.clear()
 
 
