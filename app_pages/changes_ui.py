@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import derived, ui
-from app_pages.context import Context, read_history
+from app_pages.context import Context, current_digest, read_history
 from lib.changes import Changes, CentreChanges
 from lib.model import SEVERITY_RU
 
@@ -65,7 +65,7 @@ def draw_changes(ctx: Context) -> None:
     st.subheader("Что изменилось с прошлого чтения")
     wb = ctx.wb
     history = read_history(ctx)
-    current = derived.digest_of(ctx.key, _wb=wb)
+    current = current_digest(ctx)
     earlier = history.earlier_than(current)
     if not earlier:
         ui.empty("Сравнивать пока не с чем: это первое прочитанное состояние данных. Когда таблицу изменят и "
@@ -79,7 +79,7 @@ def draw_changes(ctx: Context) -> None:
     base = c1.selectbox("Сравнить с чтением от", list(labels), format_func=labels.get, key="quality_changes_base",
                         help="Прошлые чтения, в которых данные были другими (хранятся последние несколько).")
     before = next(v for v in earlier if v.fingerprint == base)
-    ch = derived.changes_since(ctx.key, base, _before=before, _wb=wb)
+    ch = derived.changes_since(ctx.key, base, _before=before, _now=current)
     scope = list(ctx.institutions) or None
     total = ch.total(scope)
     c2.markdown(f"**Всего:** {ui_text(total.summary)}  \n"

@@ -23,9 +23,9 @@ replaces it for this browser session (until the file is removed from the uploade
 
 Previous reads («Что изменилось с прошлого чтения», `lib.changes`): each new read of the configured
 source is added once per process to its history on disk (`lib.changes.record_read`, next to the Google
-snapshots); an uploaded file's history is kept in the browser session instead (`KEY_UPLOAD_READS`,
-reset when a file of another name is uploaded). `read_history(ctx)` gives the one that belongs to
-what is on screen.
+snapshots) by a background thread, so no page waits for it but the one that shows the history; an
+uploaded file's history is kept in the browser session instead (`KEY_UPLOAD_READS`, reset when a file
+of another name is uploaded). `read_history(ctx)` gives the one that belongs to what is on screen.
 
 Scope: `Context.institutions` is always `lib.auth.scope_filter(user, …)` — for an institution's user
 exactly its own institution, whatever a widget, the session state or the URL says.
@@ -198,11 +198,22 @@ def _last_good() -> _LastGood:
 
 
 class _Reads:
-    """Which read of each source this process has added to the source's history (once per read)."""
+    """Which read of each source this process has added to the source's history (once per read), the
+    recording still under way per source, and the digests of the last reads (`lib.changes.digest`)."""
+
+    KEEP_DIGESTS = 8
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.recorded: dict[str, str] = {}
+        self.pending: dict[str, threading.Thread] = {}
+        self.digests: dict[str, changes.Digest] = {}
+
+    def remember(self, key: str, version: changes.Digest) -> None:
+        with self.lock:
+            self.digests[key] = version
+            for old in list(self.digests)[:-self.KEEP_DIGESTS]:
+                del self.digests[old]
 
 
 @st.cache_resource(show_spinner=False)
@@ -210,26 +221,53 @@ def _reads() -> _Reads:
     return _Reads()
 
 
+def _record(reads: _Reads, spec: str, wb: Workbook, key: str, before: threading.Thread | None) -> None:
+    if before is not None:
+        before.join()                    # reads of one source are recorded in the order they were made
+    try:
+        version = changes.digest(wb)
+        reads.remember(key, version)
+        changes.record_read(spec, wb, version=version)
+    except Exception as exc:  # the history is a nicety: never fail anything for it
+        _log.error("recording the read of %s failed", describe_source(spec), exc_info=exc)
+
+
 def _note_read(spec: str, wb: Workbook, key: str) -> None:
-    """Add a new read of `spec` to its history of reads on disk (nothing when this read was added)."""
+    """Add a new read of `spec` to its history on disk, in a background thread (a page that does not
+    show the history never waits for it); nothing when this read was added already."""
     reads = _reads()
     with reads.lock:
         if reads.recorded.get(spec) == key:
             return
         reads.recorded[spec] = key
-        try:
-            changes.record_read(spec, wb)
-        except Exception as exc:  # the history is a nicety: never fail the page for it
-            _log.error("recording the read of %s failed", describe_source(spec), exc_info=exc)
+        thread = threading.Thread(target=_record, args=(reads, spec, wb, key, reads.pending.get(spec)),
+                                  name="omp-record-read", daemon=True)
+        reads.pending[spec] = thread
+    thread.start()
 
 
 def read_history(ctx: "Context") -> changes.ReadHistory:
-    """The previous reads of what is on screen: the uploaded file's (this session), else the source's."""
+    """The previous reads of what is on screen: the uploaded file's (this session), else the source's
+    (after the recording of the latest read has finished)."""
     if ctx.load_error:
         return changes.ReadHistory()
     if ctx.key.startswith("upload:"):
         return st.session_state.get(KEY_UPLOAD_READS) or changes.ReadHistory()
-    return changes.load_history(default_source())
+    spec = default_source()
+    pending = _reads().pending.get(spec)
+    if pending is not None:
+        pending.join(timeout=60)
+    return changes.load_history(spec)
+
+
+def current_digest(ctx: "Context") -> changes.Digest:
+    """The digest of the data on screen (the one made when it was recorded, if there is one)."""
+    reads = _reads()
+    known = reads.digests.get(ctx.key)
+    if known is None:
+        known = changes.digest(ctx.wb)
+        reads.remember(ctx.key, known)
+    return known
 
 
 @dataclass(frozen=True)
@@ -328,7 +366,9 @@ def handle_upload(file, state: MutableMapping) -> None:
     history = state.get(KEY_UPLOAD_READS)
     if not isinstance(history, changes.ReadHistory) or (history.versions and history.versions[-1].label != name):
         history = changes.ReadHistory()      # another file: nothing to compare it with
-    history.add(changes.digest(wb))
+    version = changes.digest(wb)
+    history.add(version)
+    _reads().remember(f"upload:{digest}", version)
     state[KEY_UPLOAD_READS] = history
     state[KEY_UPLOADED] = (digest, name, wb)
     state[KEY_UPLOAD_MESSAGE] = ("success", f"Загружен файл «{name}»: {len(wb.activities)} мероприятий, "

@@ -219,15 +219,10 @@ def institution_share_of(key: str, period_code: str, institution: str, _wb: Work
 
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
-def digest_of(key: str, _wb: Workbook) -> changes.Digest:
-    """The data on screen, boiled down for «Что изменилось» (`lib.changes.digest`)."""
-    return changes.digest(_wb)
-
-
-@st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
-def changes_since(key: str, baseline: str, _before: changes.Digest, _wb: Workbook) -> changes.Changes:
-    """What changed from the stored read `_before` (its fingerprint: `baseline`) to the data on screen."""
-    return changes.compare(_before, digest_of(key, _wb))
+def changes_since(key: str, baseline: str, _before: changes.Digest, _now: changes.Digest) -> changes.Changes:
+    """What changed from the stored read `_before` (its fingerprint: `baseline`) to the data on screen
+    (`_now`, its digest; `key` names it)."""
+    return changes.compare(_before, _now)
 
 
 def rows_caption(total: int, shown: int) -> str:
@@ -239,7 +234,7 @@ def rows_caption(total: int, shown: int) -> str:
 
 
 ALL = (year_completeness, plan_status_on, overview_of, completeness_of, monitoring_values, laggards_of,
-       readiness_of, readiness_matrix_of, digest_of, changes_since,
+       readiness_of, readiness_matrix_of, changes_since,
        monitoring_blanks_of, issues_of, reminders_of, activity_base, present_types_of, activities_view,
        activity_rows_page, reporting_of, plan_table_on, activity_count, institution_share_of)
 

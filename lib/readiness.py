@@ -287,7 +287,7 @@ def assess(wb: Workbook, year: int, as_of: date, institutions: list[str] | None 
     owner = {tab: inst for inst, tabs in tabs_of.items() if inst in facts for tab in tabs}
 
     # 1. errors: the institution's, or those of its tabs that name no institution (a tab too big to read)
-    issues = wb.issues
+    issues = {c: wb.issues[c].tolist() for c in ("severity", "tab", "cell", "message", "institution", "row")}
     for sev, tab, cell, message, inst in zip(issues["severity"], issues["tab"], issues["cell"], issues["message"],
                                              issues["institution"]):
         if sev != ERROR:
@@ -296,14 +296,11 @@ def assess(wb: Workbook, year: int, as_of: date, institutions: list[str] | None 
         if who is not None:
             facts[who].errors.append(Fix(tab, cell or "", message, wb.cell_url(tab, cell) if cell else None))
 
-    # 3. activities per quarter, and the rows' quarters for 4.
+    # 3. activities per quarter (counted by pandas: there may be hundreds of thousands of rows)
     acts = wb.activities
     acts = acts[(acts["year"] == year) & acts["institution"].isin(list(facts))]
-    quarter_of_row: dict[tuple[str, int], int] = {}
-    for inst, q, tab, row in zip(acts["institution"], acts["quarter"], acts["tab"], acts["row"]):
-        counts = facts[inst].activities
-        counts[int(q)] = counts.get(int(q), 0) + 1
-        quarter_of_row[(tab, int(row))] = int(q)
+    for (inst, q), n in acts.groupby(["institution", "quarter"], sort=False).size().items():
+        facts[inst].activities[int(q)] = int(n)
     marks = wb.no_activity_marks
     for inst, y, q, tab, cell in zip(marks["institution"], marks["year"], marks["quarter"], marks["tab"],
                                      marks["cell"]):
@@ -311,15 +308,21 @@ def assess(wb: Workbook, year: int, as_of: date, institutions: list[str] | None 
             facts[inst].marks.setdefault(int(q), Fix(tab, cell, "Отмечено «мероприятий не было»",
                                                      wb.cell_url(tab, cell), int(q)))
 
-    # 4. rows citing plan items the plan does not know (warnings on loaded rows)
-    for sev, tab, cell, message, inst, row in zip(issues["severity"], issues["tab"], issues["cell"],
-                                                  issues["message"], issues["institution"], issues["row"]):
-        if sev != WARNING or inst not in facts or not _UNKNOWN_ITEM.match(str(message)):
-            continue
-        q = quarter_of_row.get((tab, int(row))) if row == row and row is not None else None
-        if q is not None:
-            facts[inst].unknown_items.setdefault(q, []).append(
-                Fix(tab, cell, message, wb.cell_url(tab, cell), q))
+    # 4. rows citing plan items the plan does not know (warnings on loaded rows): their quarters
+    cited = [(tab, cell, message, inst, int(row))
+             for sev, tab, cell, message, inst, row in zip(issues["severity"], issues["tab"], issues["cell"],
+                                                           issues["message"], issues["institution"], issues["row"])
+             if sev == WARNING and inst in facts and row == row and row is not None
+             and _UNKNOWN_ITEM.match(str(message))]
+    if cited:
+        wanted = {(tab, row) for tab, _, _, _, row in cited}
+        quarter_of_row = {(tab, int(row)): int(q) for tab, row, q in zip(acts["tab"], acts["row"], acts["quarter"])
+                          if (tab, int(row)) in wanted}
+        for tab, cell, message, inst, row in cited:
+            q = quarter_of_row.get((tab, row))
+            if q is not None:
+                facts[inst].unknown_items.setdefault(q, []).append(
+                    Fix(tab, cell, message, wb.cell_url(tab, cell), q))
 
     # 2. monitoring: every indicator × quarter filled (blank ≠ 0), for the workbook's year only
     if year == wb.year:
