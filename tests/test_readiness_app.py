@@ -228,8 +228,7 @@ def _users() -> dict:
 @pytest.mark.parametrize("login,password,sees_changes", [("coord", "coord-pass-22", True),
                                                          ("kcson", "kcson-pass-333", False)])
 def test_only_coordinators_see_the_change_view(monkeypatch, book, login, password, sees_changes):
-    monkeypatch.setattr(auth_ui, "SLEEP", lambda s: None)
-    auth_ui.throttle.clear()
+    monkeypatch.setattr(auth_ui, "SLEEP", lambda s: None)      # a right password waits for nothing else
     at = make_app(monkeypatch, book, secrets={"auth": {"users": _users()}})
     at.text_input(key=auth_ui.KEY_LOGIN).input(login)
     at.text_input(key=auth_ui.KEY_PASSWORD).input(password)
@@ -239,7 +238,6 @@ def test_only_coordinators_see_the_change_view(monkeypatch, book, login, passwor
     go(at, "my_institution")
     if not sees_changes:                                 # a centre sees its own checklist
         assert checklist_lines(at)[0].startswith(f"{RED} **Ошибки на вкладке исправлены**")
-    auth_ui.throttle.clear()
 
 
 def test_google_sheet_checklist_links_to_cells(monkeypatch, book, tmp_path):
