@@ -57,7 +57,7 @@ def _details(ch: Changes, names: list[str]) -> None:
 
 
 def ui_text(text: str) -> str:
-    """Our own summary texts hold only numbers and fixed words; escape anyway, they go into Markdown."""
+    """A summary of `lib.changes` (only numbers and fixed words) for Markdown: * and _ escaped anyway."""
     return text.replace("*", "\\*").replace("_", "\\_")
 
 

@@ -18,7 +18,7 @@ import app_pages.context as context
 from app_pages import auth_ui
 from lib.loader import load_workbook
 from lib.periods import Period
-from lib.readiness import assess
+from lib.readiness import TITLES, assess
 from tests.app_workbook import build_app_workbook
 from tests.fake_sheets import FakeSheets, make_client, workbook_tabs
 
@@ -71,12 +71,20 @@ def frame(at: AppTest, name: str):
     raise AssertionError(f"no table {name!r}")
 
 
-GREEN, RED = ":green[:material/check_circle:]", ":red[:material/cancel:]"
+GREEN, RED, GREY = "green", "red", "grey"
+TITLE_STARTS = tuple(f"**{title}**" for title in TITLES.values())
 
 
-def checklist_lines(at: AppTest) -> list[str]:
-    """The checklist's lines, each as «RED **title**  \ntext» (the icon as Streamlit Markdown)."""
-    return [m.value for m in at.markdown if m.value.startswith((GREEN, RED, ":gray["))]
+def checklist_lines(at: AppTest) -> list[tuple[str, str]]:
+    """The checklist's lines in order, each as (colour, «**title**  \ntext»): an alert per line."""
+    lines = []
+    for kind, colour in (("success", GREEN), ("error", RED), ("info", GREY)):
+        for alert in at.get(kind):
+            if alert.proto.body.startswith(TITLE_STARTS):
+                lines.append((alert, colour))
+    order = {id(node): i for i, node in enumerate(at._tree)}       # the page's order of elements
+    lines.sort(key=lambda pair: order.get(id(pair[0]), 0))
+    return [(colour, alert.proto.body) for alert, colour in lines]
 
 
 def test_my_institution_shows_the_checklist_of_the_chosen_period(monkeypatch, book):
@@ -88,8 +96,8 @@ def test_my_institution_shows_the_checklist_of_the_chosen_period(monkeypatch, bo
     assert any(e.value.startswith("Не готово к отправке: II квартал 2026 — не пройдено проверок: 1 из 4")
                for e in at.error)
     lines = checklist_lines(at)
-    assert [line.startswith(GREEN) for line in lines] == [False, True, True, True]
-    assert lines[0].startswith(f"{RED} **Ошибки на вкладке исправлены**") and "3 ошибки" in lines[0]
+    assert [colour for colour, _ in lines] == [RED, GREEN, GREEN, GREEN]
+    assert lines[0][1].startswith("**Ошибки на вкладке исправлены**") and "3 ошибки" in lines[0][1]
     fixes = frame(at, "readiness_fixes")
     assert list(fixes["Где"]) == ERRORS_AT
     # Excel: a link to the quality page showing this tab's errors
@@ -109,7 +117,7 @@ def test_my_institution_shows_the_checklist_of_the_chosen_period(monkeypatch, bo
     clean(at)
     assert "Готово к отправке: 2026 год" in [s.value for s in at.subheader]
     lines = checklist_lines(at)
-    assert lines[1].startswith(RED) and "IV квартал" in lines[1] and lines[2].startswith(RED)
+    assert lines[1][0] == RED and "IV квартал" in lines[1][1] and lines[2][0] == RED
     # a quarter that has not begun by the chosen date
     at.selectbox(key="omp_period").set_value("Q4").run()
     at.date_input(key="omp_as_of").set_value(date(2026, 9, 1)).run()
@@ -185,7 +193,8 @@ def test_the_change_view_after_the_file_is_read_again(monkeypatch, book):
     # one error is left (the formula, now in A23): still not ready, on the matrix and on the checklist
     assert frame(at, "quality_matrix").set_index("Учреждение").loc["Белозерский", "II кв."] == "не готово: ошибки"
     go(at, "my_institution").selectbox(key="institution").set_value("Белозерский").run()
-    assert "1 ошибка" in checklist_lines(at)[0] and list(frame(at, "readiness_fixes")["Где"]) == ["Белозерский!A23"]
+    assert "1 ошибка" in checklist_lines(at)[0][1]
+    assert list(frame(at, "readiness_fixes")["Где"]) == ["Белозерский!A23"]
     go(at, "quality")
 
     # reading the same data again (another viewer, a refresh) keeps the comparison
@@ -237,7 +246,8 @@ def test_only_coordinators_see_the_change_view(monkeypatch, book, login, passwor
     assert ("Что изменилось с прошлого чтения" in [s.value for s in at.subheader]) == sees_changes
     go(at, "my_institution")
     if not sees_changes:                                 # a centre sees its own checklist
-        assert checklist_lines(at)[0].startswith(f"{RED} **Ошибки на вкладке исправлены**")
+        assert checklist_lines(at)[0] == (RED, checklist_lines(at)[0][1])
+        assert checklist_lines(at)[0][1].startswith("**Ошибки на вкладке исправлены**")
 
 
 def test_google_sheet_checklist_links_to_cells(monkeypatch, book, tmp_path):

@@ -61,11 +61,11 @@ def test_a_centre_clicks_through_its_checklist(page):
     no_exception(page)
     lines = page.locator("[class*='st-key-readiness_line_']")
     expect(lines).to_have_count(4)
-    expect(lines.nth(0).locator("[data-testid='stMarkdownContainer']").first).to_contain_text("cancel")
+    expect(lines.nth(0).locator("[data-testid='stAlertContentError']")).to_be_visible()        # red
     expect(lines.nth(0)).to_contain_text("Ошибки на вкладке исправлены")
     expect(lines.nth(0)).to_contain_text("На вкладке 3 ошибки")
     for i in (1, 2, 3):
-        expect(lines.nth(i).locator("[data-testid='stMarkdownContainer']").first).to_contain_text("check_circle")
+        expect(lines.nth(i).locator("[data-testid='stAlertContentSuccess']")).to_be_visible()  # green
     expect(lines.nth(0).locator("[data-testid='stDataFrame']")).to_be_visible()
     screenshot(page, "11_readiness_checklist_red")
 
