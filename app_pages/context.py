@@ -25,6 +25,12 @@ replaces it for this browser session (until the file is removed from the uploade
 «Обновить данные» drops the caches (and the single-flight's freshness). Derived tables are cached in
 `app_pages/derived.py` under `Context.key`, which changes whenever the data is read again.
 
+Previous reads («Что изменилось с прошлого чтения», `lib.changes`): each new read of the configured
+source is added once per process to its history on disk (`lib.changes.record_read`, next to the Google
+snapshots) by a background thread, so no page waits for it but the one that shows the history; an
+uploaded file's history is kept in the browser session instead (`KEY_UPLOAD_READS`, reset when a file
+of another name is uploaded). `read_history(ctx)` gives the one that belongs to what is on screen.
+
 Scope: `Context.institutions` is always `lib.auth.scope_filter(user, …)` — for an institution's user
 exactly its own institution, whatever a widget, the session state or the URL says.
 """
@@ -43,6 +49,7 @@ import streamlit as st
 from streamlit.logger import get_logger
 
 from app_pages.markup import plain
+from lib import changes
 from lib.auth import User, scope_filter, visible_institutions
 from lib.dashboard import PERIOD_KINDS, default_period_kind, empty_workbook, period_of, year_options
 from lib.loader import SAMPLE_WORKBOOK, load_workbook
@@ -82,6 +89,7 @@ KEY_UPLOADER = "omp_upload_widget"
 KEY_UPLOADED = "omp_uploaded"        # (digest, file name, Workbook) of the accepted upload
 KEY_UPLOAD_MESSAGE = "omp_upload_message"
 KEY_CONTEXT = "_omp_context"
+KEY_UPLOAD_READS = "omp_upload_reads"   # lib.changes.ReadHistory of this session's uploads of one file
 
 _log = get_logger("omp.source")
 
@@ -211,6 +219,79 @@ def _last_good() -> _LastGood:
     return _LastGood()
 
 
+class _Reads:
+    """Which read of each source this process has added to the source's history (once per read), the
+    recording still under way per source, and the digests of the last reads (`lib.changes.digest`)."""
+
+    KEEP_DIGESTS = 8
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.recorded: dict[str, str] = {}
+        self.pending: dict[str, threading.Thread] = {}
+        self.digests: dict[str, changes.Digest] = {}
+
+    def remember(self, key: str, version: changes.Digest) -> None:
+        with self.lock:
+            self.digests[key] = version
+            for old in list(self.digests)[:-self.KEEP_DIGESTS]:
+                del self.digests[old]
+
+
+@st.cache_resource(show_spinner=False)
+def _reads() -> _Reads:
+    return _Reads()
+
+
+def _record(reads: _Reads, spec: str, wb: Workbook, key: str, before: threading.Thread | None) -> None:
+    if before is not None:
+        before.join()                    # reads of one source are recorded in the order they were made
+    try:
+        version = changes.digest(wb)
+        reads.remember(key, version)
+        changes.record_read(spec, wb, version=version)
+    except Exception as exc:  # the history is a nicety: never fail anything for it
+        _log.error("recording the read of %s failed", sources.describe(spec), exc_info=exc)
+
+
+def _note_read(spec: str, wb: Workbook, key: str) -> None:
+    """Add a new read of `spec` to its history on disk, in a background thread (a page that does not
+    show the history never waits for it); nothing when this read was added already."""
+    reads = _reads()
+    with reads.lock:
+        if reads.recorded.get(spec) == key:
+            return
+        reads.recorded[spec] = key
+        thread = threading.Thread(target=_record, args=(reads, spec, wb, key, reads.pending.get(spec)),
+                                  name="omp-record-read", daemon=True)
+        reads.pending[spec] = thread
+    thread.start()
+
+
+def read_history(ctx: "Context") -> changes.ReadHistory:
+    """The previous reads of what is on screen: the uploaded file's (this session), else the source's
+    (after the recording of the latest read has finished)."""
+    if ctx.load_error:
+        return changes.ReadHistory()
+    if ctx.key.startswith("upload:"):
+        return st.session_state.get(KEY_UPLOAD_READS) or changes.ReadHistory()
+    spec = default_source()
+    pending = _reads().pending.get(spec)
+    if pending is not None:
+        pending.join(timeout=60)
+    return changes.load_history(spec)
+
+
+def current_digest(ctx: "Context") -> changes.Digest:
+    """The digest of the data on screen (the one made when it was recorded, if there is one)."""
+    reads = _reads()
+    known = reads.digests.get(ctx.key)
+    if known is None:
+        known = changes.digest(ctx.wb)
+        reads.remember(ctx.key, known)
+    return known
+
+
 @dataclass(frozen=True)
 class _Loaded:
     wb: Workbook
@@ -243,6 +324,7 @@ def _load_google(spec: str) -> _Loaded:
         return _failed(spec, _unexpected(exc, sources.describe(spec)))
     key = f"{spec}|{stamp}"
     _last_good().remember(spec, wb, key)
+    _note_read(spec, wb, key)
     return _Loaded(wb, key, banner=fetched.banner if fetched.stale else None)
 
 
@@ -253,6 +335,7 @@ def _load_file(spec: str) -> _Loaded:
         return _failed(spec, error)
     key = f"{revision}|{wb.source.read_at.isoformat()}"
     _last_good().remember(spec, wb, key)
+    _note_read(spec, wb, key)
     return _Loaded(wb, key)
 
 
@@ -303,6 +386,13 @@ def handle_upload(file, state: MutableMapping) -> None:
                                               f"({type(exc).__name__}). Показаны прежние данные.")
         return
     digest = hashlib.sha256(data).hexdigest()[:16]
+    history = state.get(KEY_UPLOAD_READS)
+    if not isinstance(history, changes.ReadHistory) or (history.versions and history.versions[-1].label != name):
+        history = changes.ReadHistory()      # another file: nothing to compare it with
+    version = changes.digest(wb)
+    history.add(version)
+    _reads().remember(f"upload:{digest}", version)
+    state[KEY_UPLOAD_READS] = history
     state[KEY_UPLOADED] = (digest, name, wb)
     state[KEY_UPLOAD_MESSAGE] = ("success", f"Загружен файл «{name}»: {len(wb.activities)} мероприятий, "
                                             f"{len(wb.institution_names)} учреждений.")

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lib import metrics, overview, plan_status, reminders, views
+from lib import changes, metrics, overview, plan_status, readiness, reminders, views
 from lib.contract import ACTIVITY_TYPE_NAMES
 from lib.model import Workbook
 from lib.periods import Period
@@ -53,9 +53,24 @@ def monitoring_values(key: str, period_code: str, institutions: tuple[str, ...],
 
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
-def laggards_of(key: str, period_code: str, institutions: tuple[str, ...],
+def readiness_of(key: str, year: int, as_of: date, _wb: Workbook) -> readiness.Assessment:
+    """«Готово к отправке» of every institution for a year: the one computation behind the checklist
+    («Моё учреждение»), the matrix and the reminders («Качество данных»)."""
+    return readiness.assess(_wb, year, as_of)
+
+
+@st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
+def readiness_matrix_of(key: str, year: int, as_of: date, institutions: tuple[str, ...],
+                        _wb: Workbook) -> pd.DataFrame:
+    return readiness_of(key, year, as_of, _wb).matrix(list(institutions))
+
+
+@st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
+def laggards_of(key: str, period_code: str, institutions: tuple[str, ...], as_of: date,
                 _wb: Workbook) -> list[reminders.Laggard]:
-    return reminders.find_laggards(_wb, Period.parse(period_code), list(institutions))
+    period = Period.parse(period_code)
+    return reminders.find_laggards(_wb, period, list(institutions), as_of,
+                                   assessment=readiness_of(key, period.year, as_of, _wb))
 
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
@@ -77,7 +92,7 @@ def reminders_of(key: str, period_code: str, institutions: tuple[str, ...], as_o
     """Institution → its reminder text, for every laggard of the period."""
     period = Period.parse(period_code)
     return {lag.institution: reminders.reminder_text(_wb, lag, period, as_of, deadline)
-            for lag in laggards_of(key, period_code, institutions, _wb)}
+            for lag in laggards_of(key, period_code, institutions, as_of, _wb)}
 
 
 # --------------------------------------------------------------------------- activities
@@ -203,6 +218,13 @@ def institution_share_of(key: str, period_code: str, institution: str, _wb: Work
     return views.institution_share(_wb, Period.parse(period_code), institution)
 
 
+@st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
+def changes_since(key: str, baseline: str, _before: changes.Digest, _now: changes.Digest) -> changes.Changes:
+    """What changed from the stored read `_before` (its fingerprint: `baseline`) to the data on screen
+    (`_now`, its digest; `key` names it)."""
+    return changes.compare(_before, _now)
+
+
 def rows_caption(total: int, shown: int) -> str:
     """«Строк: 12 345, показаны первые 1 000 — …» when a table shows only its first rows, else «»."""
     if total <= shown:
@@ -212,6 +234,7 @@ def rows_caption(total: int, shown: int) -> str:
 
 
 ALL = (year_completeness, plan_status_on, overview_of, completeness_of, monitoring_values, laggards_of,
+       readiness_of, readiness_matrix_of, changes_since,
        monitoring_blanks_of, issues_of, reminders_of, activity_base, present_types_of, activities_view,
        activity_rows_page, reporting_of, plan_table_on, activity_count, institution_share_of)
 

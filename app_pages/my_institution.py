@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages import derived, ui
+from app_pages import derived, readiness_ui, ui
 from app_pages.context import get_context
 from app_pages.markup import plain
 from lib.model import ERROR
 from lib.overview import has_data_for
-from lib.views import fmt_int, fmt_pct, institution_monitoring
+from lib.views import fmt_int, fmt_pct, institution_monitoring, quarter_label
 
 ctx = get_context()
 wb = ctx.wb
@@ -66,10 +66,15 @@ m3.metric("Показатели мониторинга", f"{filled} из {expect
           help="Заполненных ячеек мониторинга за кварталы периода.")
 m4.metric("Ошибок на вкладке", fmt_int(own_errors), border=True)
 
-matrix = derived.completeness_of(ctx.key, ctx.year, (inst,), _wb=wb)
-if len(matrix):
-    row = matrix.iloc[0]
-    st.markdown(f"**Сдача данных, {ctx.year} год:** " + " · ".join(f"{q} — {v}" for q, v in row.items()))
+# --------------------------------------------------------------------------- ready to send (lib.readiness)
+st.subheader(f"Готово к отправке: {ctx.period.label}")
+assessment = derived.readiness_of(ctx.key, ctx.year, ctx.as_of, _wb=wb)
+if inst in assessment.facts:
+    readiness_ui.draw_checklist(assessment.checklist(inst, ctx.period), wb)
+    by_quarter = assessment.quarter_checklists(inst)
+    st.caption(f"По кварталам {ctx.year} года: " + " · ".join(f"{quarter_label(q)} — {cl.summary}"
+                                                              for q, cl in by_quarter.items()) +
+               f". Проверяются кварталы, начавшиеся к {ctx.as_of:%d.%m.%Y} (дата — в боковой панели).")
 
 st.subheader("Ошибки и предупреждения")
 if issues.empty:

@@ -1,7 +1,12 @@
 """Качество данных — every validation issue with its tab, cell (a link into a Google Sheet) and
 message; the marks put where people type (a copy of the Excel workbook with a comment on every problem
 cell, or the marks written into the Google Sheet — `lib.annotate`, `lib.gsheet_marks`); the institution
-× quarter completeness matrix; ready-to-send reminders for the laggards."""
+× quarter «Готово к отправке» matrix (`lib.readiness`, the same checks as the checklist on «Моё
+учреждение»); ready-to-send reminders for the laggards; and, for coordinators, what changed since the
+previous read (`lib.changes`).
+
+The search field and the severity filter are bound to the address (`?quality_search=…&
+quality_severity=ошибка`), so other pages can link to one tab's issues."""
 from __future__ import annotations
 
 import hashlib
@@ -11,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.logger import get_logger
 
-from app_pages import context, derived, ui
+from app_pages import changes_ui, context, derived, readiness_ui, ui
 from app_pages.markup import plain
 from lib.model import ERROR, SEVERITY_RU, WARNING
 from lib.reminders import reply_by
@@ -37,8 +42,10 @@ m4.metric("Строк не учтено", fmt_int(acc.rows_rejected), border=Tru
 st.subheader("Ошибки и предупреждения")
 f2, f3 = st.columns(2)
 severities = f2.multiselect("Серьёзность", [ERROR, WARNING], format_func=SEVERITY_RU.get,
-                            key="quality_severity", placeholder="Ошибки и предупреждения", select_all=False)
-query = f3.text_input("Поиск в сообщениях", key="quality_search", placeholder="например, дата")
+                            key="quality_severity", placeholder="Ошибки и предупреждения", select_all=False,
+                            bind="query-params")
+query = f3.text_input("Поиск в сообщениях", key="quality_search", placeholder="например, дата",
+                      bind="query-params")
 n_issues, table = derived.issues_of(ctx.key, tuple(ctx.institutions), tuple(severities), query.strip(), _wb=wb)
 if wb.issues.empty and not ctx.load_error:
     st.success("Ошибок и предупреждений нет — все строки учтены.", icon=":material/check_circle:")
@@ -148,20 +155,26 @@ def _marks_section() -> None:
 if not ctx.load_error:
     _marks_section()
 
-# --------------------------------------------------------------------------- completeness
-st.subheader(f"Полнота данных, {ctx.year} год")
+# --------------------------------------------------------------------------- ready to send (lib.readiness)
+st.subheader(f"Готово к отправке, {ctx.year} год")
 if not wb.institution_names:
     ui.no_institutions(ctx)
     st.stop()
-matrix = derived.completeness_of(ctx.key, ctx.year, tuple(ctx.institutions), _wb=wb)
-ui.table(ui.styled(matrix.reset_index(), {c: ui.completeness_style for c in matrix.columns}), hide_index=True,
-         key="quality_matrix", height="content")
-st.caption("«сдано» — есть мероприятия и заполнены все показатели мониторинга за квартал; «частично» — что-то одно "
-           "или не все показатели; «нет данных» — ничего.")
+matrix = derived.readiness_matrix_of(ctx.key, ctx.year, ctx.as_of, tuple(ctx.institutions), _wb=wb)
+ui.table(ui.styled(matrix.reset_index(), {c: readiness_ui.readiness_style for c in matrix.columns}),
+         hide_index=True, key="quality_matrix", height="content" if len(matrix) <= 30 else "auto")
+st.caption("«готово» — на вкладке нет ошибок, за квартал заполнены все показатели мониторинга, внесены мероприятия "
+           "(или отмечено «мероприятий не было») и все пункты плана в них есть в плане; «не готово» — что именно "
+           "не так; «впереди» — квартал ещё не начался. Те же проверки, что на странице «Моё учреждение»; "
+           f"дата проверки — {ctx.as_of:%d.%m.%Y}.")
+
+# --------------------------------------------------------------------------- changes (lib.changes)
+if not ctx.own_only:                     # coordinators: who fixed what since the previous read
+    changes_ui.draw_changes(ctx)
 
 # --------------------------------------------------------------------------- reminders
 st.subheader(f"Напоминания: {ctx.period.label}")
-laggards = derived.laggards_of(ctx.key, ctx.period.code, tuple(ctx.institutions), _wb=wb)
+laggards = derived.laggards_of(ctx.key, ctx.period.code, tuple(ctx.institutions), ctx.as_of, _wb=wb)
 if not laggards:
     st.success(f"За {ctx.period.label} у всех учреждений всё заполнено и без ошибок.", icon=":material/check_circle:")
     st.stop()

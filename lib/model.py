@@ -28,6 +28,8 @@ PLAN_COLUMNS = ["item", "section", "title", "deadline_text", "mechanism", "expec
                 "deadline_problem", "row"]
 INSTITUTION_COLUMNS = ["institution", "full_name", "district", "responsible", "contacts", "tab", "listed", "row"]
 CRITERIA_COLUMNS = ["criterion", "kind", "indicator", "source", "row"]
+# «мероприятий не было» rows (lib.no_activities): the quarter a centre marked as having had no activities
+NO_ACTIVITY_COLUMNS = ["institution", "year", "quarter", "tab", "cell", "row"]
 
 
 def empty_frame(columns: list[str]) -> pd.DataFrame:
@@ -73,6 +75,7 @@ class Workbook:
     accounting: RowAccounting = field(default_factory=RowAccounting)
     tab_gids: dict[str, int] = field(default_factory=dict)
     tab_summary: pd.DataFrame | None = None   # per institution tab: rows total / loaded / rejected, blocks found
+    no_activity_marks: pd.DataFrame = field(default_factory=lambda: empty_frame(NO_ACTIVITY_COLUMNS))
 
     @property
     def year(self) -> int:

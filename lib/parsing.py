@@ -10,7 +10,7 @@ row-by-row Python step — their issues keep each block's place in the log.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from datetime import date
 from itertools import compress, repeat
@@ -20,12 +20,13 @@ import numpy as np
 import pandas as pd
 
 from lib import contract as C
+from lib import no_activities
 from lib.cellgrid import CellGrid, ValueTable, object_array
 from lib.contract import Column, norm
 from lib.deadlines import parse_deadline
 from lib.model import (ACTIVITY_COLUMNS, CRITERIA_COLUMNS, ERROR, INSTITUTION_COLUMNS, ISSUE_COLUMNS,
-                       MONITORING_COLUMNS, PLAN_COLUMNS, WARNING, RowAccounting, Settings, Workbook,
-                       empty_frame)
+                       MONITORING_COLUMNS, NO_ACTIVITY_COLUMNS, PLAN_COLUMNS, WARNING, RowAccounting, Settings,
+                       Workbook, empty_frame)
 from lib.sources.base import RawTab, SourceInfo
 from lib.values import (cell_address, clean_text, is_blank, normalise_plan_item, parse_count, parse_date,
                         parse_number, parse_plan_ref, shown)
@@ -562,7 +563,7 @@ def _data_rows(grid: CellGrid, header: Header, stop: int) -> np.ndarray:
         row = grid.row(first_row + i)
         first = next(v for v in row if not is_blank(v))
         keep[i] = not (isinstance(first, str) and norm(first).startswith(_TITLE_WORDS) and
-                       _is_block_title(row, first, header.cols))
+                       _is_block_title(row, first, header.cols) and not no_activities.is_mark_text(first))
     return np.flatnonzero(keep) + first_row
 
 
@@ -577,6 +578,7 @@ class _Block:
     header: Header
     rows: np.ndarray
     ctx: TabContext
+    marks: list = field(default_factory=list)    # its «мероприятий не было» rows (lib.no_activities)
 
 
 def _parse_activity_blocks(blocks: list[_Block]) -> tuple[dict, list[int]]:
@@ -607,6 +609,7 @@ def _parse_activity_blocks(blocks: list[_Block]) -> tuple[dict, list[int]]:
 
     year, plan_items = blocks[0].ctx.year, blocks[0].ctx.plan_items
     type_codes = column("type")
+    topic_codes = column("topic")
     dates = _ParsedColumn(table, column("date"), _parse_date_or_blank, year)
     canon = _ParsedColumn(table, type_codes, _canonical_or_blank)
     plan_refs = _ParsedColumn(table, column("plan_item"), _plan_ref_or_blank)
@@ -642,6 +645,17 @@ def _parse_activity_blocks(blocks: list[_Block]) -> tuple[dict, list[int]]:
             keep[i] = False
             continue
         c_date, c_type = cols["date"], cols["type"]
+        mark = no_activities.read_mark([canon.value(i), values[topic_codes[i]]], dates.result(i)[0],
+                                       dates.value(i), year) if canon.result(i) is None else None
+        if mark is not None:                 # not an activity: reported (a warning, or an error) and not loaded
+            keep[i] = False
+            if mark.problem:
+                ctx.error(r, c_date, mark.problem + NOT_COUNTED)
+            else:
+                ctx.warning(r, c_date, mark.message)
+                blocks[b].marks.append((ctx.institution, mark.year, mark.quarter, ctx.tab,
+                                        cell_address(r, c_date), r + 1))
+            continue
         ok = True
         day, problem = dates.result(i)
         if day is None:
@@ -690,7 +704,7 @@ def _parse_activity_blocks(blocks: list[_Block]) -> tuple[dict, list[int]]:
         "type": canon.per_row(),
         "type_raw": _cleaned(table, type_codes),
         "plan_item": plan_column,
-        "topic": _cleaned(table, column("topic")),
+        "topic": _cleaned(table, topic_codes),
         **{k: _count_arrays(parsed) for k, parsed in counts.items()},
         "link": _cleaned(table, column("link")),
         "note": _cleaned(table, column("note")),
@@ -907,10 +921,12 @@ def _parse_all_blocks(blocks: list[_Block]) -> tuple[list[dict], dict[int, int]]
     chunks, loaded_from = [], {}
     for block in blocks:
         block.ctx.log.records.clear()
+        block.marks.clear()
         try:
             chunk, (count,) = _parse_activity_blocks([block])
         except Exception as exc:  # one broken tab never hides the others
             block.ctx.log.records.clear()
+            block.marks.clear()
             _broken_tab(block.ctx.log, block.ctx.tab, block.ctx.institution, exc)
             chunk, count = None, 0
         if chunk is not None:
@@ -1076,7 +1092,8 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
         activities=_activities_frame(activities), monitoring=_monitoring_frame(monitoring),
         criteria=criteria, indicators=tuple(indicators), issues=log.frame(), accounting=accounting,
         tab_gids={t.name: t.gid for t in tabs if t.gid is not None},
-        tab_summary=pd.DataFrame([tuple(row) for row in summary], columns=TAB_SUMMARY_COLUMNS))
+        tab_summary=pd.DataFrame([tuple(row) for row in summary], columns=TAB_SUMMARY_COLUMNS),
+        no_activity_marks=pd.DataFrame([m for b in blocks for m in b.marks], columns=NO_ACTIVITY_COLUMNS))
 
 
 def _activities_frame(chunks: list[dict]) -> pd.DataFrame:

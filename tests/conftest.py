@@ -25,6 +25,19 @@ def browser():
         launched.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def snapshots_in_a_temporary_folder(tmp_path_factory):
+    """The app writes Google snapshots and the history of reads (lib.changes) to `.snapshots/`: tests
+    write them to a temporary folder instead (servers started by browser tests inherit it). A test
+    that sets OMP_SNAPSHOT_DIR itself still wins."""
+    saved = os.environ.get("OMP_SNAPSHOT_DIR")
+    if saved is None:
+        os.environ["OMP_SNAPSHOT_DIR"] = str(tmp_path_factory.mktemp("snapshots"))
+    yield
+    if saved is None:
+        os.environ.pop("OMP_SNAPSHOT_DIR", None)
+
+
 @pytest.fixture(autouse=True)
 def refresh_without_pause(monkeypatch):
     """Tests click «Обновить данные» many times a minute: no pause between refreshes here (the pause has
