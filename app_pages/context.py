@@ -11,7 +11,7 @@ replaces it for this browser session (until the file is removed from the uploade
   `lib.sources.revision(spec)` (mtime and size); concurrent sessions wait for the one read. A resource,
   not `st.cache_data`: the workbook is shared read-only, never copied — `cache_data` would unpickle
   the whole workbook on every rerun (≈110 ms at 28 × 10 000 rows).
-* A Google Sheet is read through `lib.snapshot.fetch_shared` with ONE process-wide `SingleFlight`
+* A Google Sheet is read through `lib.sources.snapshot.fetch_shared` with ONE process-wide `SingleFlight`
   (`st.cache_resource`): however many viewers open or refresh the dashboard, the sheet is read at
   most once per TTL. When Google is unavailable the last good snapshot on disk is shown with a banner
   (`Context.banner`). The parsed workbook is cached by `st.cache_resource` under the read's time stamp.
@@ -55,7 +55,7 @@ from lib.dashboard import PERIOD_KINDS, default_period_kind, empty_workbook, per
 from lib.loader import SAMPLE_WORKBOOK, load_workbook
 from lib.model import Workbook
 from lib.periods import Period
-from lib.snapshot import Fetched, SingleFlight, fetch_shared
+from lib.sources.snapshot import Fetched, SingleFlight, fetch_shared
 from lib import sources
 from lib.sources import GSHEET_PREFIX, SourceError
 from lib.sources.spreadsheet import EXTENSIONS, MAX_FILE_BYTES
@@ -76,7 +76,7 @@ def _seconds_from_env(name: str, default: float) -> float:
 OUTAGE_TTL_S = _seconds_from_env("OMP_OUTAGE_TTL_S", CACHE_TTL_S)
 UPLOAD_TYPES = [*EXTENSIONS, "csv"]   # a .csv gets a Russian message (save it as a workbook), not a refusal
 
-# Test hook: extra keyword arguments for `lib.gsheets.read_gsheet` (the tests pass a gspread client
+# Test hook: extra keyword arguments for `lib.sources.gsheets.read_gsheet` (the tests pass a gspread client
 # that talks to the local fake Sheets server, and short retry budgets). Empty in production.
 GSHEET_OPTIONS: dict = {}
 

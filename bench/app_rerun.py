@@ -91,7 +91,7 @@ def page_reruns(path: str, repeat: int) -> dict:
 def viewers(n_viewers: int, n_tabs: int) -> dict:
     from streamlit.testing.v1 import AppTest
 
-    import lib.gsheets as gsheets
+    import lib.sources.gsheets as gsheets
     from bench.sheets import fake_tabs
     from tests.fake_sheets import FakeSheets, make_client
 

@@ -22,7 +22,7 @@ note — not its row number) plus a short text to show; the issue log; the fille
 a read whose content equals the latest version adds nothing (so a Google Sheet re-read every 10
 minutes does not push the last change out), so «the previous read» means the last read in which
 the data was different. For the configured source (an Excel file or a Google Sheet) the history lives
-on disk next to the Google snapshots of `lib.snapshot` — `.snapshots/<hash of the source>.reads.json.gz`
+on disk next to the Google snapshots of `lib.sources.snapshot` — `.snapshots/<hash of the source>.reads.json.gz`
 (or `$OMP_SNAPSHOT_DIR`) — as gzip-compressed JSON (never pickle), written atomically. It holds
 hashes, short row texts (date · type · the first 60 characters of the topic; none above
 `MAX_ROW_TEXTS` rows) and the issue messages — what the dashboard shows anyway — and no credentials.
@@ -49,7 +49,7 @@ import pandas as pd
 
 from lib.model import Workbook
 from lib.russian import format_number, participle, plural, plural_word
-from lib.snapshot import snapshot_dir
+from lib.sources.snapshot import snapshot_dir
 
 FORMAT_VERSION = 2
 MAX_VERSIONS = 5

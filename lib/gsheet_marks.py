@@ -22,7 +22,7 @@ on the benchmark's 28 tabs × 10 000 rows (11 229 issues, ~3 % of the cells): th
 one request —, the list tab another 8 MB, so with the list it takes two. A few hundred issues are
 well under 1 MB. Without changes nothing is sent but the list, which is rewritten each time.
 
-429 / 5xx / timeouts are retried with the bounded backoff of `lib.gsheets` (`_Retrier`, the same
+429 / 5xx / timeouts are retried with the bounded backoff of `lib.sources.gsheets` (`_Retrier`, the same
 budget as reading); every retry reads the sheet again and plans afresh, so a batch that Google did
 apply before failing is not applied twice. A read-only service account (403 on the write) gets
 `ReadOnlySheet`, a Russian message, and nothing changes.
@@ -44,7 +44,7 @@ from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 from lib.annotate import (LIST_TAB, MARK_FORMULA, SEVERITY_RGB, has_mark, is_marker_formula, issues_by_cell,
                           list_rows, mark_block, runs, split_cell, strip_marks, summary_line, with_mark, worst)
 from lib.auth import User
-from lib.gsheets import REQUEST_TIMEOUT_S, _build_client, _clean_key, _Retrier
+from lib.sources.gsheets import REQUEST_TIMEOUT_S, _build_client, _clean_key, _Retrier
 from lib.model import ERROR, SEVERITY_RU, WARNING, Workbook
 from lib.sources import GSHEET_PREFIX, SourceError
 
@@ -120,7 +120,7 @@ def mark_gsheet(source: str | Workbook, *, user: User | None = None, client: gsp
 
     `source`: `gsheet:<key>` (or the key, or its address) — the sheet is read and validated now — or
     a `Workbook` already read from a Google Sheet (its issues are marked). `client`, `credentials`,
-    `max_wait_s`, `sleep`, `timeout` as for `lib.gsheets.read_gsheet`. Raises `NotAllowed`,
+    `max_wait_s`, `sleep`, `timeout` as for `lib.sources.gsheets.read_gsheet`. Raises `NotAllowed`,
     `ReadOnlySheet` or another `SourceError` (Russian); the sheet is then unchanged.
     """
     if not can_mark(user):

@@ -379,7 +379,7 @@ def cli_credentials(monkeypatch, tmp_path, fake):
     key_file = tmp_path / "sa.json"
     key_file.write_text("{}")
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(key_file))
-    import lib.gsheets as gsheets
+    import lib.sources.gsheets as gsheets
     monkeypatch.setattr(gsheets.gspread, "service_account", lambda filename: make_client(fake))
     return fake
 

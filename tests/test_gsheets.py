@@ -1,12 +1,12 @@
-"""lib.gsheets through the real gspread client against the local fake Sheets server."""
+"""lib.sources.gsheets through the real gspread client against the local fake Sheets server."""
 from __future__ import annotations
 
 import time
 
 import pytest
 
-import lib.gsheets as gsheets
-from lib.gsheets import read_gsheet
+import lib.sources.gsheets as gsheets
+from lib.sources.gsheets import read_gsheet
 from lib import sources
 from lib.sources import SourceError, SourceUnavailable
 from tests.fake_sheets import FakeSheets, FakeTab, make_client

@@ -17,7 +17,7 @@ import app_pages.context as context
 from lib.loader import load_workbook
 from lib.metrics import counts_by_group, select_activities
 from lib.periods import Period
-from lib.snapshot import snapshot_path
+from lib.sources.snapshot import snapshot_path
 from lib.views import fmt_int
 from tests.app_workbook import build_app_workbook
 from tests.fake_sheets import FakeSheets, make_client, workbook_tabs

@@ -14,8 +14,8 @@ from datetime import date, datetime, time as dtime, timedelta
 
 import pytest
 
-import lib.snapshot as snapshot
-from lib.snapshot import (Fetched, SingleFlight, banner_text, fetch_shared, load_snapshot, load_with_fallback,
+import lib.sources.snapshot as snapshot
+from lib.sources.snapshot import (Fetched, SingleFlight, banner_text, fetch_shared, load_snapshot, load_with_fallback,
                           save_snapshot, snapshot_path)
 from lib.sources import RawTab, SourceError, SourceInfo, SourceUnavailable, read
 from tests.fake_sheets import FakeSheets, make_client

@@ -4,8 +4,8 @@ one line here):
 
 * spreadsheet files (`lib.sources.spreadsheet`): .xlsx, .xlsm, .xlsb, .xls, .ods by path or as bytes,
   through python-calamine;
-* Google Sheets (`lib.gsheets`): `gsheet:<key>`;
-* the last good snapshot of a Google Sheet (`lib.snapshot`), served when Google is unavailable.
+* Google Sheets (`lib.sources.gsheets`): `gsheet:<key>`;
+* the last good snapshot of a Google Sheet (`lib.sources.snapshot`), served when Google is unavailable.
 
 Every kind returns the same thing — a list of `RawTab` plus a `SourceInfo` — so nothing downstream
 knows where the data came from.
@@ -22,7 +22,7 @@ __all__ = ["GSHEET_PREFIX", "KINDS", "RawTab", "Reader", "SourceError", "SourceI
 
 
 def _read_gsheet(key: str, label: str | None = None, **options):
-    from lib.gsheets import read_gsheet
+    from lib.sources.gsheets import read_gsheet
     return read_gsheet(key.strip(), **options)
 
 

@@ -18,7 +18,7 @@ class SourceError(Exception):
 
 class SourceUnavailable(SourceError):
     """The source exists but cannot be reached right now (Google quota, 5xx, timeouts): worth serving
-    the last good snapshot (`lib.snapshot`) rather than nothing."""
+    the last good snapshot (`lib.sources.snapshot`) rather than nothing."""
 
 
 @dataclass

@@ -12,7 +12,7 @@ order, the metadata has the properties used. When a check fails, metadata and va
 more (`MAX_REREADS`); failing again, the read is a `SourceUnavailable` (the caller serves its last good
 snapshot), never a partial result. A range without `values` is an empty tab (Google omits the key
 for one) once its name is the tab's; whether an empty tab that had rows before is believed is decided
-by `lib.snapshot`, which knows the rows before.
+by `lib.sources.snapshot`, which knows the rows before.
 """
 from __future__ import annotations
 

@@ -2,10 +2,10 @@
 
 * `load_with_fallback(spec, reader)` reads the source; after a successful read of a Google Sheet it
   saves the raw tabs + `SourceInfo` as a snapshot. When Google is unavailable (quota, 5xx, timeouts —
-  `SourceUnavailable`, raised after `lib.gsheets`' bounded retries) it returns the snapshot instead,
+  `SourceUnavailable`, raised after `lib.sources.gsheets`' bounded retries) it returns the snapshot instead,
   flagged `stale`, with the banner «Данные от 12.03.2026 14:05 — Google Таблица сейчас недоступна».
   With no snapshot the error is re-raised. Other errors (no access, wrong key) are never masked.
-  A read that is not complete (`lib.gsheets` checks every answer) is such a `SourceUnavailable` too,
+  A read that is not complete (`lib.sources.gsheets` checks every answer) is such a `SourceUnavailable` too,
   so a snapshot is only ever replaced by a whole, consistent read.
 * A tab that had rows in the snapshot and now comes back empty is not believed at once: Google omits
   `values` for an empty tab, which a glitch looks like too. The source is read once more; the tab
@@ -41,7 +41,7 @@ from typing import Any, Generic, TypeVar
 from lib.sources import GSHEET_PREFIX, RawTab, SourceError, SourceInfo, SourceUnavailable, read
 
 SNAPSHOT_DIR_ENV = "OMP_SNAPSHOT_DIR"
-DEFAULT_SNAPSHOT_DIR = Path(__file__).resolve().parent.parent / ".snapshots"
+DEFAULT_SNAPSHOT_DIR = Path(__file__).resolve().parents[2] / ".snapshots"
 FORMAT_VERSION = 1
 
 Reader = Callable[[str], tuple[list[RawTab], SourceInfo]]
