@@ -60,3 +60,32 @@ def test_every_bad_file_kind_gets_its_russian_message_in_the_browser(browser, se
     screenshot(page, "upload_too_big")
     assert load_workbook(source).source.label in page.locator("[data-testid='stSidebar']").inner_text()
     context.close()
+
+
+def test_a_workbook_saved_by_libreoffice_as_ods_or_xls_uploads_and_shows_its_data(browser, server, tmp_path):
+    """The real upload widget accepts .ods and .xls (and .xlsx from LibreOffice): the data of the
+    uploaded workbook replaces the main source's, with the same figures whatever the format."""
+    from bench.office import convert, soffice
+    if soffice() is None:
+        pytest.skip("нет LibreOffice (scripts/setup.sh --dev ставит его)")
+    original = build_app_workbook(tmp_path / "загрузка.xlsx", n_institutions=3)
+    expected = load_workbook(original)
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="ru-RU")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(server)
+    wait_idle(page)
+    uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']")
+    shown = {}
+    for fmt in ("original", "ods", "xls", "xlsx"):
+        copy = original if fmt == "original" else convert([original], fmt, tmp_path / fmt)[0]
+        uploader.set_input_files(str(copy))
+        message = page.locator("[data-testid='stSidebar'] [data-testid='stAlertContentSuccess']")
+        expect(message.filter(has_text=f"«{copy.name}»")).to_contain_text(
+            f"{len(expected.activities)} мероприятий", timeout=90_000)
+        wait_idle(page)
+        assert page.locator("[data-testid='stException']").count() == 0
+        shown[fmt] = metric_value(page, "Консультации")
+        screenshot(page, f"upload_{fmt}")
+    assert set(shown.values()) == {shown["original"]}, shown
+    context.close()
