@@ -457,7 +457,3 @@ def scope_filter(user: User | None, requested: Iterable[str] | str | None,
         own = next((n for n in all_names if norm(n) == norm(own)), own)
     return [own]
 
-
-def can_see(user: User | None, institution: str) -> bool:
-    """Whether `user` may see rows of `institution`."""
-    return user is None or user.sees_all or norm(institution) == norm(user.institution)

@@ -22,13 +22,6 @@ def period_of(year: int, kind: str) -> Period:
     return Period(year, first, last)
 
 
-def kind_of(period: Period) -> str:
-    for kind, (first, last, _) in PERIOD_KINDS.items():
-        if (first, last) == (period.first_quarter, period.last_quarter):
-            return kind
-    return "Y"
-
-
 def year_options(wb: Workbook) -> list[int]:
     """The plan year plus every year that has activity rows, newest first."""
     years = {int(wb.year)} | {int(y) for y in wb.activities["year"].dropna().unique()}

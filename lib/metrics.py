@@ -55,17 +55,6 @@ def period_targets(wb: Workbook, period: Period) -> dict[str, float | None]:
     return out
 
 
-def counts_table(acts: pd.DataFrame, by: str) -> pd.DataFrame:
-    """A pivot of activity counts: rows `by` (institution / quarter), columns canonical types present."""
-    if acts.empty:
-        return pd.DataFrame()
-    table = acts.pivot_table(index=by, columns="type", values="row", aggfunc="count", fill_value=0)
-    ordered = [t for t in ACTIVITY_TYPE_NAMES if t in table.columns]
-    table = table[ordered]
-    table["Всего"] = table.sum(axis=1)
-    return table
-
-
 def monitoring_period_values(wb: Workbook, period: Period,
                              institutions: Iterable[str] | None = None) -> pd.DataFrame:
     """Per institution × indicator: the figure for the period (sum of quarters or the latest

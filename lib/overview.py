@@ -107,12 +107,6 @@ def build_overview(wb: Workbook, period: Period, institutions: Iterable[str] | N
         errors=int((issues["severity"] == ERROR).sum()), warnings=int((issues["severity"] == WARNING).sum()))
 
 
-def group_activities(wb: Workbook, period: Period, institutions: Iterable[str] | None, group: str) -> pd.DataFrame:
-    """The activity rows behind one headline number."""
-    acts = select_activities(wb, period, institutions)
-    return acts[acts["type"].isin(ACTIVITY_GROUPS[group])]
-
-
 def overdue_text(row: pd.Series) -> str:
     """«2.2 Не менее 15 буклетов — нужно 13 к дате, сделано 6; пропущен срок 31.10.2026»."""
     missed = list(row["missed_checkpoints"] or [])

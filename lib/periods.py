@@ -108,13 +108,3 @@ class Period:
 def quarter_of(day: date) -> int:
     return (day.month - 1) // 3 + 1
 
-
-def standard_periods(year: int) -> list[Period]:
-    """The periods a user chooses from, in the order the selector shows them."""
-    return [Period.quarter(year, q) for q in (1, 2, 3, 4)] + [
-        Period(year, 1, 2), Period(year, 1, 3), Period(year, 1, 4)]
-
-
-def current_period(as_of: date) -> Period:
-    """The quarter that contains `as_of`."""
-    return Period.quarter(as_of.year, quarter_of(as_of))

@@ -161,16 +161,6 @@ def format_day_month(value: date | datetime) -> str:
     return format_date(_as_date(value), "dd MMMM", locale=RU)
 
 
-def format_day_month_year(value: date | datetime) -> str:
-    """«16 января 2026 года»."""
-    return f"{format_day_month(value)} {_as_date(value).year} года"
-
-
-def format_month_year(value: date | datetime) -> str:
-    """«январь 2026» (nominative, stand-alone)."""
-    return format_date(_as_date(value), "LLLL y", locale=RU)
-
-
 # --------------------------------------------------------------------------- text
 
 

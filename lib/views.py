@@ -169,19 +169,6 @@ def search_text(acts: pd.DataFrame) -> pd.Series:
     return text.str.lower().str.replace("ё", "е", regex=False)
 
 
-def search_activities(acts: pd.DataFrame, query: str) -> pd.DataFrame:
-    """Rows whose institution, type, plan item, topic, note or link contain every word of `query`
-    (case- and ё-insensitive)."""
-    words = [w for w in str(query or "").lower().replace("ё", "е").split() if w]
-    if not words or acts.empty:
-        return acts
-    text = search_text(acts)
-    mask = pd.Series(True, index=acts.index)
-    for word in words:
-        mask &= text.str.contains(word, regex=False)
-    return acts[mask]
-
-
 def activities_table(acts: pd.DataFrame) -> pd.DataFrame:
     """Activity rows for display and export, sorted by date then institution."""
     if acts.empty:

@@ -11,7 +11,7 @@ import pytest
 
 from lib import auth
 from lib.auth import (COORDINATOR, DIRECTOR, FAILURE_MESSAGE, INSTITUTION, AttemptLimiter, AuthConfigError, User,
-                      can_see, client_address, parse_auth_config, scope_filter, sign_in, user_from_oidc_claims,
+                      client_address, parse_auth_config, scope_filter, sign_in, user_from_oidc_claims,
                       verify, visible_institutions)
 from lib.cli import main as cli_main
 
@@ -351,12 +351,6 @@ def test_directors_get_what_they_ask_for():
     assert scope_filter(director, "КЦСОН Б") == ["КЦСОН Б"]
     assert scope_filter(director, ["КЦСОН Б", "КЦСОН В"]) == ["КЦСОН Б", "КЦСОН В"]
     assert scope_filter(None, ["КЦСОН В", ""]) == ["КЦСОН В"]
-
-
-def test_can_see():
-    centre = User("a", INSTITUTION, "КЦСОН А")
-    assert can_see(centre, "кцсон а") and not can_see(centre, "КЦСОН Б")
-    assert can_see(User("d", DIRECTOR), "КЦСОН Б") and can_see(None, "КЦСОН Б")
 
 
 def test_scope_filter_with_hypothesis():
