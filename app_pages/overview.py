@@ -9,7 +9,8 @@ from app_pages.markup import plain
 from lib.contract import ACTIVITY_GROUPS
 from lib.overview import overdue_text
 from lib.plan_status import DONE, IN_PROGRESS, NOT_STARTED, OVERDUE
-from lib.views import fmt_date, fmt_int, fmt_num, fmt_pct, plural, quarter_label
+from lib.russian import plural
+from lib.views import fmt_date, fmt_int, fmt_num, fmt_pct, quarter_label
 
 INSTITUTION_FORMS = ("учреждение", "учреждения", "учреждений")
 ROWS_IN_EXPANDER = 200     # a glance: the full lists are on «Мероприятия» and «Качество данных»
@@ -103,7 +104,7 @@ with left.container(border=True):
         if len(ov.partly) <= 5:
             st.markdown(f"**Частично ({len(ov.partly)}):** " + ", ".join(map(plain, ov.partly)))
         else:
-            st.markdown(f"**Частично:** {len(ov.partly)} {plural(len(ov.partly), INSTITUTION_FORMS)} — "
+            st.markdown(f"**Частично:** {plural(len(ov.partly), INSTITUTION_FORMS)} — "
                         "список ниже, в «Сдаче данных по учреждениям»")
     if ov.institutions_total and not ov.not_reported and not ov.partly:
         st.caption("Все учреждения сдали данные полностью.")

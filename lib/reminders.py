@@ -15,7 +15,8 @@ from lib import readiness
 from lib.model import Workbook
 from lib.periods import Period
 from lib.readiness import ACTIVITIES, ERRORS, MONITORING, PLAN_ITEMS, Checklist
-from lib.views import fmt_date, plural, quarters_text
+from lib.russian import plural
+from lib.views import fmt_date, quarters_text
 
 MAX_LISTED_ERRORS = 10
 
@@ -116,7 +117,7 @@ def _cells(wb: Workbook, items: list[CellError], forms: tuple[str, str, str]) ->
         lines.append(f"  – {cell}: {err.message}" + (f" ({link})" if link else ""))
     if len(items) > MAX_LISTED_ERRORS:
         rest = len(items) - MAX_LISTED_ERRORS
-        lines.append(f"  – и ещё {rest} {plural(rest, forms)}.")
+        lines.append(f"  – и ещё {plural(rest, forms)}.")
     return lines
 
 
@@ -137,7 +138,7 @@ def reminder_text(wb: Workbook, lag: Laggard, period: Period, as_of: date, deadl
     for key in red:
         if key == ERRORS:
             n = lag.error_count
-            lines.append(f"• {n} {plural(n, ('ошибка', 'ошибки', 'ошибок'))} в заполнении — исправьте ячейки:")
+            lines.append(f"• {plural(n, ('ошибка', 'ошибки', 'ошибок'))} в заполнении — исправьте ячейки:")
             lines += _cells(wb, lag.errors, ("ошибка", "ошибки", "ошибок"))
         elif key == MONITORING:
             lines.append("• не заполнены показатели мониторинга (пустая ячейка — не ноль, укажите 0, если значение "
@@ -154,7 +155,7 @@ def reminder_text(wb: Workbook, lag: Laggard, period: Period, as_of: date, deadl
                              "«мероприятий не было», в «Дата» — любой день квартала);")
         elif key == PLAN_ITEMS:
             n = len(lag.unknown_items)
-            lines.append(f"• в {n} {plural(n, ('строке', 'строках', 'строках'))} указан пункт, которого нет в "
+            lines.append(f"• в {plural(n, ('строке', 'строках', 'строках'))} указан пункт, которого нет в "
                          "плане работы, — исправьте номер пункта:")
             lines += _cells(wb, lag.unknown_items, ("строка", "строки", "строк"))
     lines += ["", f"Пожалуйста, внесите данные до {fmt_date(deadline)}."]

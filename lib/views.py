@@ -16,21 +16,12 @@ from lib.contract import ACTIVITY_GROUPS, ACTIVITY_TYPE_NAMES
 from lib.metrics import NOTHING, PARTLY, REPORTED, completeness
 from lib.model import SEVERITY_RU, Workbook
 from lib.periods import ROMAN, Period
+from lib.russian import plural
 
 # --------------------------------------------------------------------------- Russian text
 
 NBSP = "\u00a0"
 COMPLETENESS_COLORS = {REPORTED: "#c8e6c9", PARTLY: "#fff3c4", NOTHING: "#ffcdd2"}
-
-
-def plural(n: int, forms: tuple[str, str, str]) -> str:
-    """Russian plural form for `n`: (1 консультация, 2 консультации, 5 консультаций)."""
-    n = abs(int(n))
-    if n % 10 == 1 and n % 100 != 11:
-        return forms[0]
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return forms[1]
-    return forms[2]
 
 
 def fmt_int(value) -> str:
@@ -84,7 +75,7 @@ def institutions_text(institutions: list[str], total: int | None = None) -> str:
         return "все учреждения" + (f" ({total})" if total else "")
     if len(institutions) <= 3:
         return ", ".join(institutions)
-    return f"{len(institutions)} {plural(len(institutions), ('учреждение', 'учреждения', 'учреждений'))}"
+    return plural(len(institutions), ("учреждение", "учреждения", "учреждений"))
 
 
 def source_text(wb: Workbook, escape: Callable[[str], str] = str) -> str:

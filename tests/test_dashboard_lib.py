@@ -13,6 +13,7 @@ from lib.excel_export import frames_to_xlsx
 from lib.loader import load_workbook
 from lib.metrics import counts_by_group, period_targets, reported_count, select_activities
 from lib.overview import build_overview, has_data_for, overdue_text
+from lib.russian import plural_word
 from lib.periods import Period
 from lib.plan_status import OVERDUE, plan_status, status_counts
 from lib.reminders import find_laggards, reminder_text, reply_by
@@ -20,7 +21,7 @@ from lib.sources import SourceInfo
 from lib.views import (activities_table, blanks_by_institution, completeness_table, counts_long, fmt_date, fmt_int,
                        fmt_num, fmt_pct, heatmap_frame, institution_monitoring, institution_share, issues_table,
                        monitoring_blanks, monitoring_grid, monitoring_matrix, pivot_counts, plan_table, plan_timeline,
-                       plural, quarters_text)
+                       quarters_text)
 from tests.app_workbook import build_app_workbook
 from tests.workbook_builder import ACTIVITY_HEADER, write_workbook
 
@@ -42,7 +43,7 @@ def test_russian_number_and_date_formats():
     assert fmt_num(float("nan")) == "—" and fmt_num(0.25, 2) == "0,25"
     assert fmt_pct(0.425) == "42\u00a0%" and fmt_pct(None) == "—"
     assert fmt_date(date(2026, 3, 5)) == "05.03.2026" and fmt_date(None) == "—"
-    assert [plural(n, ("ошибка", "ошибки", "ошибок")) for n in (1, 2, 5, 11, 21, 22, 112)] == \
+    assert [plural_word(n, ("ошибка", "ошибки", "ошибок")) for n in (1, 2, 5, 11, 21, 22, 112)] == \
         ["ошибка", "ошибки", "ошибок", "ошибок", "ошибка", "ошибки", "ошибок"]
     assert quarters_text([2]) == "II квартал" and quarters_text([1, 3]) == "I, III кварталы"
 
