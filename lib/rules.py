@@ -366,6 +366,13 @@ def title_of(code: str) -> str:
     return found.title if found else code
 
 
+def in_table_order(codes) -> list[str]:
+    """The distinct codes among `codes`, in the order of the table (codes it lacks last, sorted)."""
+    present = set(codes)
+    known = [code for code in RULES if code in present]
+    return known + sorted(present.difference(known))
+
+
 # --------------------------------------------------------------------------- running the row rules
 
 
