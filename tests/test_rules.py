@@ -364,3 +364,11 @@ def test_the_checkers_verdict_is_what_the_issues_say(tmp_path, monkeypatch):
         for code, mask in verdict.hits.items():
             assert mask[i] == any(r.code == code for r in fired)
     assert np.count_nonzero(verdict.keep) == len(wb.activities) == 2
+
+
+def test_the_readme_lists_every_code_with_its_severity():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for r in ALL_RULES:
+        row = re.search(rf"^\| `{re.escape(r.code)}` \| (.+?) \| (.+?) \|$", readme, re.MULTILINE)
+        assert row, f"README «Правила проверки» lacks «{r.code}»"
+        assert row[2].startswith("ошибка" if r.severity == ERROR else "предупреждение"), r.code
