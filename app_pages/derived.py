@@ -80,9 +80,9 @@ def monitoring_blanks_of(key: str, period_code: str, scope: tuple[str, ...], _wb
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
 def issues_of(key: str, institutions: tuple[str, ...], severities: tuple[str, ...], query: str,
-              _wb: Workbook) -> tuple[int, pd.DataFrame]:
+              _wb: Workbook, codes: tuple[str, ...] = ()) -> tuple[int, pd.DataFrame]:
     """(number of issues, the first ROWS_SHOWN of them as `views.issues_table` shows them)."""
-    table = views.issues_table(_wb, list(institutions), list(severities), query)
+    table = views.issues_table(_wb, list(institutions), list(severities), query, list(codes))
     return len(table), table.head(ROWS_SHOWN)
 
 

@@ -18,6 +18,7 @@ from streamlit.logger import get_logger
 
 from app_pages import changes_ui, context, derived, readiness_ui, ui
 from app_pages.markup import plain
+from lib import rules
 from lib.model import ERROR, SEVERITY_RU, WARNING
 from lib.reminders import reply_by
 from lib.views import fmt_int
@@ -40,13 +41,16 @@ m4.metric("Строк не учтено", fmt_int(acc.rows_rejected), border=Tru
 
 # --------------------------------------------------------------------------- issues
 st.subheader("Ошибки и предупреждения")
-f2, f3 = st.columns(2)
+f1, f2, f3 = st.columns(3)
+codes = f1.multiselect("Вид замечания", rules.in_table_order(wb.issues["code"]), format_func=rules.title_of,
+                       key="quality_codes", placeholder="Все виды", select_all=False)
 severities = f2.multiselect("Серьёзность", [ERROR, WARNING], format_func=SEVERITY_RU.get,
                             key="quality_severity", placeholder="Ошибки и предупреждения", select_all=False,
                             bind="query-params")
 query = f3.text_input("Поиск в сообщениях", key="quality_search", placeholder="например, дата",
                       bind="query-params")
-n_issues, table = derived.issues_of(ctx.key, tuple(ctx.institutions), tuple(severities), query.strip(), _wb=wb)
+n_issues, table = derived.issues_of(ctx.key, tuple(ctx.institutions), tuple(severities), query.strip(), _wb=wb,
+                                    codes=tuple(codes))
 if wb.issues.empty and not ctx.load_error:
     st.success("Ошибок и предупреждений нет — все строки учтены.", icon=":material/check_circle:")
 elif table.empty:

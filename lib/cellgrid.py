@@ -10,10 +10,11 @@ datetime) get codes of their own, as the parsers tell them apart.
 """
 from __future__ import annotations
 
-from itertools import chain, compress, repeat
-from operator import not_, or_
+from itertools import chain
 
 import numpy as np
+
+from lib.values import blank_flags
 
 EMPTY = 0               # the code of an empty cell
 _NUMBERS = {int, float, bool}      # equal across these types (1 == 1.0 == True), told apart by the parsers
@@ -165,8 +166,8 @@ class CellGrid:
 
     @property
     def blank(self) -> np.ndarray:
-        """Per code: the value counts as empty ('', None, only whitespace, NaN)."""
-        return self.table.per_value("blank", _blank_values)
+        """Per code: its value is blank (`lib.values.is_blank`)."""
+        return self.table.per_value("blank", blank_flags)
 
     def filled(self, first: int = 0, stop: int | None = None) -> np.ndarray:
         """Per row from `first` to `stop`: its number of non-blank cells."""
@@ -179,15 +180,3 @@ class CellGrid:
         """The same values with other codes (e.g. merged cells copied down)."""
         return CellGrid(codes, self.table, self.unread)
 
-
-def _blank_values(values: list) -> np.ndarray:
-    """Per value: '', None, only whitespace, NaN — `lib.values.is_blank` for many values at once."""
-    is_text = list(map(isinstance, values, repeat(str)))
-    blank = np.zeros(len(values), dtype=bool)
-    at = np.flatnonzero(is_text)
-    texts = list(compress(values, is_text))
-    blank[at] = list(map(or_, map(not_, texts), map(str.isspace, texts)))
-    if len(texts) < len(values):                                # numbers, dates, None, NaN
-        other = np.flatnonzero(~np.array(is_text, dtype=bool))
-        blank[other] = [v is None or v != v for v in compress(values, map(not_, is_text))]
-    return blank

@@ -77,7 +77,7 @@ def cmd_validate(args) -> int:
         _print_json({
             "rows_total": wb.accounting.rows_total, "rows_loaded": wb.accounting.rows_loaded,
             "rows_rejected": wb.accounting.rows_rejected,
-            "issues": [{"severity": i.severity, "tab": i.tab, "cell": i.cell, "message": i.message}
+            "issues": [{"severity": i.severity, "tab": i.tab, "cell": i.cell, "message": i.message, "code": i.code}
                        for i in issues.itertuples()]})
     else:
         acc = wb.accounting

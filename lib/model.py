@@ -19,7 +19,8 @@ ERROR = "error"
 WARNING = "warning"
 SEVERITY_RU = {ERROR: "ошибка", WARNING: "предупреждение"}
 
-ISSUE_COLUMNS = ["severity", "tab", "cell", "message", "institution", "row"]
+# `code`: the rule that raised the issue (`lib.rules`: its title, severity and message template)
+ISSUE_COLUMNS = ["severity", "tab", "cell", "message", "institution", "row", "code"]
 ACTIVITY_COLUMNS = ["institution", "date", "year", "quarter", "type", "type_raw", "plan_item", "topic",
                     "participants", "specialists", "institutions_count", "link", "note", "tab", "row"]
 MONITORING_COLUMNS = ["institution", "indicator", "quarter", "value", "tab", "cell"]

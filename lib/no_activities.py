@@ -48,18 +48,27 @@ WHAT_TO_WRITE = ("в «Тема / содержание» напишите «ме
 
 @dataclass(frozen=True)
 class Mark:
-    """What a «мероприятий не было» row says: its quarter, or why the quarter cannot be told."""
+    """What a «мероприятий не было» row says: its quarter, or what it leaves out («год», «квартал»).
+    Its messages are those of the rules `activities.none` and `activities.none_unclear` (`lib.rules`)."""
     year: int | None
     quarter: int | None
-    problem: str | None = None           # Russian; set when the quarter or year is missing
+    missing: str | None = None           # set when the quarter or the year cannot be told
+
+    @property
+    def quarter_text(self) -> str:
+        return f"{ROMAN[self.quarter]} квартал {self.year}"
+
+    @property
+    def problem(self) -> str | None:
+        """Why the mark cannot be taken (None when it can)."""
+        from lib.rules import NOT_COUNTED, rule
+        return rule("activities.none_unclear").message(mark=self).removesuffix(NOT_COUNTED) if self.missing else None
 
     @property
     def message(self) -> str:
         """The issue text for the row (a warning when the mark is understood, else an error)."""
-        if self.problem:
-            return self.problem
-        return (f"Отметка «мероприятий не было» за {ROMAN[self.quarter]} квартал {self.year} принята: "
-                "строка не считается мероприятием")
+        from lib.rules import rule
+        return self.problem or rule("activities.none").message(mark=self)
 
 
 def is_mark_text(value: object) -> bool:
@@ -101,6 +110,6 @@ def read_mark(texts: list[object], day: date | None, date_value: object,
         year, quarter = quarter_in_text(text, default_year)
         if quarter is not None:
             if year is None:
-                return Mark(None, quarter, f"Отметка «мероприятий не было»: не указан год — {WHAT_TO_WRITE}")
+                return Mark(None, quarter, "год")
             return Mark(year, quarter)
-    return Mark(None, None, f"Отметка «мероприятий не было»: не указан квартал — {WHAT_TO_WRITE}")
+    return Mark(None, None, "квартал")

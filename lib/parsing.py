@@ -4,14 +4,15 @@ The rule: every non-empty row of a Мероприятия block is either loaded
 one broken tab never hides the others. Blocks are found by their header rows wherever they sit.
 Institution tabs are read as `CellGrid`s (codes into one table of values per workbook): a value is
 parsed once per workbook (see `lib.values`), not once per cell; the rows of the Мероприятия blocks of
-all tabs are checked together, column by column, and only rows with something to report take a
-row-by-row Python step — their issues keep each block's place in the log.
+all tabs are checked together, column by column, by the row rules of `lib.rules`, and only rows some
+rule fires on take a row-by-row Python step — their issues keep each block's place in the log.
+Every issue is raised by its rule's code (`lib.rules`: its severity and message template).
 """
 from __future__ import annotations
 
 import re
+import weakref
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from datetime import date
 from itertools import compress, repeat
 from operator import is_not, itemgetter, not_, or_
@@ -20,18 +21,16 @@ import numpy as np
 import pandas as pd
 
 from lib import contract as C
-from lib import no_activities
+from lib import no_activities, rules
 from lib.cellgrid import CellGrid, ValueTable, object_array
 from lib.contract import Column, norm
 from lib.deadlines import parse_deadline
-from lib.model import (ACTIVITY_COLUMNS, CRITERIA_COLUMNS, ERROR, INSTITUTION_COLUMNS, ISSUE_COLUMNS,
-                       MONITORING_COLUMNS, NO_ACTIVITY_COLUMNS, PLAN_COLUMNS, WARNING, RowAccounting, Settings,
-                       Workbook, empty_frame)
+from lib.model import (ACTIVITY_COLUMNS, CRITERIA_COLUMNS, INSTITUTION_COLUMNS, ISSUE_COLUMNS, MONITORING_COLUMNS,
+                       NO_ACTIVITY_COLUMNS, PLAN_COLUMNS, RowAccounting, Settings, Workbook, empty_frame)
+from lib.rules import FIRST_COLUMN, SECOND_COLUMN, Rule
 from lib.sources.base import RawTab, SourceInfo
-from lib.values import (cell_address, clean_text, is_blank, normalise_plan_item, parse_count, parse_date,
-                        parse_number, parse_plan_ref, shown)
-
-NOT_COUNTED = " — строка не учтена"
+from lib.values import (cell_address, clean_text, is_blank, normalise_plan_item, parse_count, parse_count_coded,
+                        parse_date, parse_number, parse_plan_ref, shown)
 TAB_SUMMARY_COLUMNS = ["tab", "institution", "rows_total", "rows_loaded", "rows_rejected",
                        "has_activities", "has_monitoring"]
 
@@ -42,10 +41,17 @@ class IssueLog:
     def __init__(self) -> None:
         self.records: list[tuple | IssueLog] = []
 
-    def add(self, severity: str, tab: str, row0: int | None, col0: int | None, message: str,
-            institution: str = "") -> None:
+    def add(self, code: str, tab: str, row0: int | None = None, col0: int | None = None, *,
+            institution: str = "", **fields) -> None:
+        """An issue of the rule `code`, its message from the rule's template and `fields` (and `tab`)."""
+        found = rules.rule(code)
+        self.add_message(found, tab, row0, col0, found.message(tab=tab, **fields), institution)
+
+    def add_message(self, rule: Rule, tab: str, row0: int | None, col0: int | None, message: str,
+                    institution: str = "") -> None:
         cell = cell_address(row0, col0) if row0 is not None and col0 is not None else ""
-        self.records.append((severity, tab, cell, message, institution, None if row0 is None else row0 + 1))
+        self.records.append((rule.severity, tab, cell, message, institution, None if row0 is None else row0 + 1,
+                             rule.code))
 
     def reserve(self) -> IssueLog:
         """A log for issues found later whose place is here, in the order of this one (the Мероприятия
@@ -83,7 +89,10 @@ class Header:
 class HeaderVocabulary:
     """Matches header cells to column keys: exact synonym first, then the longest synonym prefix."""
 
+    _made: weakref.WeakSet[HeaderVocabulary] = weakref.WeakSet()     # every vocabulary, for `clear_all`
+
     def __init__(self, columns: dict[str, Column]):
+        HeaderVocabulary._made.add(self)
         self.columns = columns
         self.exact: dict[str, str] = {}
         for col in columns.values():
@@ -94,6 +103,11 @@ class HeaderVocabulary:
         self.first3 = {k[:3] for k in self.exact if k}
         self._any_prefix = tuple(p for p, _ in self.prefixes)
         self._memo: dict[str, str | None] = {}   # cell text → key; header texts repeat on every tab
+
+    @classmethod
+    def clear_all(cls) -> None:
+        for vocab in cls._made:
+            vocab._memo.clear()
 
     def key_of(self, text: str) -> str | None:
         if type(text) is str:
@@ -151,7 +165,6 @@ VOCAB_CRITERIA = HeaderVocabulary(C.CRITERIA_COLUMNS)
 VOCAB_INDICATORS = HeaderVocabulary(C.INDICATOR_COLUMNS)
 
 _FIRST3_INSTITUTION_TAB = VOCAB_ACTIVITY.first3 | VOCAB_MONITORING.first3
-_HEADER_START: dict[str, bool] = {}      # a text cell's first 6 characters → could start a header
 
 
 _HEAD = itemgetter(slice(None, 6))
@@ -164,11 +177,9 @@ def _header_like(values: list) -> np.ndarray:
     where = list(compress(range(len(values)), is_text))
     texts = list(compress(values, is_text))
     heads = list(map(_HEAD, texts))
-    known = _HEADER_START
-    if len(known) > 100_000:
-        known.clear()
+    known: dict[str, bool] = {}          # a text's first 6 characters → could start a header
     distinct_heads = set(heads)
-    for head in distinct_heads.difference(known):
+    for head in distinct_heads:
         start = head[:3]
         key = start.lower().replace("ё", "е") if start.isalpha() else norm(head)   # (the same for letters)
         known[head] = key[:3] in _FIRST3_INSTITUTION_TAB
@@ -194,15 +205,6 @@ def _is_activity_header(cols: dict[str, int]) -> bool:
 
 def _is_monitoring_header(cols: dict[str, int]) -> bool:
     return "indicator" in cols and sum(f"q{q}" in cols for q in (1, 2, 3, 4)) >= 2
-
-
-def _row_is_blank(row: list) -> bool:
-    for v in row:
-        if v is not None and v != "" and not (type(v) is str and v.isspace()):
-            if type(v) is float and v != v:
-                continue
-            return False
-    return True
 
 
 def _apply_vertical_merges(grid: CellGrid, tab: RawTab) -> CellGrid:
@@ -235,14 +237,14 @@ def _table_records(rows: list[list], header: Header, stop: int | None = None):
     end = len(rows) if stop is None else stop
     for r in range(header.row0 + 1, end):
         row = rows[r]
-        if _row_is_blank(row):
+        if all(map(is_blank, row)):
             continue
         yield r, {k: (row[c] if c < len(row) else "") for k, c in header.cols.items()}
 
 
-def _missing_header_message(tab: str, columns: dict[str, Column], required: tuple[str, ...]) -> str:
-    names = ", ".join(f"«{columns[k].title}»" for k in required)
-    return f"На вкладке «{tab}» не найдена строка заголовков таблицы (нужны столбцы {names})"
+def _required_columns(columns: dict[str, Column], required: tuple[str, ...]) -> str:
+    """The `{columns}` of a «no header» message: «Учреждение», «Мероприятие»."""
+    return ", ".join(f"«{columns[k].title}»" for k in required)
 
 
 # --------------------------------------------------------------------------- service tabs
@@ -261,17 +263,17 @@ def parse_settings(tab: RawTab, log: IssueLog) -> Settings:
         key = C.SETTINGS_SYNONYMS.get(key_text) or next(
             (k for k, (title, _) in C.SETTINGS_KEYS.items() if norm(title) == key_text), None)
         if key is None:
-            log.add(WARNING, tab.name, r, c0, f"Параметр «{shown(name)}» не известен и не используется. "
-                    f"Известные параметры: {', '.join(t for t, _ in C.SETTINGS_KEYS.values())}")
+            log.add("settings.unknown", tab.name, r, c0, name=shown(name),
+                    known=", ".join(t for t, _ in C.SETTINGS_KEYS.values()))
             continue
         if not rest:
-            log.add(WARNING, tab.name, r, c0 + 1, f"Не заполнено значение параметра «{shown(name)}»")
+            log.add("settings.no_value", tab.name, r, c0 + 1, name=shown(name))
             continue
         c1, value = rest[0]
         if key == "year":
             year, problem = parse_count(value)
             if year is None or not 2000 <= year <= 2100:
-                log.add(ERROR, tab.name, r, c1, f"Год «{shown(value)}» не распознан: укажите год цифрами, например 2026")
+                log.add("settings.year_invalid", tab.name, r, c1, value=shown(value))
                 continue
             settings.year = year
         else:
@@ -282,17 +284,17 @@ def parse_settings(tab: RawTab, log: IssueLog) -> Settings:
 def parse_institutions(tab: RawTab, log: IssueLog) -> pd.DataFrame:
     header = _find_table(tab.rows, VOCAB_INSTITUTIONS, ("institution",), 1)
     if header is None:
-        log.add(ERROR, tab.name, None, None, _missing_header_message(tab.name, C.INSTITUTION_COLUMNS, ("institution",)))
+        log.add("institutions.no_header", tab.name, columns=_required_columns(C.INSTITUTION_COLUMNS, ("institution",)))
         return empty_frame(INSTITUTION_COLUMNS)
     records, seen = [], {}
     for r, rec in _table_records(tab.rows, header):
         name = clean_text(rec.get("institution"))
         col = header.cols["institution"]
         if not name:
-            log.add(ERROR, tab.name, r, col, "Не указано краткое наименование учреждения (оно же — имя его вкладки)")
+            log.add("institutions.no_name", tab.name, r, col)
             continue
         if norm(name) in seen:
-            log.add(WARNING, tab.name, r, col, f"Учреждение «{name}» уже указано в строке {seen[norm(name)]}: повтор пропущен")
+            log.add("institutions.duplicate", tab.name, r, col, name=name, row=seen[norm(name)])
             continue
         seen[norm(name)] = r + 1
         records.append({"institution": name, **{k: clean_text(rec.get(k)) for k in
@@ -314,7 +316,7 @@ def _is_section_row(rec: dict, item: str | None) -> bool:
 def parse_plan(tab: RawTab, default_year: int, log: IssueLog) -> pd.DataFrame:
     header = _find_table(tab.rows, VOCAB_PLAN, ("item", "title"), 2)
     if header is None:
-        log.add(ERROR, tab.name, None, None, _missing_header_message(tab.name, C.PLAN_COLUMNS, ("item", "title")))
+        log.add("plan.no_header", tab.name, columns=_required_columns(C.PLAN_COLUMNS, ("item", "title")))
         return empty_frame(PLAN_COLUMNS)
     records, seen, section = [], {}, ""
     cols = header.cols
@@ -326,42 +328,40 @@ def parse_plan(tab: RawTab, default_year: int, log: IssueLog) -> pd.DataFrame:
             section = " ".join(x for x in (clean_text(raw_item), title) if x)
             continue
         if item is None:
-            log.add(ERROR, tab.name, r, cols["item"], f"Не указан номер пункта плана для мероприятия «{shown(title)}»")
+            log.add("plan.no_number", tab.name, r, cols["item"], title=shown(title))
             continue
         if not _ITEM_NUMBER.match(item):
-            log.add(ERROR, tab.name, r, cols["item"], f"Номер пункта «{shown(raw_item)}» не распознан: укажите его "
-                    "в виде 2.4" + NOT_COUNTED)
+            log.add("plan.bad_number", tab.name, r, cols["item"], value=shown(raw_item))
             continue
         if item in seen:
-            log.add(ERROR, tab.name, r, cols["item"], f"Пункт {item} повторяется (уже в строке {seen[item]}): повтор не учтён")
+            log.add("plan.duplicate", tab.name, r, cols["item"], item=item, row=seen[item])
             continue
         seen[item] = r + 1
         deadline = parse_deadline(rec.get("deadline_text"), default_year)
         if deadline.problem and "deadline_text" in cols:
-            log.add(WARNING, tab.name, r, cols["deadline_text"], f"Пункт {item}: {deadline.problem}")
+            log.add("plan.deadline_unparsed", tab.name, r, cols["deadline_text"], item=item, problem=deadline.problem)
         indicator_raw = rec.get("indicator")
         indicator = None if is_blank(indicator_raw) else C.canonical_activity_type(indicator_raw)
         if indicator is None and not is_blank(indicator_raw):
-            log.add(WARNING, tab.name, r, cols["indicator"], f"Пункт {item}: показатель «{shown(indicator_raw)}» не из "
-                    f"списка видов мероприятий, учитываются все мероприятия со ссылкой на пункт")
+            log.add("plan.indicator_unknown", tab.name, r, cols["indicator"], item=item, value=shown(indicator_raw))
         count_what = "мероприятия"
         if not is_blank(rec.get("count_what")):
             count_what = C.COUNT_WHAT_SYNONYMS.get(norm(rec["count_what"]))
             if count_what is None:
-                log.add(WARNING, tab.name, r, cols["count_what"], f"Пункт {item}: «{shown(rec['count_what'])}» — "
-                        f"считать можно только: {', '.join(C.COUNT_WHAT)}; учтено «мероприятия»")
+                log.add("plan.count_what_unknown", tab.name, r, cols["count_what"], item=item,
+                        value=shown(rec["count_what"]), allowed=", ".join(C.COUNT_WHAT))
                 count_what = "мероприятия"
         target = None
         if not is_blank(rec.get("target")):
             target, problem = parse_count(rec["target"])
             if target is None:
-                log.add(ERROR, tab.name, r, cols["target"], f"Пункт {item}: цель {problem}")
+                log.add("plan.target_invalid", tab.name, r, cols["target"], item=item, problem=problem)
         target_period = "год"
         if not is_blank(rec.get("target_period")):
             target_period = C.TARGET_PERIODS.get(norm(rec["target_period"]))
             if target_period is None:
-                log.add(WARNING, tab.name, r, cols["target_period"], f"Пункт {item}: период цели «{shown(rec['target_period'])}» "
-                        "не распознан (год / квартал / месяц); учтено «год»")
+                log.add("plan.target_period_unknown", tab.name, r, cols["target_period"], item=item,
+                        value=shown(rec["target_period"]))
                 target_period = "год"
         records.append({
             "item": item, "section": clean_text(rec.get("section")) or section, "title": title,
@@ -371,7 +371,7 @@ def parse_plan(tab: RawTab, default_year: int, log: IssueLog) -> pd.DataFrame:
             "target": target, "target_period": target_period, "checkpoints": list(deadline.checkpoints),
             "deadline_parsed": deadline.parsed, "deadline_problem": deadline.problem, "row": r + 1})
     if not records:
-        log.add(WARNING, tab.name, None, None, "В плане нет ни одного пункта")
+        log.add("plan.empty", tab.name)
         return empty_frame(PLAN_COLUMNS)
     return pd.DataFrame(records, columns=PLAN_COLUMNS)
 
@@ -379,8 +379,7 @@ def parse_plan(tab: RawTab, default_year: int, log: IssueLog) -> pd.DataFrame:
 def parse_criteria(tab: RawTab, log: IssueLog) -> pd.DataFrame | None:
     header = _find_table(tab.rows, VOCAB_CRITERIA, ("criterion", "indicator"), 2)
     if header is None:
-        log.add(ERROR, tab.name, None, None, _missing_header_message(tab.name, C.CRITERIA_COLUMNS, ("criterion", "indicator"))
-                + "; используются критерии по умолчанию")
+        log.add("criteria.no_header", tab.name, columns=_required_columns(C.CRITERIA_COLUMNS, ("criterion", "indicator")))
         return None
     records, criterion = [], ""
     for r, rec in _table_records(tab.rows, header):
@@ -390,17 +389,16 @@ def parse_criteria(tab: RawTab, log: IssueLog) -> pd.DataFrame | None:
         kind = "качественный" if kind_text.startswith("качеств") else (
             "количественный" if kind_text.startswith("количеств") else None)
         if not criterion or not indicator:
-            log.add(ERROR, tab.name, r, header.cols["criterion" if not criterion else "indicator"],
-                    "Не указан " + ("критерий" if not criterion else "показатель") + NOT_COUNTED)
+            log.add("criteria.no_criterion" if not criterion else "criteria.no_indicator", tab.name, r,
+                    header.cols["criterion" if not criterion else "indicator"])
             continue
         if kind is None:
-            log.add(ERROR, tab.name, r, header.cols.get("kind", 0), f"Вид показателя «{shown(rec.get('kind'))}» — нужно "
-                    "«качественный» или «количественный»" + NOT_COUNTED)
+            log.add("criteria.bad_kind", tab.name, r, header.cols.get("kind", 0), value=shown(rec.get("kind")))
             continue
         records.append({"criterion": criterion, "kind": kind, "indicator": indicator,
                         "source": clean_text(rec.get("source")), "row": r + 1})
     if not records:
-        log.add(ERROR, tab.name, None, None, "На вкладке «Критерии» нет ни одного показателя; используются критерии по умолчанию")
+        log.add("criteria.empty", tab.name)
         return None
     return pd.DataFrame(records, columns=CRITERIA_COLUMNS)
 
@@ -408,7 +406,7 @@ def parse_criteria(tab: RawTab, log: IssueLog) -> pd.DataFrame | None:
 def parse_indicators(tab: RawTab, log: IssueLog) -> tuple[C.MonitoringIndicator, ...] | None:
     header = _find_table(tab.rows, VOCAB_INDICATORS, ("indicator",), 1)
     if header is None:
-        log.add(ERROR, tab.name, None, None, _missing_header_message(tab.name, C.INDICATOR_COLUMNS, ("indicator",)))
+        log.add("indicators.no_header", tab.name, columns=_required_columns(C.INDICATOR_COLUMNS, ("indicator",)))
         return None
     found = []
     defaults = {norm(i.name): i for i in C.DEFAULT_MONITORING_INDICATORS}
@@ -427,7 +425,6 @@ def parse_indicators(tab: RawTab, log: IssueLog) -> tuple[C.MonitoringIndicator,
 # --------------------------------------------------------------------------- institution tabs
 
 _TITLE_WORDS = ("мониторинг", "мероприяти", "раздел", "блок", "таблица", "отчет", "сведения")
-_TOTAL_WORDS = ("итого", "всего")
 
 
 def _is_block_title(row: list, text: str, cols: dict[str, int]) -> bool:
@@ -445,62 +442,22 @@ def _single_text_cell(row: list) -> str | None:
     return texts[0] if len(texts) == 1 and isinstance(texts[0], str) else None
 
 
-_PARSED: dict[tuple, dict] = {}     # (parser, args) → {value: result}: parsers are pure, so shared
-
-
 class _ParsedColumn:
-    """A column of a block parsed once per distinct value: `results[inverse[i]]` is row i's result
-    and `raw[inverse[i]]` its value as read. A value is parsed once per workbook (its code in the
-    grid's table) and remembered across workbooks too, keyed by value (equal numbers of different
-    types parse alike in every parser here — except a bool)."""
+    """A column of the rows of the Мероприятия blocks, parsed once per distinct value: `results[inverse[i]]`
+    is row i's result and `raw[inverse[i]]` its value as read (what `lib.rules.RowFacts` reads). A value
+    is parsed once per workbook (its code in the grid's table); the parsers of `lib.values` remember
+    the texts they have seen across workbooks."""
 
     def __init__(self, table: ValueTable, codes: np.ndarray, parser, *args):
         self.distinct, self.inverse = table.distinct(codes)
-        self.table, self.parser, self.args = table, parser, args
         self.raw = table.values[self.distinct].tolist()
-        self.results = self.table.lookup((parser, args), self.distinct,
-                                         lambda values: _parsed(values, parser, args)).tolist()
-
-    def each(self, name, fn) -> np.ndarray:
-        """`fn(result)` per distinct value, as an object array: worked out once per value of the grid's
-        table (`name` stands for `fn`)."""
-        parser, args = self.parser, self.args
-        return self.table.lookup((parser, args, name), self.distinct,
-                                 lambda values: [fn(r) for r in _parsed(values, parser, args)])
-
-    def flags(self, name, predicate) -> np.ndarray:
-        """Per row: predicate(its result) (`name` stands for the predicate)."""
-        return self.each(name, lambda r: bool(predicate(r))).astype(bool)[self.inverse]
+        self.results = table.lookup((parser, args), self.distinct,
+                                    lambda values: [parser(value, *args) for value in values]).tolist()
 
     def per_row(self, part: int | None = None) -> np.ndarray:
         """Per row: its result (or the result's element `part`), as an object array."""
-        if part is None:
-            return object_array(self.results)[self.inverse]
-        return self.each(("part", part), itemgetter(part))[self.inverse]
-
-    def result(self, i: int):
-        return self.results[self.inverse[i]]
-
-    def value(self, i: int):
-        return self.raw[self.inverse[i]]
-
-
-_MISSING = object()
-
-
-def _parsed(values: list, parser, args: tuple) -> list:
-    """`parser(value, *args)` for each value, remembered across calls by value."""
-    memo = _PARSED.get((parser, args))
-    if memo is None or len(memo) > 50_000:
-        memo = _PARSED[(parser, args)] = {}
-    results = []
-    for value in values:
-        key = (bool, value) if type(value) is bool else value
-        hit = memo.get(key, _MISSING)
-        if hit is _MISSING:
-            hit = memo[key] = parser(value, *args)
-        results.append(hit)
-    return results
+        results = self.results if part is None else list(map(itemgetter(part), self.results))
+        return object_array(results)[self.inverse]
 
 
 def _clean_texts(values: list[str]) -> list[str]:
@@ -527,11 +484,8 @@ class TabContext:
     plan_items: frozenset[str]
     log: IssueLog
 
-    def error(self, row0: int, col0: int, message: str) -> None:
-        self.log.add(ERROR, self.tab, row0, col0, message, self.institution)
-
-    def warning(self, row0: int | None, col0: int | None, message: str) -> None:
-        self.log.add(WARNING, self.tab, row0, col0, message, self.institution)
+    def add(self, code: str, row0: int | None, col0: int | None, **fields) -> None:
+        self.log.add(code, self.tab, row0, col0, institution=self.institution, **fields)
 
 
 _COUNT_KEYS = ("participants", "specialists", "institutions_count")
@@ -585,10 +539,9 @@ def _parse_activity_blocks(blocks: list[_Block]) -> tuple[dict, list[int]]:
     """Returns (the loaded rows of all blocks, as columns — see `_activities_frame` — and the number
     of rows loaded from each block). The blocks share one table of values (one workbook's tabs).
 
-    Vectorised over the rows of every block at once: each column's distinct values are parsed once;
-    rows whose values all parse cleanly are loaded without a per-row Python step; only rows with
-    something to report go through the row-by-row checks below, in row order, so the issues are
-    exactly those of a plain row loop, each in its block's place in the log."""
+    Vectorised over the rows of every block at once: each column's distinct values are parsed once and
+    the row rules of `lib.rules` checked on them; only the rows some rule fires on take a Python step,
+    in row order, for their messages — each in its block's place in the log."""
     table = blocks[0].grid.table
     lengths = [len(b.rows) for b in blocks]
     n_rows = sum(lengths)
@@ -604,108 +557,48 @@ def _parse_activity_blocks(blocks: list[_Block]) -> tuple[dict, list[int]]:
             parts.append(np.zeros(len(b.rows), dtype=np.int32) if c is None else b.grid.codes[b.rows, c])
         return np.concatenate(parts)
 
+    def column_index(block: _Block, key: str) -> int | None:
+        if key in (FIRST_COLUMN, SECOND_COLUMN):
+            first_two = firsts[id(block)]
+            return first_two[0] if key == FIRST_COLUMN else (first_two[1:] or [None])[0]
+        return block.header.cols.get(key)
+
     def column(key: str) -> np.ndarray:
-        return cells(lambda b: b.header.cols.get(key))
+        return cells(lambda b: column_index(b, key))
 
     year, plan_items = blocks[0].ctx.year, blocks[0].ctx.plan_items
     type_codes = column("type")
-    topic_codes = column("topic")
-    dates = _ParsedColumn(table, column("date"), _parse_date_or_blank, year)
-    canon = _ParsedColumn(table, type_codes, _canonical_or_blank)
-    plan_refs = _ParsedColumn(table, column("plan_item"), _plan_ref_or_blank)
-    counts = {k: _ParsedColumn(table, column(k), _count_or_blank) for k in _COUNT_KEYS}
-    first_cells = [cells(lambda b, k=k: firsts[id(b)][k]) for k in (0, 1)]
-
-    # Rows with anything to report: flagged per distinct value, then OR-ed per row.
-    suspect = dates.flags("not clean", lambda r: r[0] is None or r[1] is not None or (year and r[0].year != year))
-    suspect |= canon.flags("not clean", lambda kind: kind is None)
-    suspect |= plan_refs.flags(("not clean", plan_items),
-                               lambda r: r[1] is not None or (r[0] and plan_items and r[0] not in plan_items))
-    for parsed in counts.values():
-        suspect |= parsed.flags("not clean", lambda r: r[1] is not None)
-    for codes in first_cells:
-        distinct, inverse = table.distinct(codes)
-        found = table.values[distinct].tolist()
-        totals = _totals_among(found)
-        if totals:
-            suspect |= np.array([v in totals for v in found], dtype=bool)[inverse]
-    spec = counts["specialists"].per_row(0).astype(float)          # None → NaN
-    part = counts["participants"].per_row(0).astype(float)
-    suspect |= spec > part
-
-    keep = np.ones(n_rows, dtype=bool)
-    no_plan_item: list[int] = []
-    allowed = ", ".join(C.ACTIVITY_TYPE_NAMES)
-    values = table.values
-    for i in np.flatnonzero(suspect).tolist():
-        b = int(block_of[i])
-        r, cols, ctx, first_cols = int(data_r[i]), blocks[b].header.cols, blocks[b].ctx, firsts[id(blocks[b])]
-        if _is_total(values[first_cells[0][i]]) or _is_total(values[first_cells[1][i]]):
-            ctx.warning(r, first_cols[0], "Строка итогов не учитывается: итоги приложение считает само" + NOT_COUNTED)
-            keep[i] = False
-            continue
-        c_date, c_type = cols["date"], cols["type"]
-        mark = no_activities.read_mark([canon.value(i), values[topic_codes[i]]], dates.result(i)[0],
-                                       dates.value(i), year) if canon.result(i) is None else None
-        if mark is not None:                 # not an activity: reported (a warning, or an error) and not loaded
-            keep[i] = False
-            if mark.problem:
-                ctx.error(r, c_date, mark.problem + NOT_COUNTED)
-            else:
-                ctx.warning(r, c_date, mark.message)
-                blocks[b].marks.append((ctx.institution, mark.year, mark.quarter, ctx.tab,
-                                        cell_address(r, c_date), r + 1))
-            continue
-        ok = True
-        day, problem = dates.result(i)
-        if day is None:
-            ok = False
-            ctx.error(r, c_date, (problem or "Не указана дата мероприятия") + NOT_COUNTED)
-        elif problem:
-            ctx.warning(r, c_date, problem)
-        if canon.result(i) is None:
-            ok = False
-            kind = canon.value(i)
-            if is_blank(kind):
-                ctx.error(r, c_type, "Не указан вид мероприятия" + NOT_COUNTED)
-            else:
-                ctx.error(r, c_type, f"Вид мероприятия «{shown(kind)}» не из списка ({allowed})" + NOT_COUNTED)
-        numbers = {}
-        for key, parsed in counts.items():
-            number, problem = parsed.result(i)
-            if problem and number is None:
-                ok = False
-                ctx.error(r, cols[key], f"{C.ACTIVITY_COLUMNS[key].title}: {problem}" + NOT_COUNTED)
-            elif problem:
-                ctx.warning(r, cols[key], f"{C.ACTIVITY_COLUMNS[key].title}: {problem}")
-            numbers[key] = number
-        if not ok:
-            keep[i] = False
-            continue
-        plan_item, problem = plan_refs.result(i)
-        if problem:
-            ctx.warning(r, cols["plan_item"], problem)
-        if plan_item and ctx.plan_items and plan_item not in ctx.plan_items:
-            ctx.warning(r, cols["plan_item"], f"Пункта {plan_item} нет в плане работы: мероприятие учтено без пункта плана")
-            no_plan_item.append(i)           # as the message says: counted, but toward no plan item
-        if ctx.year and day.year != ctx.year:
-            ctx.warning(r, c_date, f"Дата {day:%d.%m.%Y} не в {ctx.year} году: мероприятие учтено в {day.year} году")
-        if numbers["specialists"] is not None and numbers["participants"] is not None and \
-                numbers["specialists"] > numbers["participants"]:
-            ctx.warning(r, cols["specialists"], f"Специалистов ({numbers['specialists']}) больше, чем участников "
-                        f"({numbers['participants']})")
+    parsed = {"date": _ParsedColumn(table, column("date"), _parse_date_or_blank, year),
+              "type": _ParsedColumn(table, type_codes, _canonical_or_blank),
+              "plan_item": _ParsedColumn(table, column("plan_item"), _plan_ref_or_blank),
+              **{k: _ParsedColumn(table, column(k), _count_or_blank) for k in _COUNT_KEYS}}
+    facts = rules.RowFacts(parsed, lambda key: _ParsedColumn(table, column(key), _as_read), n_rows, year,
+                           plan_items)
+    verdict = rules.check_rows(facts)
+    for i, rule, key in verdict.fired:
+        block = blocks[block_of[i]]
+        block.ctx.log.add_message(rule, block.ctx.tab, int(data_r[i]), column_index(block, key),
+                                  rule.message(rules.RowFields(facts, key, i)), block.ctx.institution)
+        if rule.code == "activities.none":     # «мероприятий не было»: kept with its block, not loaded
+            mark, r, c = facts.mark(i), int(data_r[i]), column_index(block, key)
+            block.marks.append((block.ctx.institution, mark.year, mark.quarter, block.ctx.tab,
+                                cell_address(r, c), r + 1))
+    keep = verdict.keep
 
     # The loaded rows, column by column.
-    plan_column = plan_refs.per_row(0)
-    plan_column[no_plan_item] = None
-    days = dates.each("day number", lambda r: (r[0] or _NO_DAY).toordinal() - _UNIX_ORDINAL).astype(np.int64)
+    dates = parsed["date"]
+    plan_column = parsed["plan_item"].per_row(0)
+    unknown_item = verdict.hits.get("plan_ref.unknown")
+    if unknown_item is not None:
+        plan_column[unknown_item] = None     # as the rule's message says: counted toward no plan item
+    days = np.array([(r[0] or _NO_DAY).toordinal() - _UNIX_ORDINAL for r in dates.results], dtype=np.int64)
     loaded = {
         "day": days[dates.inverse],
-        "type": canon.per_row(),
+        "type": parsed["type"].per_row(),
         "type_raw": _cleaned(table, type_codes),
         "plan_item": plan_column,
-        "topic": _cleaned(table, topic_codes),
-        **{k: _count_arrays(parsed) for k, parsed in counts.items()},
+        "topic": _cleaned(table, column("topic")),
+        **{k: _count_arrays(parsed[k]) for k in _COUNT_KEYS},
         "link": _cleaned(table, column("link")),
         "note": _cleaned(table, column("note")),
         "row": data_r,
@@ -726,39 +619,10 @@ def _count_arrays(parsed: _ParsedColumn) -> tuple[np.ndarray, np.ndarray]:
     return data, missing
 
 
-_TOTALS: dict[str, bool] = {}
-
-
-def _totals_among(values) -> set:
-    """The values that start a totals row. Only a text holding «итог» or «всег» can; the others are
-    passed over with one C-level scan of the joined texts."""
-    texts = [v for v in values if type(v) is str]
-    joined = "\x00".join(texts).lower()
-    if "итог" not in joined and "всег" not in joined:
-        return set()
-    return {v for v in texts if ("итог" in v.lower() or "всег" in v.lower()) and _is_total(v)}
-
-
-def _is_total(value) -> bool:
-    """A cell that starts a totals row («Итого», «Всего:»)."""
-    if not isinstance(value, str):
-        return False
-    hit = _TOTALS.get(value)
-    if hit is None:
-        if len(_TOTALS) > 50_000:
-            _TOTALS.clear()
-        hit = _TOTALS[value] = norm(value).startswith(_TOTAL_WORDS)
-    return hit
-
-
 def clear_memos() -> None:
-    """Forget the values remembered across calls (the benchmark measures a cold parse with this)."""
-    _PARSED.clear()
-    _TOTALS.clear()
-    _HEADER_START.clear()
-    _indicator_matcher.cache_clear()
-    for vocab in (VOCAB_ACTIVITY, VOCAB_MONITORING, VOCAB_PLAN, VOCAB_INSTITUTIONS, VOCAB_CRITERIA, VOCAB_INDICATORS):
-        vocab._memo.clear()
+    """Forget the values remembered across calls (the benchmark measures a cold parse with this): the
+    header vocabularies' cell texts. (The parsers of `lib.values` remember theirs in `lru_cache`s.)"""
+    HeaderVocabulary.clear_all()
 
 
 def _parse_date_or_blank(value, year):
@@ -776,22 +640,32 @@ def _plan_ref_or_blank(value):
 
 
 def _count_or_blank(value):
-    return (None, None) if is_blank(value) else parse_count(value)
+    return (None, None, None) if is_blank(value) else parse_count_coded(value)
 
 
-@lru_cache(maxsize=16)
-def _indicator_matcher(indicators: tuple[C.MonitoringIndicator, ...]) -> dict[str, C.MonitoringIndicator]:
-    """Normalised indicator name or synonym → indicator (made once per list of indicators; read only)."""
-    table = {}
-    for ind in indicators:
-        for text in (ind.name, *ind.synonyms):
-            table.setdefault(norm(text), ind)
-    return table
+def _as_read(value):
+    return value
+
+
+@dataclass(frozen=True)
+class _Indicators:
+    """A workbook's monitoring indicators, and each by its normalised name or synonym (made once per
+    workbook)."""
+    all: tuple[C.MonitoringIndicator, ...]
+    known: dict[str, C.MonitoringIndicator]
+
+    @classmethod
+    def of(cls, indicators) -> _Indicators:
+        known: dict[str, C.MonitoringIndicator] = {}
+        for ind in indicators:
+            for text in (ind.name, *ind.synonyms):
+                known.setdefault(norm(text), ind)
+        return cls(tuple(indicators), known)
 
 
 def _parse_monitoring_block(rows: list[list], header: Header, stop: int, ctx: TabContext,
-                            indicators: tuple[C.MonitoringIndicator, ...]) -> list[dict]:
-    known = _indicator_matcher(indicators)
+                            indicators: _Indicators) -> list[dict]:
+    known = indicators.known
     c_ind = header.cols["indicator"]
     quarter_cols = {q: header.cols[f"q{q}"] for q in (1, 2, 3, 4) if f"q{q}" in header.cols}
     out: list[dict] = []
@@ -803,14 +677,14 @@ def _parse_monitoring_block(rows: list[list], header: Header, stop: int, ctx: Ta
         if title is not None and norm(title).startswith(_TITLE_WORDS):
             continue
         if is_blank(raw_name):
-            ctx.error(r, c_ind, "Не указан показатель, к которому относятся числа в этой строке" + NOT_COUNTED)
+            ctx.add("monitoring.no_indicator", r, c_ind)
             continue
         ind = known.get(norm(raw_name))
         name = ind.name if ind else clean_text(raw_name)
         if ind is None:
-            ctx.warning(r, c_ind, f"Показатель «{shown(raw_name)}» не из списка показателей мониторинга: учтён как есть")
+            ctx.add("monitoring.unknown_indicator", r, c_ind, value=shown(raw_name))
         if name in seen:
-            ctx.error(r, c_ind, f"Показатель «{name}» уже указан в строке {seen[name]}" + NOT_COUNTED)
+            ctx.add("monitoring.duplicate", r, c_ind, name=name, row=seen[name])
             continue
         seen[name] = r + 1
         percent = ind.is_percent if ind else False
@@ -820,17 +694,18 @@ def _parse_monitoring_block(rows: list[list], header: Header, stop: int, ctx: Ta
             if not is_blank(raw):
                 value, problem = parse_number(raw)
                 if value is None:
-                    ctx.error(r, c, f"«{name}», {['I', 'II', 'III', 'IV'][q - 1]} квартал: {problem}; значение не учтено")
+                    ctx.add("monitoring.not_number", r, c, name=name, quarter=["I", "II", "III", "IV"][q - 1],
+                            problem=problem)
                 elif value < 0:
-                    ctx.error(r, c, f"«{name}»: отрицательное значение {shown(raw)} не учтено")
+                    ctx.add("monitoring.negative", r, c, name=name, value=shown(raw))
                     value = None
                 elif percent and isinstance(raw, float) and 0 < value <= 1.0:
                     value = value * 100          # a cell formatted as 88 % stores 0.88
             out.append({"institution": ctx.institution, "indicator": name, "quarter": q, "value": value,
                         "tab": ctx.tab, "cell": cell_address(r, c)})
-    missing = [i.name for i in indicators if i.name not in seen]
+    missing = [i.name for i in indicators.all if i.name not in seen]
     if missing and seen:
-        ctx.warning(header.row0, c_ind, "В блоке «Мониторинг» нет строк показателей: " + "; ".join(f"«{m}»" for m in missing))
+        ctx.add("monitoring.missing_rows", header.row0, c_ind, names="; ".join(f"«{m}»" for m in missing))
     return out
 
 
@@ -848,7 +723,8 @@ class _Rows:
         return self.grid.row(r)
 
 
-def parse_institution_tab(grid: CellGrid, ctx: TabContext, indicators) -> tuple[list[_Block], list[dict], int, bool, bool]:
+def parse_institution_tab(grid: CellGrid, ctx: TabContext, indicators: _Indicators) -> tuple[list[_Block], list[dict],
+                                                                                         int, bool, bool]:
     """Returns (Мероприятия blocks, monitoring, data rows total, has activity block, has monitoring
     block); the blocks' rows are checked later, with the other tabs' (`_parse_activity_blocks`)."""
     headers: list[tuple[str, Header]] = []
@@ -858,7 +734,7 @@ def parse_institution_tab(grid: CellGrid, ctx: TabContext, indicators) -> tuple[
         if _is_activity_header(cols):
             headers.append(("activities", Header(r, cols, extra)))
             for c, text in dup:
-                ctx.warning(r, c, f"Столбец «{shown(text)}» повторяется: используется первый такой столбец")
+                ctx.add("block.duplicate_column", r, c, value=shown(text))
             continue
         cols, extra, dup = VOCAB_MONITORING.match_row(row)
         if _is_monitoring_header(cols):
@@ -871,11 +747,11 @@ def parse_institution_tab(grid: CellGrid, ctx: TabContext, indicators) -> tuple[
         stop = headers[i + 1][1].row0 if i + 1 < len(headers) else grid.height
         if kind == "activities":
             for c, text in header.extra:
-                ctx.warning(header.row0, c, f"Столбец «{shown(text)}» не входит в шаблон и не учитывается")
+                ctx.add("block.extra_column", header.row0, c, value=shown(text))
             for key in ("plan_item", "topic", "participants"):
                 if key not in header.cols:
-                    ctx.warning(header.row0, min(header.cols.values()),
-                                f"В блоке «Мероприятия» нет столбца «{C.ACTIVITY_COLUMNS[key].title}»")
+                    ctx.add("block.missing_column", header.row0, min(header.cols.values()),
+                            column=C.ACTIVITY_COLUMNS[key].title)
             rows = _data_rows(grid, header, stop)
             if len(rows):
                 blocks.append(_Block(grid, header, rows, replace(ctx, log=ctx.log.reserve())))
@@ -889,21 +765,15 @@ def parse_institution_tab(grid: CellGrid, ctx: TabContext, indicators) -> tuple[
             total += len(stray)
             first = stray[0]
             col = next(c for c, v in enumerate(grid.row(first)) if not is_blank(v))
-            ctx.error(first, col, "Не найдена строка заголовков блока «Мероприятия» (нужны столбцы «Дата» и "
-                      f"«Вид мероприятия»): {len(stray)} заполненных строк не учтены")
+            ctx.add("block.no_header", first, col, rows=len(stray))
     return blocks, monitoring, total, "activities" in kinds, "monitoring" in kinds
 
 
 # --------------------------------------------------------------------------- the workbook
 
 
-def _warn_tab(log: IssueLog, tab: str, message: str, institution: str = "", severity: str = WARNING) -> None:
-    log.add(severity, tab, None, None, message, institution)
-
-
 def _broken_tab(log: IssueLog, tab: str, institution: str, exc: Exception) -> None:
-    _warn_tab(log, tab, f"Вкладку «{tab}» не удалось разобрать ({type(exc).__name__}): проверьте, что она "
-              "заполнена по шаблону", institution, ERROR)
+    log.add("tab.broken", tab, institution=institution, error=type(exc).__name__)
 
 
 def _parse_all_blocks(blocks: list[_Block]) -> tuple[list[dict], dict[int, int]]:
@@ -971,40 +841,38 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
     names_seen: set[str] = set()
     for tab in tabs:
         if tab.name in names_seen:
-            log.add(WARNING, tab.name, None, None, f"В книге несколько вкладок с именем «{tab.name}»: прочитана "
-                    "каждая; переименуйте повторы, чтобы не путать их")
+            log.add("tab.same_name", tab.name)
         names_seen.add(tab.name)
         kind = C.service_tab_kind(tab.name)
         if kind == "lists":
             continue                     # the template's hidden drop-down lists: not data
         if kind and kind in service:
-            log.add(ERROR, tab.name, None, None, f"Служебная вкладка «{tab.name}» повторяется: используется "
-                    f"первая («{service[kind].name}»), эта не учтена. Удалите или переименуйте повтор")
+            log.add("tab.service_duplicate", tab.name, first=service[kind].name)
         elif kind:
             service[kind] = tab
         else:
             others.append(tab)
     for tab in tabs:
         if tab.problem:                  # e.g. too many rows: not read at all, say so
-            log.add(ERROR, tab.name, None, None, tab.problem)
+            log.add(tab.problem_code or "tab.too_big", tab.name, problem=tab.problem)
     if all(not t.problem and grids[id(t)].is_blank() for t in tabs):
-        log.add(ERROR, "", None, None, f"В книге «{source.label}» нет данных: все листы пустые. "
-                "Проверьте, что выбран нужный файл")
+        log.add("book.empty", "", label=source.label)
 
     settings = parse_settings(service["settings"], log) if "settings" in service else Settings()
     if "settings" not in service:
-        _warn_tab(log, "", "Нет вкладки «Настройки»: название ОМП, тема и год не заданы")
+        log.add("settings.missing", "")
     plan_year = settings.year or source.read_at.year
     plan = parse_plan(service["plan"], plan_year, log) if "plan" in service else empty_frame(PLAN_COLUMNS)
     if "plan" not in service:
-        _warn_tab(log, "", "Нет вкладки «План»: статус выполнения плана не рассчитывается")
+        log.add("plan.missing", "")
     institutions = parse_institutions(service["institutions"], log) if "institutions" in service else \
         empty_frame(INSTITUTION_COLUMNS)
     if "institutions" not in service:
-        _warn_tab(log, "", "Нет вкладки «Учреждения»: учреждениями считаются все остальные вкладки")
+        log.add("institutions.missing", "")
     criteria = parse_criteria(service["criteria"], log) if "criteria" in service else None
     indicators = (parse_indicators(service["indicators"], log) if "indicators" in service else None) or \
         C.DEFAULT_MONITORING_INDICATORS
+    indicator_names = _Indicators.of(indicators)
 
     listed = {norm(n): i for i, n in enumerate(institutions["institution"])}
     tab_of: dict[int, str] = {}
@@ -1025,16 +893,14 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
                                            "row": None})
             continue
         if idx is not None and idx in tab_of:
-            _warn_tab(log, tab.name, f"Вкладка «{tab.name}» повторяет вкладку «{tab_of[idx]}» того же учреждения: "
-                      "данные взяты из обеих", institutions["institution"].iloc[idx])
+            log.add("tab.duplicate", tab.name, institution=institutions["institution"].iloc[idx], first=tab_of[idx])
         if idx is None:
             name = tab.name.strip()
             if grid.is_blank():
-                _warn_tab(log, tab.name, f"Пустая вкладка «{name}» не указана в списке учреждений и пропущена")
+                log.add("tab.empty", tab.name, name=name)
                 continue
             if len(institutions):
-                _warn_tab(log, tab.name, f"Вкладки «{name}» нет в списке учреждений (вкладка «Учреждения»): "
-                          "её данные загружены, добавьте учреждение в список", name)
+                log.add("tab.unlisted", tab.name, institution=name, name=name)
             extra_institutions.append({"institution": name, "full_name": "", "district": "", "responsible": "",
                                        "contacts": "", "tab": tab.name, "listed": False, "row": None})
         else:
@@ -1043,7 +909,7 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
         ctx = TabContext(tab.name, name, settings.year, plan_items, log)
         try:
             tab_blocks, mons, total, has_a, has_m = parse_institution_tab(_apply_vertical_merges(grid, tab), ctx,
-                                                                          indicators)
+                                                                          indicator_names)
         except Exception as exc:  # one broken tab never hides the others
             _broken_tab(log, tab.name, name, exc)
             tab_blocks, mons, total, has_a, has_m = [], [], 0, False, False
@@ -1051,10 +917,9 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
         monitoring.extend(mons)
         summary.append([tab.name, name, total, tab_blocks, has_a, has_m])
         if has_a and total == 0:
-            _warn_tab(log, tab.name, f"Учреждение «{name}» не внесло ни одного мероприятия", name)
+            log.add("block.empty", tab.name, institution=name, name=name)
         if not has_m:
-            _warn_tab(log, tab.name, f"На вкладке «{tab.name}» не найден блок «Мониторинг» (заголовок «Показатель | "
-                      "I квартал | II квартал | III квартал | IV квартал»)", name)
+            log.add("block.no_monitoring", tab.name, institution=name)
 
     activities, loaded_from = _parse_all_blocks(blocks)
     institution_of = {row[0]: row[1] for row in summary}
@@ -1062,15 +927,12 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
         institution = institution_of.get(tab.name, "")
         for r, c, reason in tab.broken:
             where = f"Строка {r + 1}: одно из значений" if c is None else "Значение ячейки"
-            log.add(ERROR, tab.name, r, c, f"{where} {reason.removeprefix('значение ')}; строка не учтена",
-                    institution)
+            log.add("cell.unreadable", tab.name, r, c, institution=institution, where=where,
+                    reason=reason.removeprefix("значение "))
         for r, c in tab.unread:
-            log.add(WARNING, tab.name, r, c, "Формула без сохранённого результата: значение ячейки не прочитано. "
-                    "Откройте книгу в Excel или LibreOffice и сохраните её заново — результаты формул сохранятся",
-                    institution)
+            log.add("formula.no_result", tab.name, r, c, institution=institution)
         for r, c in cleaned.get(id(tab), ()):
-            log.add(WARNING, tab.name, r, c, "В тексте ячейки были непечатаемые символы (управляющие коды): они "
-                    "удалены", institution)
+            log.add("text.control_chars", tab.name, r, c, institution=institution)
     accounting = RowAccounting()
     for row in summary:
         tab_name, name, total, tab_blocks, has_a, has_m = row
@@ -1082,7 +944,7 @@ def build_workbook(tabs: list[RawTab], source: SourceInfo) -> Workbook:
     institutions["tab"] = [tab_of.get(i) for i in range(len(institutions))]
     for i, name in enumerate(institutions["institution"]):
         if i not in tab_of:
-            _warn_tab(log, "Учреждения", f"Для учреждения «{name}» нет вкладки: создайте вкладку с именем «{name}»", name)
+            log.add("tab.missing", "Учреждения", institution=name, name=name)
     if extra_institutions:
         institutions = pd.concat([institutions, pd.DataFrame(extra_institutions)], ignore_index=True) \
             if len(institutions) else pd.DataFrame(extra_institutions, columns=INSTITUTION_COLUMNS)

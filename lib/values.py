@@ -9,6 +9,10 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from itertools import compress, repeat
+from operator import not_, or_
+
+import numpy as np
 
 _MONTH_WORDS = {  # every case form people write after a day number
     **{w: m for m, forms in {
@@ -42,8 +46,22 @@ def cell_address(row0: int, col0: int) -> str:
 
 
 def is_blank(value: object) -> bool:
+    """The one test of an empty cell: None, '', only whitespace, NaN (`blank_flags` for many at once)."""
     return value is None or value == "" or (isinstance(value, str) and not value.strip()) or (
         isinstance(value, float) and value != value)
+
+
+def blank_flags(values: list) -> np.ndarray:
+    """`[is_blank(v) for v in values]` as a bool array, with C-level maps over the texts (a cell grid's
+    distinct values: `CellGrid.blank`)."""
+    is_text = list(map(isinstance, values, repeat(str)))
+    blank = np.zeros(len(values), dtype=bool)
+    texts = list(compress(values, is_text))
+    blank[np.flatnonzero(is_text)] = list(map(or_, map(not_, texts), map(str.isspace, texts)))
+    if len(texts) < len(values):                                # numbers, dates, None, NaN
+        other = np.flatnonzero(~np.array(is_text, dtype=bool))
+        blank[other] = [v is None or (isinstance(v, float) and v != v) for v in compress(values, map(not_, is_text))]
+    return blank
 
 
 def shown(value: object) -> str:
@@ -124,19 +142,24 @@ _COUNT = re.compile(r"^(?:(более|свыше|около|не менее|пр
                     r"учреждени\w*|организаци\w*|кцсон|раз)?$")
 
 
+# The kinds of problem a count can have: the codes of the rules that report them (`lib.rules`).
+COUNT_NOT_NUMBER, COUNT_NEGATIVE, COUNT_FRACTION = "count.not_number", "count.negative", "count.fraction"
+COUNT_TOO_BIG, COUNT_APPROXIMATE = "count.too_big", "count.approximate"
+
+
 @lru_cache(maxsize=8192)
-def _parse_count_text(text: str) -> tuple[int | None, str | None]:
+def _parse_count_text(text: str) -> tuple[int | None, str | None, str | None]:
     s = re.sub(r"\s+", " ", text.strip().lower().replace("\u00a0", " ")).rstrip(".").replace(" ", " ")
     s = re.sub(r"(?<=\d) (?=\d{3}\b)", "", s)  # "1 200" → "1200"
     m = _COUNT.match(s)
     if not m:
-        return None, f"«{shown(text)}» — не число. Укажите количество цифрами, например 12"
+        return None, f"«{shown(text)}» — не число. Укажите количество цифрами, например 12", COUNT_NOT_NUMBER
     number = float(m[2].replace(",", "."))
     if not number.is_integer():
-        return None, f"«{shown(text)}» — дробное число; количество должно быть целым"
+        return None, f"«{shown(text)}» — дробное число; количество должно быть целым", COUNT_FRACTION
     if m[1]:
-        return int(number), f"«{shown(text)}» учтено как {int(number)}"
-    return int(number), None
+        return int(number), f"«{shown(text)}» учтено как {int(number)}", COUNT_APPROXIMATE
+    return int(number), None, None
 
 
 MAX_COUNT = 1_000_000     # no event of a district centre counts more; larger is a typo (or a pasted id)
@@ -144,28 +167,34 @@ MAX_COUNT = 1_000_000     # no event of a district centre counts more; larger is
 
 def parse_count(value: object) -> tuple[int | None, str | None]:
     """A head count: 12, 12.0, "12", "12 чел.", "более 30" (accepted as 30 with a remark)."""
-    number, problem = _parse_count_any(value)
+    return parse_count_coded(value)[:2]
+
+
+def parse_count_coded(value: object) -> tuple[int | None, str | None, str | None]:
+    """`parse_count`, and the kind of its problem (`COUNT_NOT_NUMBER` …; None when there is none)."""
+    number, problem, kind = _parse_count_any(value)
     if number is not None and number > MAX_COUNT:
-        return None, f"«{shown(value)}» — слишком большое количество (больше {MAX_COUNT:,})".replace(",", " ")
-    return number, problem
+        return None, f"«{shown(value)}» — слишком большое количество (больше {MAX_COUNT:,})".replace(",", " "), \
+            COUNT_TOO_BIG
+    return number, problem, kind
 
 
-def _parse_count_any(value: object) -> tuple[int | None, str | None]:
+def _parse_count_any(value: object) -> tuple[int | None, str | None, str | None]:
     if isinstance(value, bool):
-        return None, f"«{shown(value)}» — не число"
+        return None, f"«{shown(value)}» — не число", COUNT_NOT_NUMBER
     if isinstance(value, (int, float)):
         if value != value:
-            return None, None
+            return None, None, None
         if value < 0:
-            return None, f"Количество не может быть отрицательным: «{shown(value)}»"
+            return None, f"Количество не может быть отрицательным: «{shown(value)}»", COUNT_NEGATIVE
         if not float(value).is_integer():
-            return None, f"«{shown(value)}» — дробное число; количество должно быть целым"
-        return int(value), None
+            return None, f"«{shown(value)}» — дробное число; количество должно быть целым", COUNT_FRACTION
+        return int(value), None, None
     if isinstance(value, (date, datetime)):
-        return None, f"«{shown(value)}» — это дата, а здесь нужно количество"
+        return None, f"«{shown(value)}» — это дата, а здесь нужно количество", COUNT_NOT_NUMBER
     text = str(value)
     if text.strip().startswith("-"):
-        return None, f"Количество не может быть отрицательным: «{shown(text)}»"
+        return None, f"Количество не может быть отрицательным: «{shown(text)}»", COUNT_NEGATIVE
     return _parse_count_text(text)
 
 

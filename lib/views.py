@@ -344,9 +344,11 @@ ISSUE_TABLE_COLUMNS = ["Серьёзность", "Учреждение", "Вкл
 
 
 def issues_table(wb: Workbook, institutions: Iterable[str] | None = None,
-                 severities: Iterable[str] | None = None, query: str = "") -> pd.DataFrame:
+                 severities: Iterable[str] | None = None, query: str = "",
+                 codes: Iterable[str] | None = None) -> pd.DataFrame:
     """Validation issues for display: the cell is a link to that exact cell for a Google Sheet
-    (`Ячейка` holds the URL, `Адрес` the plain address)."""
+    (`Ячейка` holds the URL, `Адрес` the plain address). `codes`: only the issues of these rules
+    (`lib.rules`)."""
     issues = wb.issues
     chosen = list(institutions or [])
     if chosen:
@@ -354,6 +356,9 @@ def issues_table(wb: Workbook, institutions: Iterable[str] | None = None,
     sev = list(severities or [])
     if sev:
         issues = issues[issues["severity"].isin(sev)]
+    kinds = list(codes or [])
+    if kinds:
+        issues = issues[issues["code"].isin(kinds)]
     words = str(query or "").lower().split()
     for word in words:
         issues = issues[(issues["message"].str.lower().str.contains(word, regex=False)) |

@@ -300,6 +300,19 @@ def test_quality_page_filters_and_reminders(monkeypatch, demo_path, demo_wb):
     assert len(at.code) == 1 and "не внесено ни одного мероприятия" in at.code[0].value
 
 
+def test_quality_page_filters_by_the_kind_of_issue(monkeypatch, demo_path, demo_wb):
+    """«Вид замечания» lists the rules (`lib.rules`) of the workbook's issues by their titles; choosing
+    one shows only its issues."""
+    from lib.rules import in_table_order, title_of
+    at = go(make_app(monkeypatch, demo_path, "Q2"), "quality")
+    kinds = at.multiselect(key="quality_codes")
+    assert list(kinds.options) == [title_of(c) for c in in_table_order(demo_wb.issues["code"])]
+    kinds.set_value(["date.invalid"]).run()
+    table = at.dataframe[0].value
+    assert len(table) == int((demo_wb.issues["code"] == "date.invalid").sum()) >= 1
+    assert "A20" in set(table["Ячейка"]) and all("Дат" in m for m in table["Сообщение"])
+
+
 def test_my_institution_page(monkeypatch, demo_path, demo_wb):
     at = go(make_app(monkeypatch, demo_path, "Q2"), "my_institution")
     assert at.selectbox(key="institution").value == demo_wb.institution_names[0]

@@ -43,8 +43,19 @@ def test_validate_json_accounting_and_exit_code(workbook):
     assert (out["rows_total"], out["rows_loaded"], out["rows_rejected"]) == (7, 6, 1)
     errors = [i for i in out["issues"] if i["severity"] == "error"]
     assert errors == [{"severity": "error", "tab": A, "cell": "A5",
-                       "message": "Дата «31.02.2026» не существует — строка не учтена"}]
-    assert set(out["issues"][0]) == {"severity", "tab", "cell", "message"}
+                       "message": "Дата «31.02.2026» не существует — строка не учтена", "code": "date.invalid"}]
+    assert set(out["issues"][0]) == {"severity", "tab", "cell", "message", "code"}
+
+
+def test_validate_json_gives_every_issue_the_code_of_its_rule(tmp_path):
+    from lib.rules import RULES
+    path = write_workbook(tmp_path / "codes.xlsx", institutions={A: [
+        ACTIVITY_HEADER, ["15 марта", "семинар", "9.9", "x", "более 30", 40], ["01.02.2026", "танцы"]]})
+    issues = json.loads(run_cli("validate", path, "--json").stdout)["issues"]
+    assert all(i["code"] in RULES and RULES[i["code"]].severity == i["severity"] for i in issues)
+    at = {(i["cell"], i["code"]) for i in issues if i["tab"] == A}
+    assert {("A2", "date.no_year"), ("E2", "count.approximate"), ("C2", "plan_ref.unknown"),
+            ("F2", "specialists.over_participants"), ("B3", "type.unknown")} <= at
 
 
 def test_validate_text_output_and_clean_workbook_exit_zero(tmp_path):

@@ -19,9 +19,12 @@ def issues_at(wb, tab, cell):
     return list(zip(rows["severity"], rows["message"]))
 
 
-def one_issue(wb, tab, cell, severity, phrase):
-    found = issues_at(wb, tab, cell)
-    assert any(s == severity and phrase in m for s, m in found), f"no {severity} «{phrase}» at {tab}!{cell}: {found}"
+def one_issue(wb, tab, cell, severity, phrase, code=None):
+    """An issue at the cell with this severity and wording (and the code of its rule, when given)."""
+    rows = wb.issues[(wb.issues["tab"] == tab) & (wb.issues["cell"] == cell)]
+    found = list(zip(rows["severity"], rows["message"], rows["code"]))
+    assert any(s == severity and phrase in m and code in (None, c) for s, m, c in found), \
+        f"no {severity} «{phrase}» ({code}) at {tab}!{cell}: {found}"
 
 
 def load_rows(tmp_path, rows, **kw):
@@ -56,17 +59,17 @@ def test_text_dates(tmp_path, typed, expected):
 def test_date_without_year_takes_the_workbook_year_with_a_warning(tmp_path):
     wb = load_rows(tmp_path, [ACTIVITY_HEADER, ["15 марта", "семинар", "2.2", "x"]])
     assert wb.activities["date"].iloc[0].date() == date(2026, 3, 15)
-    one_issue(wb, INST, "A2", "warning", "не указан год")
+    one_issue(wb, INST, "A2", "warning", "не указан год", "date.no_year")
 
 
-@pytest.mark.parametrize("typed, phrase", [
-    ("31.02.2026", "Дата «31.02.2026» не существует"), ("15.13.2026", "не существует"),
-    ("вчера", "Не удалось распознать дату «вчера»"), ("", "Не указана дата"),
+@pytest.mark.parametrize("typed, phrase, code", [
+    ("31.02.2026", "Дата «31.02.2026» не существует", "date.invalid"), ("15.13.2026", "не существует", "date.invalid"),
+    ("вчера", "Не удалось распознать дату «вчера»", "date.invalid"), ("", "Не указана дата", "date.missing"),
 ])
-def test_bad_dates_reject_the_row_and_name_the_cell(tmp_path, typed, phrase):
+def test_bad_dates_reject_the_row_and_name_the_cell(tmp_path, typed, phrase, code):
     wb = load_rows(tmp_path, [ACTIVITY_HEADER, [typed, "семинар", "2.2", "тема"],
                               ["01.02.2026", "семинар", "2.2", "хорошая"]])
-    one_issue(wb, INST, "A2", "error", phrase)
+    one_issue(wb, INST, "A2", "error", phrase, code)
     assert len(wb.activities) == 1 and wb.activities["row"].iloc[0] == 3
     assert (wb.accounting.rows_total, wb.accounting.rows_rejected) == (2, 1)
 
@@ -85,7 +88,7 @@ def test_activity_type_synonyms(tmp_path, typed, canonical):
 
 def test_unknown_type_is_rejected_with_the_allowed_list(tmp_path):
     wb = load_rows(tmp_path, [ACTIVITY_HEADER, ["01.02.2026", "танцы", "", "x"]])
-    one_issue(wb, INST, "B2", "error", "«танцы» не из списка (консультация, семинар")
+    one_issue(wb, INST, "B2", "error", "«танцы» не из списка (консультация, семинар", "type.unknown")
     assert wb.accounting.rows_rejected == 1
 
 
@@ -100,8 +103,8 @@ def test_plan_references(tmp_path, typed, expected):
 def test_plan_reference_problems_are_warnings_and_the_row_loads(tmp_path):
     wb = load_rows(tmp_path, [ACTIVITY_HEADER, ["01.02.2026", "буклет", "9.9", "x"],
                               ["02.02.2026", "буклет", "два", "y"]])
-    one_issue(wb, INST, "C2", "warning", "Пункта 9.9 нет в плане")
-    one_issue(wb, INST, "C3", "warning", "Пункт плана «два» не распознан")
+    one_issue(wb, INST, "C2", "warning", "Пункта 9.9 нет в плане", "plan_ref.unknown")
+    one_issue(wb, INST, "C3", "warning", "Пункт плана «два» не распознан", "plan_ref.unparsed")
     assert len(wb.activities) == 2
 
 
@@ -112,10 +115,13 @@ def test_numbers_with_units(tmp_path, typed, expected):
     assert wb.activities["participants"].tolist() == [expected]
 
 
-@pytest.mark.parametrize("typed, phrase", [("двенадцать", "не число"), (-3, "отрицательным"), (2.5, "дробное")])
-def test_bad_numbers_reject_the_row(tmp_path, typed, phrase):
+@pytest.mark.parametrize("typed, phrase, code", [("двенадцать", "не число", "count.not_number"),
+                                                 (-3, "отрицательным", "count.negative"),
+                                                 (2.5, "дробное", "count.fraction"),
+                                                 (date(2026, 3, 15), "это дата", "count.not_number")])
+def test_bad_numbers_reject_the_row(tmp_path, typed, phrase, code):
     wb = load_rows(tmp_path, [ACTIVITY_HEADER, ["01.02.2026", "семинар", "2.2", "x", typed]])
-    one_issue(wb, INST, "E2", "error", phrase)
+    one_issue(wb, INST, "E2", "error", phrase, code)
     assert wb.activities.empty
 
 
@@ -127,7 +133,7 @@ def test_header_anywhere_with_synonyms_reordered_and_extra_columns(tmp_path):
     acts = wb.activities
     assert acts[["type", "participants", "topic", "plan_item", "row"]].values.tolist() == \
         [["семинар", 10, "Про СЗТ", "2.2", 6]]
-    one_issue(wb, INST, "E5", "warning", "Столбец «Отметка» не входит в шаблон")
+    one_issue(wb, INST, "E5", "warning", "Столбец «Отметка» не входит в шаблон", "block.extra_column")
     assert wb.accounting.rows_total == 1
 
 
@@ -137,7 +143,7 @@ def test_blank_rows_titles_and_totals(tmp_path):
             ["Мониторинг показателей"], MONITORING_HEADER, ["Дорожная карта", 80, 90, None, None]]
     wb = load_rows(tmp_path, rows)
     assert len(wb.activities) == 2
-    one_issue(wb, INST, "A6", "warning", "Строка итогов")
+    one_issue(wb, INST, "A6", "warning", "Строка итогов", "row.total")
     assert (wb.accounting.rows_total, wb.accounting.rows_loaded, wb.accounting.rows_rejected) == (3, 2, 1)
 
 
@@ -168,9 +174,9 @@ def test_monitoring_block_values_blanks_and_errors(tmp_path):
     assert mon.isna()[(home, 3)]                       # blank is not zero
     assert mon[("Достижение показателей дорожной карты", 1)] == pytest.approx(88)
     assert mon[("Достижение показателей дорожной карты", 2)] == 90
-    one_issue(wb, INST, "D6", "error", "«abc» — не число")
-    one_issue(wb, INST, "A7", "warning", "не из списка показателей мониторинга")
-    one_issue(wb, INST, "A8", "error", "Не указан показатель")
+    one_issue(wb, INST, "D6", "error", "«abc» — не число", "monitoring.not_number")
+    one_issue(wb, INST, "A7", "warning", "не из списка показателей мониторинга", "monitoring.unknown_indicator")
+    one_issue(wb, INST, "A8", "error", "Не указан показатель", "monitoring.no_indicator")
 
 
 def test_tab_names_are_matched_ignoring_case_and_spaces(tmp_path):
@@ -199,7 +205,7 @@ def test_a_tab_without_header_is_reported_and_counted_and_others_still_load(tmp_
         INST: [["Когда", "Что"], ["01.02.2026", "семинар"], ["02.02.2026", "вебинар"]],
         "КЦСОН Вожегодского района": [ACTIVITY_HEADER, ["01.02.2026", "семинар", "", "a"]]})
     wb = load_workbook(path)
-    one_issue(wb, INST, "A1", "error", "Не найдена строка заголовков блока «Мероприятия»")
+    one_issue(wb, INST, "A1", "error", "Не найдена строка заголовков блока «Мероприятия»", "block.no_header")
     assert wb.activities["institution"].tolist() == ["КЦСОН Вожегодского района"]
     assert (wb.accounting.rows_total, wb.accounting.rows_loaded, wb.accounting.rows_rejected) == (4, 1, 3)
 
@@ -219,15 +225,15 @@ def test_plan_tab_sections_targets_and_deadlines(tmp_path):
     assert p.loc["1.3", "target_period"] == "квартал"
     assert len(p.loc["2.4", "checkpoints"]) == 12
     assert not p.loc["3.3", "deadline_parsed"]
-    one_issue(wb, "План", "D5", "warning", "не распознан")
-    one_issue(wb, "План", "A6", "error", "повторяется")
-    one_issue(wb, "План", "A7", "error", "Номер пункта «x.y» не распознан")
+    one_issue(wb, "План", "D5", "warning", "не распознан", "plan.deadline_unparsed")
+    one_issue(wb, "План", "A6", "error", "повторяется", "plan.duplicate")
+    one_issue(wb, "План", "A7", "error", "Номер пункта «x.y» не распознан", "plan.bad_number")
 
 
 def test_settings_and_missing_service_tabs(tmp_path):
     wb = load_rows(tmp_path, [ACTIVITY_HEADER], settings={"ОМП": "Тест", "Год": "две тысячи", "Цвет": "синий"})
-    one_issue(wb, "Настройки", "B3", "error", "Год «две тысячи» не распознан")
-    one_issue(wb, "Настройки", "A4", "warning", "Параметр «Цвет» не известен")
+    one_issue(wb, "Настройки", "B3", "error", "Год «две тысячи» не распознан", "settings.year_invalid")
+    one_issue(wb, "Настройки", "A4", "warning", "Параметр «Цвет» не известен", "settings.unknown")
     assert wb.settings.omp_name == "Тест"
 
     book = openpyxl.Workbook()
@@ -254,7 +260,7 @@ def test_every_rejected_row_has_an_error_in_that_row(tmp_path):
 def test_absurd_counts_are_rejected_not_crashing(tmp_path, typed):
     wb = load_rows(tmp_path, [ACTIVITY_HEADER, ["01.02.2026", "семинар", "2.2", "x", typed],
                               ["02.02.2026", "семинар", "2.2", "y", 12]])
-    one_issue(wb, INST, "E2", "error", "слишком большое количество")
+    one_issue(wb, INST, "E2", "error", "слишком большое количество", "count.too_big")
     assert wb.activities["participants"].tolist() == [12]
 
 
@@ -323,7 +329,7 @@ def test_a_formula_saved_without_its_result_is_reported_at_its_cell(tmp_path):
                               [date(2026, 1, 16), "консультация", "1.3", "Тема", "=10+2", 3, 1, "", ""],
                               [date(2026, 2, 16), "семинар", "2.2", "Семинар", 23, 20, 9, "", ""]])
     assert list(wb.activities["participants"].astype("Int64").astype(object)) == [pd.NA, 23]
-    one_issue(wb, INST, "E2", "warning", "Формула без сохранённого результата")
+    one_issue(wb, INST, "E2", "warning", "Формула без сохранённого результата", "formula.no_result")
     assert len(issues_at(wb, INST, "E3")) == 0
 
 

@@ -301,7 +301,8 @@ def _read_tab(sheet, name: str, label: str, format_name: str, budget: int | None
     except BaseException as exc:  # noqa: BLE001 — a Rust panic: this tab only
         _reraise_interrupts(exc)
         return RawTab(name, problem=f"Вкладку «{name}» не удалось прочитать: программа чтения книг не справилась "
-                                    "с её содержимым. Сохраните книгу заново в Excel или LibreOffice")
+                                    "с её содержимым. Сохраните книгу заново в Excel или LibreOffice",
+                      problem_code="tab.unreadable")
     if budget is not None and end:
         rows, cols = end[0] + 1, end[1] + 1
         problem = size_problem(name, rows, cols) or (_workbook_problem(name) if rows * cols > budget else None)
