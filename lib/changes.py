@@ -38,7 +38,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -49,7 +48,7 @@ import pandas as pd
 
 from lib.model import Workbook
 from lib.russian import format_number, participle, plural, plural_word
-from lib.sources.snapshot import snapshot_dir
+from lib.sources.snapshot import snapshot_path, write_json_gz
 
 FORMAT_VERSION = 2
 MAX_VERSIONS = 5
@@ -455,8 +454,7 @@ class ReadHistory:
 
 def history_path(spec: str, directory: str | os.PathLike | None = None) -> Path:
     """`.snapshots/<hash of the source spec>.reads.json.gz`: no path or key shows in the file name."""
-    name = hashlib.sha256(spec.strip().encode("utf-8")).hexdigest()[:32]
-    return snapshot_dir(directory) / f"{name}.reads.json.gz"
+    return snapshot_path(spec, directory, ".reads.json.gz")
 
 
 def load_history(spec: str, directory: str | os.PathLike | None = None) -> ReadHistory:
@@ -473,22 +471,9 @@ def load_history(spec: str, directory: str | os.PathLike | None = None) -> ReadH
 def save_history(spec: str, history: ReadHistory, directory: str | os.PathLike | None = None) -> Path:
     """Write the history atomically (a temporary file in the same folder, then `os.replace`)."""
     path = history_path(spec, directory)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"format": FORMAT_VERSION, "spec": spec.strip(),
                "versions": [v.to_json() for v in history.versions[-MAX_VERSIONS:]]}
-    data = gzip.compress(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
-                         compresslevel=5)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".reads.json.gz", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_json_gz(path, payload)
     _prune(path)
     return path
 

@@ -76,10 +76,32 @@ def snapshot_dir(directory: str | os.PathLike | None = None) -> Path:
     return Path(env) if env else DEFAULT_SNAPSHOT_DIR
 
 
-def snapshot_path(spec: str, directory: str | os.PathLike | None = None) -> Path:
-    """Where the snapshot of `spec` lives: a hash of the spec, so no key or path shows in file names."""
+def snapshot_path(spec: str, directory: str | os.PathLike | None = None, suffix: str = ".json.gz") -> Path:
+    """Where the snapshot of `spec` lives (with another `suffix`: a file kept beside it, e.g. the history
+    of reads of `lib.changes`): a hash of the spec, so no key or path shows in file names."""
     digest = hashlib.sha256(spec.strip().encode("utf-8")).hexdigest()[:32]
-    return snapshot_dir(directory) / f"{digest}.json.gz"
+    return snapshot_dir(directory) / f"{digest}{suffix}"
+
+
+def write_json_gz(path: Path, payload: dict) -> None:
+    """`payload` as gzip-compressed JSON at `path`, atomically: a temporary file in the same folder,
+    flushed to disk, then `os.replace` — a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = gzip.compress(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
+                         compresslevel=5)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json.gz", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def _encode(value: Any) -> Any:
@@ -114,7 +136,6 @@ def save_snapshot(spec: str, tabs: list[RawTab], info: SourceInfo,
                   directory: str | os.PathLike | None = None) -> Path:
     """Write the snapshot of `spec` atomically; returns its path."""
     path = snapshot_path(spec, directory)
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "format": FORMAT_VERSION,
         "spec": spec.strip(),
@@ -124,22 +145,8 @@ def save_snapshot(spec: str, tabs: list[RawTab], info: SourceInfo,
                   "problem": t.problem, "rows": [[_encode(v) for v in row] for row in t.rows]}
                  for t in tabs],
     }
-    data = gzip.compress(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
-                         compresslevel=5)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json.gz", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        _remember_filled(path, tabs)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_json_gz(path, payload)
+    _remember_filled(path, tabs)
     return path
 
 
