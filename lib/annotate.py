@@ -299,18 +299,11 @@ def _reason(kind: str, label: str, losses: list[str]) -> str | None:
 
 
 def _read(source: bytes | str | os.PathLike, label: str | None) -> tuple[bytes, str]:
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source), label or "книга.xlsx"
-    from lib.sources import SourceError
-    path = Path(source)
-    if path.is_dir():
-        raise SourceError(f"«{path}» — это папка, а не книга.")
-    try:
-        return path.read_bytes(), label or path.name
-    except FileNotFoundError:
-        raise SourceError(f"Файл «{path}» не найден.") from None
-    except OSError as exc:
-        raise SourceError(f"Файл «{path}» не удалось прочитать: {exc.strerror or exc}.") from None
+    from lib.sources.base import user_file
+    from lib.sources.spreadsheet import MAX_FILE_BYTES
+    default = "книга.xlsx" if isinstance(source, (bytes, bytearray, memoryview)) else None
+    data, label, _path = user_file(source, label or default, what="книга", max_bytes=MAX_FILE_BYTES)
+    return data, label
 
 
 # --------------------------------------------------------------------------- the Excel copy

@@ -40,6 +40,7 @@ from lib.deadlines import parse_deadline
 from lib.model import PLAN_COLUMNS, empty_frame
 from lib.parsing import HeaderVocabulary
 from lib.russian import EVENTS, INSTITUTIONS, PARTICIPANTS, SPECIALISTS, count_phrase, plural
+from lib.sources.base import user_file
 from lib.views import fmt_dates
 from lib.values import is_blank, normalise_plan_item, parse_count, parse_date, plan_ref_exact
 
@@ -214,18 +215,9 @@ class ImportedPlan:
 
 
 def _file_bytes(source: str | Path | bytes, file_name: str | None) -> tuple[bytes, str]:
-    if isinstance(source, (bytes, bytearray)):
-        return bytes(source), file_name or "загруженный файл"
-    path = Path(source)
-    name = file_name or path.name
-    if not path.exists():
-        raise PlanImportError(f"Файл «{path}» не найден.")
-    if path.is_dir():
-        raise PlanImportError(f"«{path}» — это папка, а не файл Word (.docx).")
-    if path.stat().st_size > MAX_DOCX_BYTES:
-        raise PlanImportError(f"Файл «{name}» слишком большой для плана работы (больше "
-                              f"{MAX_DOCX_BYTES // 1048576} МБ).")
-    return path.read_bytes(), name
+    data, name, _path = user_file(source, file_name, what="файл Word (.docx)", max_bytes=MAX_DOCX_BYTES,
+                                  error=PlanImportError)
+    return data, name
 
 
 def _check_docx_bytes(data: bytes, name: str) -> None:

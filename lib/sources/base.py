@@ -5,8 +5,10 @@ Nothing here knows a file format or an API; `lib.sources` keeps the table of kin
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
 GSHEET_PREFIX = "gsheet:"
@@ -65,3 +67,28 @@ class Reader(Protocol):
 def group_digits(number: int) -> str:
     """12 345 678 — digits grouped the Russian way (no-break spaces)."""
     return f"{number:,}".replace(",", "\u00a0")
+
+
+def user_file(source: str | os.PathLike | bytes, label: str | None, *, what: str, max_bytes: int,
+              error: type[Exception] = SourceError) -> tuple[bytes, str, str | None]:
+    """A file the user gave — a path or uploaded bytes — as (its bytes, the name the user sees, its path
+    or None), with a Russian `error` when it is missing, a folder or over `max_bytes`. `what`: what the
+    file should be, for the messages («файл книги»)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        blob, label, location = bytes(source), label or "загруженный файл", None
+        size = len(blob)
+    else:
+        path = Path(source)
+        label, location = label or path.name, str(path)
+        if not path.exists():
+            raise error(f"Файл «{path}» не найден.")
+        if path.is_dir():
+            raise error(f"«{path}» — это папка, а не {what}.")
+        size = path.stat().st_size
+    if size > max_bytes:
+        raise error(f"Файл «{label}» слишком большой ({size / 1048576:.0f} МБ); допустимо не больше "
+                    f"{max_bytes // 1048576} МБ.")
+    try:
+        return (blob if location is None else Path(location).read_bytes()), label, location
+    except OSError as exc:
+        raise error(f"Файл «{label}» не удалось прочитать: {exc.strerror or exc}.") from None

@@ -16,10 +16,9 @@ import re
 import threading
 import zipfile
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
 
 from lib.russian import format_number
-from lib.sources.base import RawTab, SourceError, SourceInfo
+from lib.sources.base import RawTab, SourceError, SourceInfo, user_file
 from lib.sources.package import (SheetScan, cells_beyond_the_calendar, check_package, corrupt,
                                  with_unique_sheet_names)
 
@@ -44,19 +43,8 @@ def read(data: str | os.PathLike | bytes, label: str | None = None) -> tuple[lis
     """Every tab of a spreadsheet file (its path or its bytes) as raw tabs anchored at A1. Raises
     `SourceError` (Russian) when the file cannot be read at all; a tab that cannot be read gets its
     `problem` and the other tabs load."""
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        blob, label = bytes(data), label or "загруженный файл"
-        kind, location = "upload", label
-        _check_size(len(blob), label)
-    else:
-        path = Path(data)
-        label = label or path.name
-        if not path.exists():
-            raise SourceError(f"Файл «{path}» не найден.")
-        if path.is_dir():
-            raise SourceError(f"«{path}» — это папка, а не файл книги.")
-        _check_size(path.stat().st_size, label)
-        blob, kind, location = path.read_bytes(), "file", str(path)
+    blob, label, location = user_file(data, label, what="файл книги", max_bytes=MAX_FILE_BYTES)
+    kind, location = ("upload", label) if location is None else ("file", location)
     fmt = sniff(blob, label)
     scans = check_package(blob, label) if fmt in ("xlsx", "xlsm", "xlsb", "ods") else []
     info = SourceInfo(kind, label, location, format=fmt)
@@ -80,12 +68,6 @@ def _repeated_names(blob: bytes, fmt: str) -> bool:
         book = zf.read("xl/workbook.xml")
     names = re.findall(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"', book)
     return len(set(names)) < len(names)
-
-
-def _check_size(size: int, label: str) -> None:
-    if size > MAX_FILE_BYTES:
-        raise SourceError(f"Файл «{label}» слишком большой ({size / 1048576:.0f} МБ); "
-                          f"допустимо не больше {MAX_FILE_BYTES // 1048576} МБ.")
 
 
 def sniff(blob: bytes, label: str) -> str:
