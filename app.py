@@ -10,10 +10,10 @@ import logging
 
 import streamlit as st
 
-from app_pages import auth_ui, media
-from app_pages.context import draw_sidebar
-from app_pages.markup import plain
-from app_pages.ui import inject_css
+from ui import signin, media
+from ui.context import draw_sidebar
+from ui.markup import plain
+from ui.widgets import inject_css
 
 st.set_page_config(page_title="ОМП — мониторинг", page_icon=":material/monitoring:", layout="wide")
 media.start_janitor()                # built downloads are forgotten within ~2 × media.CLEANUP_S (docs/AUTH.md)
@@ -34,17 +34,17 @@ ADMIN_PAGES = [
     st.Page("app_pages/plan_import.py", title="Импорт плана", icon=":material/upload_file:"),
 ]
 
-gate = auth_ui.resolve()
+gate = signin.resolve()
 # Until the user has signed in the pages are not listed, but the requested page (a deep link with its
 # query parameters) is kept and opens right after sign-in — an admin page only for an admin's login.
 admin = not gate.open or gate.user is None or gate.user.sees_all
 page = st.navigation(PAGES + (ADMIN_PAGES if admin else []), position="sidebar" if gate.open else "hidden")
 inject_css()
 if not gate.open:
-    auth_ui.draw_gate(gate)          # the sign-in form or the configuration error; stops the run
+    signin.draw_gate(gate)          # the sign-in form or the configuration error; stops the run
 
 ctx = draw_sidebar(gate.user)
-auth_ui.draw_account(gate)
+signin.draw_account(gate)
 if ctx.user is not None and ctx.user.sees_all and gate.config is not None:
     unknown = gate.config.unknown_institutions(ctx.wb.institution_names) if ctx.wb.institution_names else []
     if unknown:

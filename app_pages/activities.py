@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import charts, derived, ui
-from lib.excel_export import frames_to_xlsx
-from lib.views import counts_long, fmt_int, heatmap_frame, pivot_counts, quarter_label
+from ui import charts, cached, widgets
+from lib.export.excel import frames_to_xlsx
+from lib.metrics.tables import counts_long, fmt_int, heatmap_frame, pivot_counts, quarter_label
 
-ctx = ui.page("Мероприятия", needs_institutions=True)
+ctx = widgets.page("Мероприятия", needs_institutions=True)
 wb = ctx.wb
 
 # --------------------------------------------------------------------------- filters
-# Everything below is computed once per filter combination (app_pages/derived.py): the page only draws
+# Everything below is computed once per filter combination (app_pages/cached.py): the page only draws
 # small aggregated frames and at most ROWS_SHOWN table rows.
 chosen = tuple(ctx.institutions)
-present_types = derived.present_types_of(ctx.key, ctx.year, chosen, wb)
+present_types = cached.present_types_of(ctx.key, ctx.year, chosen, wb)
 f1, f2 = st.columns([3, 2])
 types = f1.multiselect("Вид мероприятия", present_types, key="acts_types", placeholder="Все виды",
                        select_all=False)
 query = f2.text_input("Поиск по теме, учреждению, примечанию", key="acts_search", placeholder="например, волонтер")
 filters = (ctx.key, ctx.year, chosen, tuple(types), query.strip(), ctx.period.first_quarter,
            ctx.period.last_quarter)
-view = derived.activities_view(*filters, wb)
+view = cached.activities_view(*filters, wb)
 year_counts = view.counts
 counts = year_counts[year_counts["quarter"].between(ctx.period.first_quarter, ctx.period.last_quarter)]
 
@@ -35,7 +35,7 @@ m3.metric("Специалистов", fmt_int(view.specialists))
 m4.metric("Учреждений с мероприятиями", f"{view.active} из {len(scope)}")
 
 if view.year_rows == 0:
-    ui.empty(f"Нет мероприятий за {ctx.year} год" + (" с такими условиями — измените фильтры." if types or query
+    widgets.empty(f"Нет мероприятий за {ctx.year} год" + (" с такими условиями — измените фильтры." if types or query
              else ". Учреждения вносят их в блок «Мероприятия» своих вкладок (Дата, Вид мероприятия, …)."))
     st.stop()
 
@@ -50,7 +50,7 @@ with left:
 with right:
     st.markdown(f"**По учреждениям: {ctx.period.label}**")
     if view.rows == 0:
-        ui.empty(f"Нет мероприятий за {ctx.period.label}.")
+        widgets.empty(f"Нет мероприятий за {ctx.period.label}.")
     else:
         by_i = counts_long(counts, "institution").rename(columns={"institution": "Учреждение", "type": "Вид",
                                                                 "count": "Мероприятий"})
@@ -66,25 +66,25 @@ tab_q, tab_i = st.tabs(["Виды × кварталы", "Учреждения ×
 with tab_q:
     table = pivot_counts(year_counts, "quarter", [1, 2, 3, 4])
     table.index = [quarter_label(q) for q in table.index]
-    ui.table(table.T, height="content",
+    widgets.table(table.T, height="content",
              column_config={"_index": st.column_config.TextColumn("Вид мероприятия", width="medium")})
 with tab_i:
     table = pivot_counts(counts, "institution", scope)
     table.index.name = "Учреждение"
     st.caption(ctx.period.label)
-    ui.table(table, height="content" if len(table) <= 30 else "auto")
+    widgets.table(table, height="content" if len(table) <= 30 else "auto")
 
 # --------------------------------------------------------------------------- rows and download
 st.subheader(f"Строки мероприятий: {ctx.period.label}")
 rows = view.first_rows
 if rows.empty:
-    ui.empty(f"Нет строк за {ctx.period.label}" + (" с такими условиями." if types or query else "."))
+    widgets.empty(f"Нет строк за {ctx.period.label}" + (" с такими условиями." if types or query else "."))
 else:
     shown = (f"Строк: {fmt_int(view.rows)}." if view.rows <= len(rows) else
              f"Строк: {fmt_int(view.rows)}, показаны первые {fmt_int(len(rows))} — уточните фильтры или поиск; "
              "в скачанной таблице все строки.")
     st.caption(f"{shown} «Вкладка» и «Строка» — где строка записана в таблице.")
-    ui.table(rows, hide_index=True, key="acts_table", column_config={
+    widgets.table(rows, hide_index=True, key="acts_table", column_config={
         "Дата": st.column_config.DateColumn(format="DD.MM.YYYY"),
         "Ссылка": st.column_config.LinkColumn(display_text="открыть"),
         "Тема / содержание": st.column_config.TextColumn(width="large"),
@@ -94,7 +94,7 @@ else:
         "Строка": st.column_config.NumberColumn(format="%d")})
     st.download_button(
         "Скачать таблицу (.xlsx)",
-        data=lambda: frames_to_xlsx({"Мероприятия": derived.activity_rows(*filters, wb)}),
+        data=lambda: frames_to_xlsx({"Мероприятия": cached.activity_rows(*filters, wb)}),
         file_name=f"мероприятия_{ctx.period.file_suffix}_{ctx.year}.xlsx", key="acts_download",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
         on_click="ignore")

@@ -7,30 +7,30 @@ import html
 import pandas as pd
 import streamlit as st
 
-from app_pages import charts, derived, ui
-from app_pages.markup import plain
-from lib.metrics import region_totals
-from lib.periods import ROMAN
-from lib.views import blanks_by_institution, fmt_num, monitoring_grid, monitoring_matrix
+from ui import charts, cached, widgets
+from ui.markup import plain
+from lib.metrics.counts import region_totals
+from lib.model.periods import ROMAN
+from lib.metrics.tables import blanks_by_institution, fmt_num, monitoring_grid, monitoring_matrix
 
-ctx = ui.page("Мониторинг", needs_institutions=True)
+ctx = widgets.page("Мониторинг", needs_institutions=True)
 wb = ctx.wb
 if ctx.year != wb.year:
-    ui.empty(f"Показатели мониторинга в книге — за {wb.year} год. Выберите {wb.year} год в боковой панели.")
+    widgets.empty(f"Показатели мониторинга в книге — за {wb.year} год. Выберите {wb.year} год в боковой панели.")
     st.stop()
 if wb.monitoring.empty:
-    ui.empty("Показатели мониторинга не заполнены ни одним учреждением. На вкладке учреждения нужен блок "
+    widgets.empty("Показатели мониторинга не заполнены ни одним учреждением. На вкладке учреждения нужен блок "
              "«Мониторинг»: строка заголовков «Показатель | I квартал | II квартал | III квартал | IV квартал» "
              "и строки показателей.")
     st.stop()
 
 scope = ctx.scope
-values = derived.monitoring_values(ctx.key, ctx.period.code, tuple(ctx.institutions), _wb=wb)
+values = cached.monitoring_values(ctx.key, ctx.period.code, tuple(ctx.institutions), _wb=wb)
 totals = region_totals(values, wb.indicators)
 units = {i.name: i.unit for i in wb.indicators}
 # A centre's user sees its own figures plus the region's totals (sums and means only, no other centre's row).
 own_only = ctx.own_only
-region_values = derived.monitoring_values(ctx.key, ctx.period.code, (), _wb=wb) if own_only else values
+region_values = cached.monitoring_values(ctx.key, ctx.period.code, (), _wb=wb) if own_only else values
 region = region_totals(region_values, wb.indicators) if own_only else totals
 
 # --------------------------------------------------------------------------- region totals and road map
@@ -66,7 +66,7 @@ def draw_road_map() -> None:
         st.subheader(f"{plain(ind.name)}: {ctx.period.label}")
         rows = values[values["indicator"] == ind.name].dropna(subset=["value"])
         if rows.empty:
-            ui.empty(f"Никто не заполнил показатель «{plain(ind.name)}» за {ctx.period.label}.")
+            widgets.empty(f"Никто не заполнил показатель «{plain(ind.name)}» за {ctx.period.label}.")
             continue
         data = rows.rename(columns={"institution": "Учреждение", "value": "Процент"})[["Учреждение", "Процент"]]
         data["Итог"] = ["достигнуто" if v >= 100 else "ниже 100 %" for v in data["Процент"]]
@@ -83,7 +83,7 @@ else:
     latest = wb.monitoring[wb.monitoring["institution"].isin(scope)].dropna(subset=["value"])["quarter"]
     hint = (f" Последние данные — за {ROMAN[int(latest.max())]} квартал: выберите его в боковой панели."
             if len(latest) else "")
-    ui.empty(f"За {ctx.period.label} показатели мониторинга ещё не заполнены ни одним учреждением.{hint}")
+    widgets.empty(f"За {ctx.period.label} показатели мониторинга ещё не заполнены ни одним учреждением.{hint}")
 
 # --------------------------------------------------------------------------- one indicator
 st.subheader("Показатель по учреждениям и кварталам")
@@ -105,7 +105,7 @@ with right:
     st.markdown(f"**За {ctx.period.label}**")
     per = values[values["indicator"] == indicator].dropna(subset=["value"])
     if per.empty:
-        ui.empty(f"Никто не заполнил этот показатель за {ctx.period.label}.")
+        widgets.empty(f"Никто не заполнил этот показатель за {ctx.period.label}.")
     else:
         per = per.rename(columns={"institution": "Учреждение", "value": "Значение"})
         per["Подпись"] = [fmt_num(v) for v in per["Значение"]]
@@ -115,7 +115,7 @@ with right:
 if any_filled:
     st.subheader(f"Таблица показателей: {ctx.period.label}")
     table = monitoring_matrix(values, wb.indicators, scope, totals)
-    ui.table(table, height="content", column_config={
+    widgets.table(table, height="content", column_config={
         "_index": st.column_config.TextColumn("Показатель", width="large", pinned=True),
         "Ед.": st.column_config.TextColumn(width="small", pinned=True),
         **{c: st.column_config.NumberColumn(format="%g") for c in table.columns[1:]}})
@@ -124,14 +124,14 @@ if any_filled:
                "остальные — значение последнего заполненного квартала.")
 
 st.subheader("Кто не заполнил")
-blanks = derived.monitoring_blanks_of(ctx.key, ctx.period.code, tuple(scope), _wb=wb)
+blanks = cached.monitoring_blanks_of(ctx.key, ctx.period.code, tuple(scope), _wb=wb)
 if blanks.empty:
     st.success(f"Все показатели за {ctx.period.label} заполнены.", icon=":material/check_circle:")
 else:
     summary = blanks_by_institution(blanks)
     st.warning(f"Не заполнены показатели у {len(summary)} из {len(scope)} учреждений за {ctx.period.label}. "
                "Пустая ячейка — это не ноль: если значение нулевое, нужно указать 0.", icon=":material/edit_note:")
-    ui.table(summary, hide_index=True, key="mon_blanks")
+    widgets.table(summary, hide_index=True, key="mon_blanks")
     with st.expander("По показателям и ячейкам"):
-        ui.table(blanks.drop(columns=["Кварталов"]), hide_index=True,
+        widgets.table(blanks.drop(columns=["Кварталов"]), hide_index=True,
                  column_config={"Показатель": st.column_config.TextColumn(width="large")})

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app_pages import derived, readiness_ui, ui
-from app_pages.context import get_context
-from app_pages.markup import plain
-from lib.model import ERROR
-from lib.overview import has_data_for
-from lib.views import fmt_int, fmt_pct, institution_monitoring, quarter_label
+from ui import cached, readiness_panel, widgets
+from ui.context import get_context
+from ui.markup import plain
+from lib.model.workbook import ERROR
+from lib.metrics.overview import has_data_for
+from lib.metrics.tables import fmt_int, fmt_pct, institution_monitoring, quarter_label
 
 ctx = get_context()
 wb = ctx.wb
@@ -18,10 +18,10 @@ st.title("Моё учреждение")
 names = ctx.visible                   # an institution's user: only its own institution
 if ctx.load_error:
     st.caption(ctx.source_text)
-    ui.stop_if_unreadable(ctx)
+    widgets.stop_if_unreadable(ctx)
 if not wb.institution_names:
     st.caption(ctx.source_text)
-    ui.no_institutions(ctx)
+    widgets.no_institutions(ctx)
     st.stop()
 if not names:
     st.caption(ctx.source_text)
@@ -43,11 +43,11 @@ if tab is None:
     st.error(f"В таблице нет вкладки «{plain(inst)}». Создайте вкладку с таким именем (скопируйте вкладку другого "
              "учреждения и очистите данные).", icon=":material/tab_unselected:")
 
-n_own, own = derived.activity_rows_page(ctx.key, ctx.year, (inst,),
+n_own, own = cached.activity_rows_page(ctx.key, ctx.year, (inst,),
                                         quarters=(ctx.period.first_quarter, ctx.period.last_quarter), _wb=wb)
-n_prev = derived.activity_count(ctx.key, ctx.period.previous().code, (inst,), _wb=wb)
-share = derived.institution_share_of(ctx.key, ctx.period.code, inst, _wb=wb)
-n_issues, issues = derived.issues_of(ctx.key, (inst,), (), "", _wb=wb)
+n_prev = cached.activity_count(ctx.key, ctx.period.previous().code, (inst,), _wb=wb)
+share = cached.institution_share_of(ctx.key, ctx.period.code, inst, _wb=wb)
+n_issues, issues = cached.issues_of(ctx.key, (inst,), (), "", _wb=wb)
 own_errors = int(((wb.issues["institution"] == inst) & (wb.issues["severity"] == ERROR)).sum())
 mon = institution_monitoring(wb, inst) if ctx.year == wb.year else None
 period_cols = [c for q, c in zip((1, 2, 3, 4), ["I кв.", "II кв.", "III кв.", "IV кв."]) if q in ctx.period.quarters]
@@ -66,11 +66,11 @@ m3.metric("Показатели мониторинга", f"{filled} из {expect
           help="Заполненных ячеек мониторинга за кварталы периода.")
 m4.metric("Ошибок на вкладке", fmt_int(own_errors), border=True)
 
-# --------------------------------------------------------------------------- ready to send (lib.readiness)
+# --------------------------------------------------------------------------- ready to send (lib.metrics.readiness)
 st.subheader(f"Готово к отправке: {ctx.period.label}")
-assessment = derived.readiness_of(ctx.key, ctx.year, ctx.as_of, _wb=wb)
+assessment = cached.readiness_of(ctx.key, ctx.year, ctx.as_of, _wb=wb)
 if inst in assessment.facts:
-    readiness_ui.draw_checklist(assessment.checklist(inst, ctx.period), wb)
+    readiness_panel.draw_checklist(assessment.checklist(inst, ctx.period), wb)
     by_quarter = assessment.quarter_checklists(inst)
     st.caption(f"По кварталам {ctx.year} года: " + " · ".join(f"{quarter_label(q)} — {cl.summary}"
                                                               for q, cl in by_quarter.items()) +
@@ -84,38 +84,38 @@ else:
     if n_issues > len(issues):
         st.caption(f"Сообщений: {fmt_int(n_issues)}, показаны первые {fmt_int(len(issues))} — все на странице "
                    "«Качество данных».")
-    ui.table(issues.drop(columns=["Учреждение", "Адрес"]), hide_index=True, column_config={
+    widgets.table(issues.drop(columns=["Учреждение", "Адрес"]), hide_index=True, column_config={
         "Ячейка": (st.column_config.LinkColumn(display_text=r"range=([A-Z]+[0-9]+)") if gsheet
                    else st.column_config.TextColumn(width="small")),
         "Сообщение": st.column_config.TextColumn(width="large")})
 
 st.subheader(f"Мониторинг, {wb.year} год")
 if mon is None:
-    ui.empty(f"Показатели мониторинга в книге — за {wb.year} год.")
+    widgets.empty(f"Показатели мониторинга в книге — за {wb.year} год.")
 elif mon.isna().all().all():
-    ui.empty(f"Показатели мониторинга не заполнены. Заполните блок «Мониторинг» на вкладке «{plain(tab or inst)}».")
+    widgets.empty(f"Показатели мониторинга не заполнены. Заполните блок «Мониторинг» на вкладке «{plain(tab or inst)}».")
 else:
     blank_style = {c: (lambda v: "background-color: #ffebee" if pd.isna(v) else "") for c in period_cols}
-    ui.table(ui.styled(mon, blank_style), column_config={
+    widgets.table(widgets.styled(mon, blank_style), column_config={
         "_index": st.column_config.TextColumn("Показатель", width="large"),
         **{c: st.column_config.NumberColumn(format="%g") for c in mon.columns}})
     st.caption("«—» — ячейка пустая или строки показателя нет; розовым — пустые ячейки выбранного периода. "
                "Пустая ячейка — это не ноль: если значение нулевое, укажите 0.")
 
 st.subheader(f"Доля в области: {ctx.period.label}")
-ui.table(share, hide_index=True, width=640, column_config={
+widgets.table(share, hide_index=True, width=640, column_config={
     "Учреждение": st.column_config.NumberColumn(inst[:30], format="%d"),
     "Область": st.column_config.NumberColumn("Все учреждения", format="%d"),
     "Доля": st.column_config.ProgressColumn(min_value=0, max_value=1, format="percent")})
 
 st.subheader(f"Мероприятия: {ctx.period.label}")
 if own.empty:
-    ui.empty(f"Нет мероприятий за {ctx.period.label}. Внесите их в блок «Мероприятия» на вкладке "
+    widgets.empty(f"Нет мероприятий за {ctx.period.label}. Внесите их в блок «Мероприятия» на вкладке "
              f"«{plain(tab or inst)}» (дата, вид мероприятия, пункт плана, тема, участники).")
 else:
     if n_own > len(own):
-        st.caption(derived.rows_caption(n_own, len(own)))
-    ui.table(own.drop(columns=["Учреждение"]), hide_index=True, column_config={
+        st.caption(cached.rows_caption(n_own, len(own)))
+    widgets.table(own.drop(columns=["Учреждение"]), hide_index=True, column_config={
         "Дата": st.column_config.DateColumn(format="DD.MM.YYYY"),
         "Ссылка": st.column_config.LinkColumn(display_text="открыть"),
         "Тема / содержание": st.column_config.TextColumn(width="large")})

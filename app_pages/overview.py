@@ -4,28 +4,28 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import derived, ui
-from app_pages.markup import plain
-from lib.contract import ACTIVITY_GROUPS
-from lib.overview import overdue_text
-from lib.plan_status import DONE, IN_PROGRESS, NOT_STARTED, OVERDUE
+from ui import cached, widgets
+from ui.markup import plain
+from lib.model.contract import ACTIVITY_GROUPS
+from lib.metrics.overview import overdue_text
+from lib.metrics.plan_status import DONE, IN_PROGRESS, NOT_STARTED, OVERDUE
 from lib.russian import plural
-from lib.views import fmt_date, fmt_int, fmt_num, fmt_pct, quarter_label
+from lib.metrics.tables import fmt_date, fmt_int, fmt_num, fmt_pct, quarter_label
 
 INSTITUTION_FORMS = ("учреждение", "учреждения", "учреждений")
 ROWS_IN_EXPANDER = 200     # a glance: the full lists are on «Мероприятия» and «Качество данных»
 
-ctx = ui.page("Обзор", lambda ctx: f"статус плана на {fmt_date(ctx.as_of)}")
+ctx = widgets.page("Обзор", lambda ctx: f"статус плана на {fmt_date(ctx.as_of)}")
 wb = ctx.wb
-ov = derived.overview_of(ctx.key, ctx.period.code, tuple(ctx.institutions), ctx.as_of, _wb=wb)
+ov = cached.overview_of(ctx.key, ctx.period.code, tuple(ctx.institutions), ctx.as_of, _wb=wb)
 # A centre's user sees its own figures plus the region's totals (counts only, no other centre's row).
-region = derived.overview_of(ctx.key, ctx.period.code, (), ctx.as_of, _wb=wb) if ctx.own_only else None
-status = derived.plan_status_on(ctx.key, ctx.as_of, _wb=wb)
+region = cached.overview_of(ctx.key, ctx.period.code, (), ctx.as_of, _wb=wb) if ctx.own_only else None
+status = cached.plan_status_on(ctx.key, ctx.as_of, _wb=wb)
 
 # --------------------------------------------------------------------------- plan
 st.subheader(f"Выполнение плана на {fmt_date(ctx.as_of)}")
 if status.empty:
-    ui.empty("План работы не загружен: заполните вкладку «План» (№, Мероприятие, Сроки, Показатель, Цель) "
+    widgets.empty("План работы не загружен: заполните вкладку «План» (№, Мероприятие, Сроки, Показатель, Цель) "
              "и нажмите «Обновить данные».")
 else:
     cols = st.columns(4)
@@ -40,8 +40,8 @@ else:
     else:
         st.success("Просроченных пунктов плана нет.", icon=":material/check_circle:")
     with st.expander("Пункты плана по статусам"):
-        plan_rows = derived.plan_table_on(ctx.key, ctx.as_of, _wb=wb)
-        ui.table(plan_rows[["№", "Мероприятие", "Статус", "Факт", "Нужно к дате", "Ближайший срок"]],
+        plan_rows = cached.plan_table_on(ctx.key, ctx.as_of, _wb=wb)
+        widgets.table(plan_rows[["№", "Мероприятие", "Статус", "Факт", "Нужно к дате", "Ближайший срок"]],
                  hide_index=True, column_config={
                      "Ближайший срок": st.column_config.DateColumn(format="DD.MM.YYYY")})
         st.page_link("app_pages/plan.py", label="Открыть план полностью", icon=":material/arrow_forward:")
@@ -68,7 +68,7 @@ for n, (col, fig) in enumerate(zip(cols, ov.groups)):
         if region is not None:
             st.caption(f"По области: {fmt_int(region.groups[n].count)}")
 if ov.activities_total == 0:
-    ui.empty(f"Нет мероприятий за {ctx.period.label}. Проверьте, что учреждения внесли строки в блок "
+    widgets.empty(f"Нет мероприятий за {ctx.period.label}. Проверьте, что учреждения внесли строки в блок "
              "«Мероприятия» своих вкладок (дата в этом периоде), или выберите другой период.")
 else:
     compared = any(fig.delta is not None for fig in ov.groups)
@@ -78,12 +78,12 @@ else:
                "План ОМП на период — цель из вкладки «План», пересчитанная на период.")
     for fig in (f for f in ov.groups if f.count):
         with st.expander(f"Строки: {fig.group} ({fmt_int(fig.count)})"):
-            n_rows, rows = derived.activity_rows_page(
+            n_rows, rows = cached.activity_rows_page(
                 ctx.key, ctx.year, tuple(ctx.institutions), tuple(ACTIVITY_GROUPS[fig.group]),
                 (ctx.period.first_quarter, ctx.period.last_quarter), limit=ROWS_IN_EXPANDER, _wb=wb)
             if n_rows > len(rows):
-                st.caption(derived.rows_caption(n_rows, len(rows)))
-            ui.table(rows.drop(columns=["Квартал"]), hide_index=True,
+                st.caption(cached.rows_caption(n_rows, len(rows)))
+            widgets.table(rows.drop(columns=["Квартал"]), hide_index=True,
                      column_config={"Дата": st.column_config.DateColumn(format="DD.MM.YYYY"),
                                     "Ссылка": st.column_config.LinkColumn(display_text="открыть")})
 
@@ -115,17 +115,17 @@ with right.container(border=True):
     st.page_link("app_pages/quality.py", label="Ошибки и напоминания учреждениям", icon=":material/fact_check:")
 if ov.institutions_total:
     with st.expander("Сдача данных по учреждениям"):
-        matrix = derived.reporting_of(ctx.key, ctx.period.code, tuple(ctx.institutions), _wb=wb)
+        matrix = cached.reporting_of(ctx.key, ctx.period.code, tuple(ctx.institutions), _wb=wb)
         matrix = matrix.rename(columns={q: quarter_label(q) for q in matrix.columns})
         matrix.index.name = "Учреждение"
-        ui.table(ui.styled(matrix.reset_index(), {c: ui.completeness_style for c in matrix.columns}),
+        widgets.table(widgets.styled(matrix.reset_index(), {c: widgets.completeness_style for c in matrix.columns}),
                  hide_index=True, height="content")
 if ov.errors:
     with st.expander(f"Ошибки ({fmt_int(ov.errors)})"):
-        n_errors, errors = derived.issues_of(ctx.key, tuple(ctx.institutions), ("error",), "", _wb=wb)
+        n_errors, errors = cached.issues_of(ctx.key, tuple(ctx.institutions), ("error",), "", _wb=wb)
         errors = errors.head(ROWS_IN_EXPANDER)
         if n_errors > len(errors):
             st.caption(f"Показаны первые {fmt_int(len(errors))} — все ошибки на странице «Качество данных».")
-        ui.table(errors.drop(columns=["Серьёзность", "Адрес"]), hide_index=True,
+        widgets.table(errors.drop(columns=["Серьёзность", "Адрес"]), hide_index=True,
                  column_config={"Ячейка": st.column_config.LinkColumn(display_text=r"range=(.*)$")
                                 if wb.source.kind == "gsheet" else st.column_config.TextColumn()})

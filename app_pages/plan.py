@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import charts, derived, ui
-from app_pages.markup import plain
-from lib.plan_status import STATUSES
-from lib.views import fmt_date, fmt_int, plan_table, plan_timeline
+from ui import charts, cached, widgets
+from ui.markup import plain
+from lib.metrics.plan_status import STATUSES
+from lib.metrics.tables import fmt_date, fmt_int, plan_table, plan_timeline
 
-ctx = ui.page("План работы", lambda ctx: f"статус на {fmt_date(ctx.as_of)}; мероприятия всех учреждений",
+ctx = widgets.page("План работы", lambda ctx: f"статус на {fmt_date(ctx.as_of)}; мероприятия всех учреждений",
               with_period=False)
 wb = ctx.wb
-status = derived.plan_status_on(ctx.key, ctx.as_of, _wb=wb)
+status = cached.plan_status_on(ctx.key, ctx.as_of, _wb=wb)
 
 if status.empty:
-    ui.empty("План работы не загружен. Заполните вкладку «План» — столбцы «№», «Раздел», «Мероприятие», «Сроки», "
+    widgets.empty("План работы не загружен. Заполните вкладку «План» — столбцы «№», «Раздел», «Мероприятие», «Сроки», "
              "а для подсчёта выполнения ещё «Показатель», «Считать», «Цель», «Период цели» — "
              "и нажмите «Обновить данные».")
     st.stop()
@@ -56,10 +56,10 @@ st.caption(f"Пунктов: {len(shown)} из {len(status)} · " +
 # --------------------------------------------------------------------------- table
 table = plan_table(shown)
 if table.empty:
-    ui.empty("Нет пунктов плана с такими условиями — измените фильтры.")
+    widgets.empty("Нет пунктов плана с такими условиями — измените фильтры.")
 else:
-    ui.table(
-        ui.styled(table, {"Статус": ui.status_style}), hide_index=True, key="plan_table",
+    widgets.table(
+        widgets.styled(table, {"Статус": widgets.status_style}), hide_index=True, key="plan_table",
         height="content" if len(table) <= 40 else "auto",
         column_config={
             "№": st.column_config.TextColumn(width="small"),
@@ -77,15 +77,15 @@ titles = dict(zip(status["item"], status["title"]))
 item = st.selectbox("Пункт плана", items, key="plan_item_rows",
                     format_func=lambda i: f"{i}. {titles.get(i, '')}"[:120])
 # the sidebar's choice of institutions; an institution's user: its own rows only
-n_rows, rows = derived.activity_rows_page(ctx.key, wb.year, tuple(ctx.institutions), plan_item=item, _wb=wb)
+n_rows, rows = cached.activity_rows_page(ctx.key, wb.year, tuple(ctx.institutions), plan_item=item, _wb=wb)
 if rows.empty:
-    ui.empty(f"Ни одна строка мероприятий не ссылается на пункт {plain(item)}. Учреждения указывают номер пункта "
+    widgets.empty(f"Ни одна строка мероприятий не ссылается на пункт {plain(item)}. Учреждения указывают номер пункта "
              "в столбце «Пункт плана» (например, «2.4»).")
 else:
     st.caption(f"Строк: {fmt_int(n_rows)} (за {wb.year} год, " +
                ("выбранные учреждения)." if ctx.institutions else "все учреждения).") +
                (f" Показаны первые {fmt_int(len(rows))}." if n_rows > len(rows) else ""))
-    ui.table(rows, hide_index=True,
+    widgets.table(rows, hide_index=True,
              column_config={"Дата": st.column_config.DateColumn(format="DD.MM.YYYY"),
                             "Ссылка": st.column_config.LinkColumn()})
 
@@ -94,7 +94,7 @@ st.subheader("Контрольные даты")
 timeline = plan_timeline(shown, ctx.as_of)
 unparsed = shown[~shown["parsed"].astype(bool)]
 if timeline.empty:
-    ui.empty("У выбранных пунктов нет распознанных сроков — укажите в столбце «Сроки» месяц, квартал или дату.")
+    widgets.empty("У выбранных пунктов нет распознанных сроков — укажите в столбце «Сроки» месяц, квартал или дату.")
 else:
     charts.draw(charts.plan_timeline, wb.year, ctx.as_of, f"на {fmt_date(ctx.as_of)}", data=timeline,
                 height=charts.rows_height(timeline["Пункт"].nunique(), 30, 110))

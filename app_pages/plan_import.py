@@ -1,6 +1,6 @@
 """Импорт плана — the approved yearly plan from its Word file: upload the .docx, check and fix the items
 it gave (checkpoints, targets, activity types) in an editable table, download the «План» tab or a whole
-template with it. Reading the file is `lib.plan_import`, the workbooks are `lib.template`.
+template with it. Reading the file is `lib.sources.word_plan`, the workbooks are `lib.export.template`.
 
 For the director and coordinators: `app.py` lists the page only for them, and the page refuses a
 centre's login that reaches it anyway. Writing into the Google Sheet is not done here: the downloaded
@@ -13,12 +13,12 @@ from collections.abc import MutableMapping
 
 import streamlit as st
 
-from app_pages import ui
-from app_pages.context import get_context
-from lib import contract as C
-from lib.plan_import import (DEFAULT_TARGET_PERIOD, UNPARSED_DEADLINE, ImportedPlan, PlanImportError,
+from ui import widgets
+from ui.context import get_context
+from lib.model import contract as C
+from lib.sources.word_plan import (DEFAULT_TARGET_PERIOD, UNPARSED_DEADLINE, ImportedPlan, PlanImportError,
                              import_plan_docx, review_table, revise_plan)
-from lib.template import plan_workbook_bytes, template_bytes
+from lib.export.template import plan_workbook_bytes, template_bytes
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD_TYPES = ["docx", "doc", "rtf", "odt", "pdf"]     # the wrong ones get a Russian message, not a refusal
@@ -56,7 +56,7 @@ st.file_uploader("План работы (.docx)", type=UPLOAD_TYPES, key=KEY_UPL
                       "Столбцы могут идти в любом порядке; старый формат .doc сохраните как .docx.")
 uploaded = st.session_state.get(KEY_FILE)
 if uploaded is None:
-    ui.empty("Загрузите утверждённый план работы (.docx). Пункты, сроки, цели и виды мероприятий появятся в "
+    widgets.empty("Загрузите утверждённый план работы (.docx). Пункты, сроки, цели и виды мероприятий появятся в "
              "таблице: поправьте их и скачайте вкладку «План» для книги ОМП или весь шаблон книги с этим планом.")
     st.stop()
 

@@ -1,9 +1,9 @@
 """Качество данных — every validation issue with its tab, cell (a link into a Google Sheet) and
 message; the marks put where people type (a copy of the Excel workbook with a comment on every problem
-cell, or the marks written into the Google Sheet — `lib.annotate`, `lib.gsheet_marks`); the institution
-× quarter «Готово к отправке» matrix (`lib.readiness`, the same checks as the checklist on «Моё
+cell, or the marks written into the Google Sheet — `lib.export.annotate`, `lib.export.gsheet_marks`); the institution
+× quarter «Готово к отправке» matrix (`lib.metrics.readiness`, the same checks as the checklist on «Моё
 учреждение»); ready-to-send reminders for the laggards; and, for coordinators, what changed since the
-previous read (`lib.changes`).
+previous read (`lib.metrics.changes`).
 
 The search field and the severity filter are bound to the address (`?quality_search=…&
 quality_severity=ошибка`), so other pages can link to one tab's issues."""
@@ -16,16 +16,16 @@ import pandas as pd
 import streamlit as st
 from streamlit.logger import get_logger
 
-from app_pages import changes_ui, context, derived, readiness_ui, ui
-from app_pages.markup import plain
-from lib import rules
-from lib.model import ERROR, SEVERITY_RU, WARNING
-from lib.reminders import reply_by
-from lib.views import fmt_int
+from ui import changes_panel, context, cached, readiness_panel, widgets
+from ui.markup import plain
+from lib.validate import rules
+from lib.model.workbook import ERROR, SEVERITY_RU, WARNING
+from lib.report.reminders import reply_by
+from lib.metrics.tables import fmt_int
 
 SEVERITY_MARK = {SEVERITY_RU[ERROR]: "🔴 " + SEVERITY_RU[ERROR], SEVERITY_RU[WARNING]: "🟡 " + SEVERITY_RU[WARNING]}
 
-ctx = ui.page("Качество данных")
+ctx = widgets.page("Качество данных")
 wb = ctx.wb
 
 # --------------------------------------------------------------------------- summary
@@ -49,12 +49,12 @@ severities = f2.multiselect("Серьёзность", [ERROR, WARNING], format_f
                             bind="query-params")
 query = f3.text_input("Поиск в сообщениях", key="quality_search", placeholder="например, дата",
                       bind="query-params")
-n_issues, table = derived.issues_of(ctx.key, tuple(ctx.institutions), tuple(severities), query.strip(), _wb=wb,
+n_issues, table = cached.issues_of(ctx.key, tuple(ctx.institutions), tuple(severities), query.strip(), _wb=wb,
                                     codes=tuple(codes))
 if wb.issues.empty and not ctx.load_error:
     st.success("Ошибок и предупреждений нет — все строки учтены.", icon=":material/check_circle:")
 elif table.empty:
-    ui.empty("Нет сообщений с такими условиями — измените фильтры.")
+    widgets.empty("Нет сообщений с такими условиями — измените фильтры.")
 else:
     gsheet = wb.source.kind == "gsheet"
     shown = "" if n_issues <= len(table) else f", показаны первые {fmt_int(len(table))} — уточните фильтры или поиск"
@@ -65,7 +65,7 @@ else:
     # a marker rather than a pandas Styler: colouring cell by cell costs ~50 µs a row on every rerun
     marked = table.drop(columns=["Адрес"]).assign(Серьёзность=table["Серьёзность"].map(SEVERITY_MARK)
                                                   .fillna(table["Серьёзность"]))
-    ui.table(
+    widgets.table(
         marked, hide_index=True, key="quality_table", height="content" if len(table) <= 30 else "auto",
         column_config={"Ячейка": (st.column_config.LinkColumn("Ячейка", display_text=r"range=([A-Z]+[0-9]+)")
                               if gsheet else st.column_config.TextColumn("Ячейка", width="small")),
@@ -91,8 +91,8 @@ def _marked_book(source, label: str, checked_on: date):
     """The download's bytes, built when clicked: the workbook validated again from exactly these bytes
     and annotated. Never raises (a deferred download cannot show an error): a file that cannot be
     read any more gives a workbook saying so."""
-    from lib.annotate import annotate_source, list_only
-    from lib.model import ISSUE_COLUMNS, empty_frame
+    from lib.export.annotate import annotate_source, list_only
+    from lib.model.workbook import ISSUE_COLUMNS, empty_frame
     from lib.sources import SourceError
     try:
         return annotate_source(source, label, checked_on=checked_on)[0].data
@@ -109,8 +109,8 @@ def _google_options() -> dict:
 
 
 def _marks_section() -> None:
-    from lib.annotate import MARK, planned_output
-    from lib.gsheet_marks import can_mark
+    from lib.export.annotate import MARK, planned_output
+    from lib.export.gsheet_marks import can_mark
     source = wb.source
     sees_all = ctx.user is None or ctx.user.sees_all
     if source.kind == "gsheet":
@@ -120,7 +120,7 @@ def _marks_section() -> None:
                    "предупреждение — жёлтый) на каждую ячейку с замечанием и снимает прежние отметки с исправленных; "
                    "заметки людей не меняются. Таблица читается заново. Сервисному аккаунту нужен доступ «Редактор».")
         if st.button("Отметить замечания в таблице", key="quality_mark_gsheet", icon=":material/edit_note:"):
-            from lib.gsheet_marks import mark_gsheet
+            from lib.export.gsheet_marks import mark_gsheet
             from lib.sources import GSHEET_PREFIX, SourceError
             try:
                 with st.spinner("Отмечаю замечания в Google Таблице…"):
@@ -159,31 +159,31 @@ def _marks_section() -> None:
 if not ctx.load_error:
     _marks_section()
 
-# --------------------------------------------------------------------------- ready to send (lib.readiness)
+# --------------------------------------------------------------------------- ready to send (lib.metrics.readiness)
 st.subheader(f"Готово к отправке, {ctx.year} год")
 if not wb.institution_names:
-    ui.no_institutions(ctx)
+    widgets.no_institutions(ctx)
     st.stop()
-matrix = derived.readiness_matrix_of(ctx.key, ctx.year, ctx.as_of, tuple(ctx.institutions), _wb=wb)
-ui.table(ui.styled(matrix.reset_index(), {c: readiness_ui.readiness_style for c in matrix.columns}),
+matrix = cached.readiness_matrix_of(ctx.key, ctx.year, ctx.as_of, tuple(ctx.institutions), _wb=wb)
+widgets.table(widgets.styled(matrix.reset_index(), {c: readiness_panel.readiness_style for c in matrix.columns}),
          hide_index=True, key="quality_matrix", height="content" if len(matrix) <= 30 else "auto")
 st.caption("«готово» — на вкладке нет ошибок, за квартал заполнены все показатели мониторинга, внесены мероприятия "
            "(или отмечено «мероприятий не было») и все пункты плана в них есть в плане; «не готово» — что именно "
            "не так; «впереди» — квартал ещё не начался. Те же проверки, что на странице «Моё учреждение»; "
            f"дата проверки — {ctx.as_of:%d.%m.%Y}.")
 
-# --------------------------------------------------------------------------- changes (lib.changes)
+# --------------------------------------------------------------------------- changes (lib.metrics.changes)
 if not ctx.own_only:                     # coordinators: who fixed what since the previous read
-    changes_ui.draw_changes(ctx)
+    changes_panel.draw_changes(ctx)
 
 # --------------------------------------------------------------------------- reminders
 st.subheader(f"Напоминания: {ctx.period.label}")
-laggards = derived.laggards_of(ctx.key, ctx.period.code, tuple(ctx.institutions), ctx.as_of, _wb=wb)
+laggards = cached.laggards_of(ctx.key, ctx.period.code, tuple(ctx.institutions), ctx.as_of, _wb=wb)
 if not laggards:
     st.success(f"За {ctx.period.label} у всех учреждений всё заполнено и без ошибок.", icon=":material/check_circle:")
     st.stop()
 st.caption(f"Учреждений, которым есть что дополнить или исправить: {len(laggards)}.")
-ui.table(pd.DataFrame({"Учреждение": [lag.institution for lag in laggards],
+widgets.table(pd.DataFrame({"Учреждение": [lag.institution for lag in laggards],
                        "Что не так": [lag.summary for lag in laggards],
                        "Ответственный": [lag.responsible for lag in laggards],
                        "Контакты": [lag.contacts for lag in laggards]}),
@@ -194,7 +194,7 @@ by_name = {lag.institution: lag for lag in laggards}
 chosen = c1.selectbox("Напоминание для", list(by_name), key="quality_reminder_for")
 deadline = c2.date_input("Срок в напоминании", value=reply_by(ctx.as_of), key="quality_deadline",
                          format="DD.MM.YYYY")
-texts = derived.reminders_of(ctx.key, ctx.period.code, tuple(ctx.institutions), ctx.as_of, deadline, _wb=wb)
+texts = cached.reminders_of(ctx.key, ctx.period.code, tuple(ctx.institutions), ctx.as_of, deadline, _wb=wb)
 st.code(texts[chosen], language=None, wrap_lines=True)
 st.caption("Скопируйте текст кнопкой в правом верхнем углу блока и отправьте по почте или в мессенджер.")
 if len(laggards) > 1:

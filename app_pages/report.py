@@ -10,14 +10,14 @@ import hashlib
 
 import streamlit as st
 
-from app_pages import ui
-from app_pages.context import get_context
-from app_pages.markup import plain
-from lib.docx_export import report_docx_bytes, report_file_name
-from lib.model import Workbook
-from lib.periods import Period
-from lib.report import NO_DATA, Report, ReportData, build_report
-from lib.summary_xlsx import summary_file_name, summary_xlsx_bytes
+from ui import widgets
+from ui.context import get_context
+from ui.markup import plain
+from lib.report.docx import report_docx_bytes, report_file_name
+from lib.model.workbook import Workbook
+from lib.model.periods import Period
+from lib.report.draft import NO_DATA, Report, ReportData, build_report
+from lib.export.summary import summary_file_name, summary_xlsx_bytes
 
 EDITS = "report_edits"              # {scope key: {indicator key: text}}
 WIDGET = "report_text"              # prefix of the text areas' keys
@@ -73,8 +73,8 @@ def _height(text: str) -> int:
 
 
 ctx = get_context()
-ui.header(ctx, "Отчет", "период и учреждения выбираются в боковой панели")
-if ui.no_institutions(ctx):
+widgets.header(ctx, "Отчет", "период и учреждения выбираются в боковой панели")
+if widgets.no_institutions(ctx):
     st.stop()
 
 wb, period, chosen = ctx.wb, ctx.period, list(ctx.institutions)

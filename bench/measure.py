@@ -98,7 +98,8 @@ def our_load(path: Path):
 
 def forget_memos() -> None:
     """Cold parse: drop what the parsers remember between calls (distinct values seen before)."""
-    from lib import parsing, values
+    from lib.validate import parsing
+    from lib.validate import values
     parsing.clear_memos()
     for fn in (values._parse_date_text, values._parse_count_text, values._parse_number_text,
                values._parse_plan_ref_text):

@@ -129,11 +129,12 @@ def measure_viewers(tabs: int, viewers: int = 20) -> dict:
 
 def measure_report(path: Path, repeat: int, log) -> dict[str, M.Timing] | str:
     """The Word report of the whole year for every institution: build the text, then the .docx."""
-    if importlib.util.find_spec("lib.report") is None or importlib.util.find_spec("lib.docx_export") is None:
-        return "lib.report / lib.docx_export are not there yet"
-    from lib import docx_export, report
+    if importlib.util.find_spec("lib.report.draft") is None or importlib.util.find_spec("lib.report.docx") is None:
+        return "lib.report.draft / lib.report.docx are not there yet"
+    from lib.report import docx as docx_export
+    from lib.report import draft as report
     from lib.loader import load_workbook
-    from lib.periods import Period
+    from lib.model.periods import Period
 
     wb = load_workbook(path)
     period = Period(wb.year, 1, 4)
@@ -275,7 +276,7 @@ def run_benchmark(config: Config) -> Result:
                               f"peak growth {grown / m['raw_frames']:.1f}× the cells as DataFrames",
                               "PASS" if grown <= 3 * m["raw_frames"] else "FAIL"))
         lines += ["", "The reader keeps each tab's rows as calamine gives them; the parser codes every tab's cells "
-                  "into one table of values for the workbook (`lib/cellgrid.py`).", ""]
+                  "into one table of values for the workbook (`lib/validate/cellgrid.py`).", ""]
         if peaks and size == LARGE_SIZE:
             peak, writer = max(peaks)
             goals.append(("peak RSS ≤ 1 GB for any accepted file (28 × 10 000, every writer)",

@@ -21,7 +21,7 @@ def fake_tabs(n_tabs: int, rows: int) -> dict[str, list[list]]:
 def count_requests(n_tabs: int, rows: int = 20) -> dict:
     """Read an N-tab Google Sheet through `lib.sources.gsheets.read_gsheet` and parse it; the request count."""
     from lib.sources.gsheets import read_gsheet
-    from lib.parsing import build_workbook
+    from lib.validate.parsing import build_workbook
     from tests.fake_sheets import FakeSheets, make_client
 
     with FakeSheets() as fake:

@@ -21,8 +21,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from lib.contract import DEFAULT_MONITORING_INDICATORS
-from lib.values import column_letter
+from lib.model.contract import DEFAULT_MONITORING_INDICATORS
+from lib.validate.values import column_letter
 
 CACHE_DIR = Path(__file__).resolve().parent / ".cache"
 GENERATOR_VERSION = 2          # bump when the content changes, so cached files are rebuilt

@@ -58,7 +58,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from lib.contract import norm
+from lib.model.contract import norm
 
 DIRECTOR, COORDINATOR, INSTITUTION = "director", "coordinator", "institution"
 ROLES = (DIRECTOR, COORDINATOR, INSTITUTION)

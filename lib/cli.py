@@ -15,10 +15,10 @@ from datetime import date
 from pathlib import Path
 
 from lib.loader import load_workbook
-from lib.metrics import counts_by_type, select_activities
-from lib.model import ERROR, SEVERITY_RU, Workbook
-from lib.periods import Period
-from lib.plan_status import plan_status
+from lib.metrics.counts import counts_by_type, select_activities
+from lib.model.workbook import ERROR, SEVERITY_RU, Workbook
+from lib.model.periods import Period
+from lib.metrics.plan_status import plan_status
 from lib.sources import SourceError
 
 
@@ -97,7 +97,7 @@ def cmd_annotate(args) -> int:
     if args.source.startswith(GSHEET_PREFIX):
         if args.output:
             raise CliError("Для Google Таблицы файл -o не нужен: замечания отмечаются в самой таблице")
-        from lib.gsheet_marks import mark_gsheet
+        from lib.export.gsheet_marks import mark_gsheet
         wb = _load(args.source)
         result = mark_gsheet(wb, list_tab=not args.no_list)
         print(f"Google Таблица «{wb.source.label}»: {result.text}")
@@ -106,7 +106,7 @@ def cmd_annotate(args) -> int:
     else:
         if not args.output:
             raise CliError("Укажите, куда сохранить книгу с отметками: -o КНИГА.xlsx")
-        from lib.annotate import annotate_source, planned_output
+        from lib.export.annotate import annotate_source, planned_output
         source = Path(args.source)
         out = Path(args.output)
 
@@ -177,7 +177,7 @@ def cmd_plan(args) -> int:
 
 def _import_plan(path: str, year: int | None):
     """The plan of a Word file, its warnings printed to stderr."""
-    from lib.plan_import import PlanImportError, import_plan_docx
+    from lib.sources.word_plan import PlanImportError, import_plan_docx
     try:
         plan = import_plan_docx(path, year=year)
     except PlanImportError as exc:
@@ -188,7 +188,7 @@ def _import_plan(path: str, year: int | None):
 
 
 def cmd_template(args) -> int:
-    from lib.template import write_template
+    from lib.export.template import write_template
     plan = _import_plan(args.plan, args.year) if args.plan else None
     out = write_template(Path(args.output), year=plan.year if plan else args.year,
                          plan=plan.template_plan() if plan else None)
@@ -197,9 +197,9 @@ def cmd_template(args) -> int:
 
 
 def cmd_import_plan(args) -> int:
-    from lib.plan_import import UNPARSED_DEADLINE
-    from lib.template import plan_workbook_bytes
-    from lib.views import fmt_dates
+    from lib.sources.word_plan import UNPARSED_DEADLINE
+    from lib.export.template import plan_workbook_bytes
+    from lib.metrics.tables import fmt_dates
     plan = _import_plan(args.plan, args.year)
     if args.output:
         out = Path(args.output)
@@ -216,8 +216,8 @@ def cmd_import_plan(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from lib.docx_export import report_docx_bytes
-    from lib.report import build_report
+    from lib.report.docx import report_docx_bytes
+    from lib.report.draft import build_report
     wb = _load(args.source)
     period = _period(args.period)
     chosen = _check_institutions(wb, args.institution or [])
@@ -233,7 +233,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_summary(args) -> int:
-    from lib.summary_xlsx import summary_xlsx_bytes
+    from lib.export.summary import summary_xlsx_bytes
     wb = _load(args.source)
     period = _period(args.period)
     chosen = _check_institutions(wb, args.institution or [])

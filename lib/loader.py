@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 from lib import sources
-from lib.model import Workbook
-from lib.parsing import build_workbook
+from lib.model.workbook import Workbook
+from lib.validate.parsing import build_workbook
 
 SAMPLE_WORKBOOK = Path(__file__).resolve().parent.parent / "sample_data" / "omp_2026_demo.xlsx"
 

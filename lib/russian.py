@@ -15,7 +15,7 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from lib.contract import ACTIVITY_TYPE_BY_NAME
+from lib.model.contract import ACTIVITY_TYPE_BY_NAME
 
 RU = Locale("ru")
 NBSP = "\u00a0"

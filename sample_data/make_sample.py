@@ -2,7 +2,7 @@
 
     python sample_data/make_sample.py [OUTPUT.xlsx]
 
-Starts from the template (`lib.template`) and fills a realistic 2026 for all 28 centres: activities
+Starts from the template (`lib.export.template`) and fills a realistic 2026 for all 28 centres: activities
 from January to mid-November tied to the plan in `plan_2026.json`, quarterly monitoring figures, a
 few centres behind, and a handful of the mistakes real people make (listed in `PLANTED` and printed
 at the end). Deterministic: `random.Random(2026)`, no use of the current date, fixed workbook
@@ -25,8 +25,8 @@ if str(ROOT) not in sys.path:
 
 from openpyxl.utils import get_column_letter  # noqa: E402
 
-from lib import template as T  # noqa: E402
-from lib.contract import DEFAULT_MONITORING_INDICATORS  # noqa: E402
+from lib.export import template as T  # noqa: E402
+from lib.model.contract import DEFAULT_MONITORING_INDICATORS  # noqa: E402
 
 OUTPUT = Path(__file__).resolve().parent / "omp_2026_demo.xlsx"
 YEAR = 2026

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bench.workbooks import DISTRICTS  # the same 28 district names as the benchmark's workbooks
-from lib.contract import DEFAULT_MONITORING_INDICATORS
+from lib.model.contract import DEFAULT_MONITORING_INDICATORS
 from tests.workbook_builder import ACTIVITY_HEADER, MONITORING_HEADER, write_workbook
 
 PLAN = [

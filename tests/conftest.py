@@ -27,7 +27,7 @@ def browser():
 
 @pytest.fixture(scope="session", autouse=True)
 def snapshots_in_a_temporary_folder(tmp_path_factory):
-    """The app writes Google snapshots and the history of reads (lib.changes) to `.snapshots/`: tests
+    """The app writes Google snapshots and the history of reads (lib.metrics.changes) to `.snapshots/`: tests
     write them to a temporary folder instead (servers started by browser tests inherit it). A test
     that sets OMP_SNAPSHOT_DIR itself still wins."""
     saved = os.environ.get("OMP_SNAPSHOT_DIR")
@@ -42,6 +42,6 @@ def snapshots_in_a_temporary_folder(tmp_path_factory):
 def refresh_without_pause(monkeypatch):
     """Tests click «Обновить данные» many times a minute: no pause between refreshes here (the pause has
     its own test in test_app.py)."""
-    from app_pages import context
+    from ui import context
     monkeypatch.setattr(context, "MIN_REFRESH_S", 0)
     monkeypatch.setitem(context._last_refresh, "at", None)

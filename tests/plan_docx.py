@@ -1,4 +1,4 @@
-"""Word plans for the tests of `lib.plan_import`, written with python-docx: the approved 2026 plan of
+"""Word plans for the tests of `lib.sources.word_plan`, written with python-docx: the approved 2026 plan of
 seed 000 (its text as it stands, the way it was a Word table), and a builder for plans laid out otherwise.
 
 A row of a table is a list of cells; a cell is a list of paragraphs (a str is one paragraph), or

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib.contract import ACTIVITY_TYPE_NAMES, DEFAULT_MONITORING_INDICATORS
-from lib.model import (ACTIVITY_COLUMNS, INSTITUTION_COLUMNS, MONITORING_COLUMNS, PLAN_COLUMNS, Settings, Workbook,
+from lib.model.contract import ACTIVITY_TYPE_NAMES, DEFAULT_MONITORING_INDICATORS
+from lib.model.workbook import (ACTIVITY_COLUMNS, INSTITUTION_COLUMNS, MONITORING_COLUMNS, PLAN_COLUMNS, Settings, Workbook,
                        empty_frame)
 from lib.sources import SourceInfo
 from tests.workbook_builder import ACTIVITY_HEADER, MONITORING_HEADER, write_workbook

@@ -1,4 +1,4 @@
-"""«Скачать книгу с отметками» (lib/annotate.py, `python -m lib.cli annotate`): on real workbooks written
+"""«Скачать книгу с отметками» (lib/export/annotate.py, `python -m lib.cli annotate`): on real workbooks written
 from the template with deliberate errors, the copy has a mark on exactly the cells `validate --json`
 names and nowhere else, and everything else — every value, formula and saved result, format, merge,
 width, drop-down and every other tab — is as it was (compared cell by cell with openpyxl and read
@@ -23,10 +23,10 @@ import pytest
 from openpyxl.comments import Comment
 from python_calamine import CalamineWorkbook
 
-from lib import annotate as A
+from lib.export import annotate as A
 from lib.loader import load_workbook
-from lib.model import ERROR, ISSUE_COLUMNS, WARNING
-from lib.template import build_template, load_institutions
+from lib.model.workbook import ERROR, ISSUE_COLUMNS, WARNING
+from lib.export.template import build_template, load_institutions
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY1, DAY2 = date(2026, 11, 22), date(2026, 11, 23)

@@ -15,9 +15,9 @@ import pytest
 import streamlit
 from streamlit.testing.v1 import AppTest
 
-import app_pages.context as context
-from app_pages import auth_ui
-from lib.annotate import LIST_TAB, has_mark
+import ui.context as context
+from ui import signin
+from lib.export.annotate import LIST_TAB, has_mark
 from lib.loader import load_workbook
 from tests.app_workbook import build_app_workbook
 from tests.fake_sheets import FakeSheets, make_client, workbook_tabs
@@ -144,11 +144,11 @@ def users(book) -> dict:
 
 
 def signed_in(monkeypatch, source, users, login) -> AppTest:
-    monkeypatch.setattr(auth_ui, "SLEEP", lambda s: None)
-    auth_ui.limiter.clear()
+    monkeypatch.setattr(signin, "SLEEP", lambda s: None)
+    signin.limiter.clear()
     at = quality(monkeypatch, source, secrets={"auth": {"users": users}})
-    at.text_input(key=auth_ui.KEY_LOGIN).input(login)
-    at.text_input(key=auth_ui.KEY_PASSWORD).input(PASSWORDS[login])
+    at.text_input(key=signin.KEY_LOGIN).input(login)
+    at.text_input(key=signin.KEY_PASSWORD).input(PASSWORDS[login])
     at.button[0].click().run()
     at.switch_page("app_pages/quality.py").run()
     assert_clean(at)

@@ -9,7 +9,7 @@ import os
 import openpyxl
 import pytest
 
-from lib.annotate import LIST_TAB, has_mark
+from lib.export.annotate import LIST_TAB, has_mark
 from lib.loader import load_workbook
 from tests.app_workbook import build_app_workbook
 from tests.browser_support import CHROMIUM, open_page, streamlit_server, wait_idle

@@ -13,14 +13,14 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import app_pages.context as context
+import ui.context as context
 from lib.loader import load_workbook
-from lib.metrics import (counts_by_group, monitoring_period_values, region_totals, reported_count,
+from lib.metrics.counts import (counts_by_group, monitoring_period_values, region_totals, reported_count,
                          select_activities)
-from lib.periods import Period
-from lib.plan_status import plan_status, status_counts
-from lib.reminders import find_laggards
-from lib.views import fmt_int, fmt_num
+from lib.model.periods import Period
+from lib.metrics.plan_status import plan_status, status_counts
+from lib.report.reminders import find_laggards
+from lib.metrics.tables import fmt_int, fmt_num
 from tests.app_workbook import build_app_workbook
 from tests.fake_sheets import FakeSheets, make_client, workbook_tabs
 from tests.workbook_builder import write_workbook
@@ -301,9 +301,9 @@ def test_quality_page_filters_and_reminders(monkeypatch, demo_path, demo_wb):
 
 
 def test_quality_page_filters_by_the_kind_of_issue(monkeypatch, demo_path, demo_wb):
-    """«Вид замечания» lists the rules (`lib.rules`) of the workbook's issues by their titles; choosing
+    """«Вид замечания» lists the rules (`lib.validate.rules`) of the workbook's issues by their titles; choosing
     one shows only its issues."""
-    from lib.rules import in_table_order, title_of
+    from lib.validate.rules import in_table_order, title_of
     at = go(make_app(monkeypatch, demo_path, "Q2"), "quality")
     kinds = at.multiselect(key="quality_codes")
     assert list(kinds.options) == [title_of(c) for c in in_table_order(demo_wb.issues["code"])]

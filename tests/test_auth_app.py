@@ -17,12 +17,12 @@ from google.protobuf import text_format
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
-from app_pages import auth_ui
+from ui import signin
 from lib.auth import FAILURE_DELAY_S, FAILURE_MESSAGE, User
 from lib.loader import load_workbook
-from lib.metrics import counts_by_group, monitoring_period_values, region_totals, select_activities
-from lib.periods import Period
-from lib.views import fmt_int, fmt_num
+from lib.metrics.counts import counts_by_group, monitoring_period_values, region_totals, select_activities
+from lib.model.periods import Period
+from lib.metrics.tables import fmt_int, fmt_num
 from tests.app_workbook import build_app_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +71,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch) -> Clock:
     fake = Clock()
-    monkeypatch.setattr(auth_ui, "CLOCK", fake)
+    monkeypatch.setattr(signin, "CLOCK", fake)
     return fake
 
 
@@ -79,10 +79,10 @@ def clock(monkeypatch) -> Clock:
 def fast_and_fresh(monkeypatch, clock):
     """Record the pauses instead of sleeping; a fresh process-wide limiter per test, on the test's clock."""
     waits: list[float] = []
-    monkeypatch.setattr(auth_ui, "SLEEP", waits.append)
-    auth_ui.limiter.clear()
+    monkeypatch.setattr(signin, "SLEEP", waits.append)
+    signin.limiter.clear()
     yield waits
-    auth_ui.limiter.clear()
+    signin.limiter.clear()
 
 
 def app(monkeypatch, source, auth: dict | None = None, **state) -> AppTest:
@@ -97,8 +97,8 @@ def app(monkeypatch, source, auth: dict | None = None, **state) -> AppTest:
 
 
 def sign_in(at: AppTest, login: str, password: str) -> AppTest:
-    at.text_input(key=auth_ui.KEY_LOGIN).input(login)
-    at.text_input(key=auth_ui.KEY_PASSWORD).input(password)
+    at.text_input(key=signin.KEY_LOGIN).input(login)
+    at.text_input(key=signin.KEY_PASSWORD).input(password)
     at.button[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -180,7 +180,7 @@ def test_the_sign_in_form_comes_before_any_data(monkeypatch, demo_path, users):
     assert_clean(at)
     assert titles(at) == ["Вход в панель ОМП"]
     assert [t.label for t in at.text_input] == ["Логин", "Пароль"]
-    assert at.text_input(key=auth_ui.KEY_PASSWORD).proto.type == at.text_input(key=auth_ui.KEY_PASSWORD).proto.PASSWORD
+    assert at.text_input(key=signin.KEY_PASSWORD).proto.type == at.text_input(key=signin.KEY_PASSWORD).proto.PASSWORD
     assert not at.metric and not at.dataframe and not at.get("vega_lite_chart")
     assert not at.sidebar.children, "no filters or data source before sign-in"
     for page in PAGES:
@@ -199,10 +199,10 @@ def test_every_failure_gets_the_same_answer(monkeypatch, demo_path, users, fast_
         sign_in(at, login, password)
         assert titles(at) == ["Вход в панель ОМП"], login
         answers.append([e.value for e in at.error])
-        assert at.text_input(key=auth_ui.KEY_PASSWORD).value == "", "the password is not kept"
+        assert at.text_input(key=signin.KEY_PASSWORD).value == "", "the password is not kept"
     assert all(a == [FAILURE_MESSAGE] for a in answers), answers
     assert waits == [FAILURE_DELAY_S] * len(answers)
-    assert auth_ui.KEY_USER not in at.session_state
+    assert signin.KEY_USER not in at.session_state
 
 
 def test_failed_attempts_are_limited_across_all_sessions(monkeypatch, demo_path, users, clock):
@@ -213,10 +213,10 @@ def test_failed_attempts_are_limited_across_all_sessions(monkeypatch, demo_path,
     other = app(monkeypatch, demo_path, auth={"users": users}).run()      # another browser
     sign_in(other, "director", PASSWORDS["director"])
     assert titles(other) == ["Вход в панель ОМП"] and [e.value for e in other.error] == [FAILURE_MESSAGE]
-    assert auth_ui.KEY_USER not in other.session_state
+    assert signin.KEY_USER not in other.session_state
     ok = sign_in(app(monkeypatch, demo_path, auth={"users": users}).run(), "coord", PASSWORDS["coord"])
     assert titles(ok) == ["Обзор"], "another login is not locked"
-    clock.now += auth_ui.limiter().window_s + 1
+    clock.now += signin.limiter().window_s + 1
     sign_in(other, "director", PASSWORDS["director"])
     assert titles(other) == ["Обзор"]
 
@@ -224,8 +224,8 @@ def test_failed_attempts_are_limited_across_all_sessions(monkeypatch, demo_path,
 def test_failed_attempts_are_limited_per_client_address(monkeypatch, demo_path, users):
     """Password spraying: many logins from one address, each in its own session, close that address."""
     address = {"now": "203.0.113.7"}
-    monkeypatch.setattr(auth_ui, "_address", lambda config: address["now"])
-    for n in range(auth_ui.limiter().per_address):
+    monkeypatch.setattr(signin, "_address", lambda config: address["now"])
+    for n in range(signin.limiter().per_address):
         sign_in(app(monkeypatch, demo_path, auth={"users": users}).run(), f"user{n}", "password-123")
     at = sign_in(app(monkeypatch, demo_path, auth={"users": users}).run(), "coord", PASSWORDS["coord"])
     assert titles(at) == ["Вход в панель ОМП"] and [e.value for e in at.error] == [FAILURE_MESSAGE]
@@ -237,8 +237,8 @@ def test_failed_attempts_are_limited_per_client_address(monkeypatch, demo_path, 
 def test_the_client_address_is_read_from_the_session(monkeypatch, demo_path, users):
     """AppTest has no client connection: the address is None and only the per-login limit applies."""
     seen = []
-    real = auth_ui._address
-    monkeypatch.setattr(auth_ui, "_address", lambda config: seen.append(real(config)) or seen[-1])
+    real = signin._address
+    monkeypatch.setattr(signin, "_address", lambda config: seen.append(real(config)) or seen[-1])
     sign_in(app(monkeypatch, demo_path, auth={"users": users}).run(), "director", PASSWORDS["director"])
     assert seen == [None]
 
@@ -270,7 +270,7 @@ def test_login_is_case_insensitive_and_sign_out_forgets_the_session(monkeypatch,
     at.button(key="omp_logout").click().run()
     assert_clean(at)
     assert titles(at) == ["Вход в панель ОМП"] and not at.metric
-    assert auth_ui.KEY_USER not in at.session_state and "omp_institutions" not in at.session_state
+    assert signin.KEY_USER not in at.session_state and "omp_institutions" not in at.session_state
 
 
 # --------------------------------------------------------------------------- an institution's scope
@@ -369,12 +369,12 @@ def test_forged_session_values_and_urls_cannot_reach_another_institution(monkeyp
 def test_a_forged_user_in_the_session_gets_the_configured_role(monkeypatch, demo_path, demo_wb, users):
     # a session claiming the director role for an institution's login: the configuration decides
     at = app(monkeypatch, demo_path, auth={"users": users},
-             **{auth_ui.KEY_USER: User("kcson", "director")}).run()
+             **{signin.KEY_USER: User("kcson", "director")}).run()
     assert titles(at) == ["Обзор"]
     assert not at.multiselect and any(m.value == f"**Учреждение:** {OWN}" for m in at.sidebar.markdown)
     assert_only_own(at, demo_wb, "forged role")
     # a login that is not configured at all: the sign-in form
-    at = app(monkeypatch, demo_path, auth={"users": users}, **{auth_ui.KEY_USER: User("mallory", "director")}).run()
+    at = app(monkeypatch, demo_path, auth={"users": users}, **{signin.KEY_USER: User("mallory", "director")}).run()
     assert titles(at) == ["Вход в панель ОМП"] and not at.metric
 
 
@@ -498,8 +498,8 @@ class _Secrets:
 def test_no_secrets_file_means_off_and_an_unreadable_one_means_closed(monkeypatch):
     import streamlit as st
     monkeypatch.setattr(st, "secrets", _Secrets("no-secrets-found"))
-    assert auth_ui.resolve().mode == "off"
+    assert signin.resolve().mode == "off"
     monkeypatch.setattr(st, "secrets", _Secrets("failed-parsing-secrets-file"))
-    gate = auth_ui.resolve()
+    gate = signin.resolve()
     assert gate.mode == "broken" and not gate.open
     assert "secrets.toml не удалось прочитать (ошибка в строке 7)" in gate.error

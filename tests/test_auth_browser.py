@@ -12,9 +12,9 @@ import pytest
 
 from lib.auth import FAILURE_MESSAGE
 from lib.loader import load_workbook
-from lib.metrics import select_activities
-from lib.periods import Period
-from lib.views import fmt_int
+from lib.metrics.counts import select_activities
+from lib.model.periods import Period
+from lib.metrics.tables import fmt_int
 from tests.app_workbook import build_app_workbook
 from tests.browser_support import CHROMIUM, PAGE_H1, PAGES, open_page, screenshot, streamlit_server, wait_idle
 

@@ -15,7 +15,7 @@ import pytest
 from lib.russian import format_number
 from lib.sources import package, spreadsheet
 from lib.loader import load_workbook
-from lib.model import ERROR
+from lib.model.workbook import ERROR
 from lib.sources import SourceError, read
 from tests.workbook_builder import activity_rows, write_workbook
 

@@ -15,9 +15,9 @@ import openpyxl
 import pytest
 
 from lib.loader import SAMPLE_WORKBOOK, load_workbook
-from lib.metrics import counts_by_group, select_activities
-from lib.periods import Period
-from lib.views import fmt_int
+from lib.metrics.counts import counts_by_group, select_activities
+from lib.model.periods import Period
+from lib.metrics.tables import fmt_int
 from tests.app_workbook import build_app_workbook
 from tests.browser_support import (CHROMIUM, PAGE_H1, PAGES, choose_multiselect, choose_selectbox,
                                    metric_value, open_page, screenshot, streamlit_server, wait_idle)
@@ -126,7 +126,7 @@ def chart_marks(page, nth: int, selector: str, attribute: str) -> list:
 
 
 def test_charts_draw_the_data_they_are_given(page, workbook):
-    """The chart specs are compiled once (app_pages/charts.py): every draw must bind this run's data."""
+    """The chart specs are compiled once (ui/charts.py): every draw must bind this run's data."""
     year = workbook.year
     open_page(page, "", "Мероприятия")
     set_period(page, "III квартал")

@@ -1,4 +1,4 @@
-"""`lib.cellgrid`: the grid of value codes the parser works on, and the workbook's table of values."""
+"""`lib.validate.cellgrid`: the grid of value codes the parser works on, and the workbook's table of values."""
 from __future__ import annotations
 
 import math
@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 import numpy as np
 
-from lib.cellgrid import EMPTY, CellGrid, ValueTable, object_array
-from lib.values import is_blank
+from lib.validate.cellgrid import EMPTY, CellGrid, ValueTable, object_array
+from lib.validate.values import is_blank
 
 
 def test_rows_of_any_length_round_trip_and_equal_values_of_other_types_keep_their_own_codes():

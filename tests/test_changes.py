@@ -1,4 +1,4 @@
-"""What changed between two reads (lib.changes) on real workbooks edited the way people edit them —
+"""What changed between two reads (lib.metrics.changes) on real workbooks edited the way people edit them —
 rows inserted above others, fixed in place, deleted — and the bounded on-disk store of previous reads."""
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from lib import changes
-from lib.changes import MAX_SOURCES, MAX_VERSIONS, ReadHistory, compare, digest, history_path, load_history, \
+from lib.metrics import changes
+from lib.metrics.changes import MAX_SOURCES, MAX_VERSIONS, ReadHistory, compare, digest, history_path, load_history, \
     record_read
 from lib.loader import load_workbook
 from tests.app_workbook import build_app_workbook

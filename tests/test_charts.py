@@ -1,4 +1,4 @@
-"""Chart specs are compiled once and must never freeze a run's data (app_pages/charts.py)."""
+"""Chart specs are compiled once and must never freeze a run's data (ui/charts.py)."""
 from __future__ import annotations
 
 import json
@@ -9,7 +9,7 @@ import pytest
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
-from app_pages import charts
+from ui import charts
 
 BUILDS = [
     (charts.activities_by_quarter, (True,)), (charts.activities_by_quarter, (False,)),
@@ -33,7 +33,7 @@ def test_a_drawn_chart_carries_the_data_it_was_given(tmp_path):
     script = tmp_path / "chart_page.py"
     script.write_text(
         "import pandas as pd\n"
-        "from app_pages import charts\n"
+        "from ui import charts\n"
         "frame = pd.DataFrame({'Учреждение': ['А', 'Б'], 'Значение': [1.5, 2.0], 'Подпись': ['1,5', '2']})\n"
         "charts.draw(charts.indicator_bars, 'чел.', data=frame, height=300)\n"
         "charts.draw(charts.indicator_bars, 'чел.', data=frame.iloc[:1], height=250)\n", encoding="utf-8")

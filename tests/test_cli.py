@@ -48,7 +48,7 @@ def test_validate_json_accounting_and_exit_code(workbook):
 
 
 def test_validate_json_gives_every_issue_the_code_of_its_rule(tmp_path):
-    from lib.rules import RULES
+    from lib.validate.rules import RULES
     path = write_workbook(tmp_path / "codes.xlsx", institutions={A: [
         ACTIVITY_HEADER, ["15 марта", "семинар", "9.9", "x", "более 30", 40], ["01.02.2026", "танцы"]]})
     issues = json.loads(run_cli("validate", path, "--json").stdout)["issues"]

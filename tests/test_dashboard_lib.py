@@ -1,4 +1,4 @@
-"""lib.views, lib.overview, lib.reminders, lib.dashboard — the computations behind the dashboard pages."""
+"""lib.metrics.tables, lib.metrics.overview, lib.report.reminders, lib.metrics.choices — the computations behind the dashboard pages."""
 from __future__ import annotations
 
 import io
@@ -8,17 +8,17 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from lib.dashboard import default_period_kind, empty_workbook, period_of, year_options
-from lib.excel_export import frames_to_xlsx
+from lib.metrics.choices import default_period_kind, empty_workbook, period_of, year_options
+from lib.export.excel import frames_to_xlsx
 from lib.loader import load_workbook
-from lib.metrics import counts_by_group, period_targets, reported_count, select_activities
-from lib.overview import build_overview, has_data_for, overdue_text
+from lib.metrics.counts import counts_by_group, period_targets, reported_count, select_activities
+from lib.metrics.overview import build_overview, has_data_for, overdue_text
 from lib.russian import plural_word
-from lib.periods import Period
-from lib.plan_status import OVERDUE, plan_status, status_counts
-from lib.reminders import find_laggards, reminder_text, reply_by
+from lib.model.periods import Period
+from lib.metrics.plan_status import OVERDUE, plan_status, status_counts
+from lib.report.reminders import find_laggards, reminder_text, reply_by
 from lib.sources import SourceInfo
-from lib.views import (activities_table, blanks_by_institution, completeness_table, counts_long, fmt_date, fmt_int,
+from lib.metrics.tables import (activities_table, blanks_by_institution, completeness_table, counts_long, fmt_date, fmt_int,
                        fmt_num, fmt_pct, heatmap_frame, institution_monitoring, institution_share, issues_table,
                        monitoring_blanks, monitoring_grid, monitoring_matrix, pivot_counts, plan_table, plan_timeline,
                        quarters_text)
@@ -182,7 +182,7 @@ def test_monitoring_grid_and_matrix(wb):
     grid = monitoring_grid(wb, name, wb.institution_names, (1, 2, 3, 4))
     cell = grid[(grid["Учреждение"] == "Бабушкинский") & (grid["q"] == 2)].iloc[0]
     assert pd.isna(cell["value"]) and cell["state"] == "не заполнено"
-    from lib.metrics import monitoring_period_values, region_totals
+    from lib.metrics.counts import monitoring_period_values, region_totals
     values = monitoring_period_values(wb, Q2)
     totals = region_totals(values, wb.indicators)
     matrix = monitoring_matrix(values, wb.indicators, wb.institution_names, totals)

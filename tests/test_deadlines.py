@@ -1,11 +1,11 @@
-"""Tests for lib.deadlines: every `Сроки` form of DESIGN.md §5 and the seed plan, parsed to exact dates."""
+"""Tests for lib.model.deadlines: every `Сроки` form of DESIGN.md §5 and the seed plan, parsed to exact dates."""
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
 
-from lib.deadlines import Deadline, _parse_normalised, month_end, parse_deadline, quarter_end
+from lib.model.deadlines import Deadline, _parse_normalised, month_end, parse_deadline, quarter_end
 
 Y = 2026
 QUARTER_ENDS = (date(Y, 3, 31), date(Y, 6, 30), date(Y, 9, 30), date(Y, 12, 31))

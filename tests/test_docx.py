@@ -9,12 +9,12 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from lib import cli
-from lib.criteria import KIND_HEADINGS
-from lib.docx_export import FONT, report_docx_bytes, report_file_name
+from lib.report.criteria import KIND_HEADINGS
+from lib.report.docx import FONT, report_docx_bytes, report_file_name
 from lib.loader import load_workbook
-from lib.metrics import counts_by_type, select_activities
-from lib.periods import Period
-from lib.report import NO_DATA, build_report
+from lib.metrics.counts import counts_by_type, select_activities
+from lib.model.periods import Period
+from lib.report.draft import NO_DATA, build_report
 from lib.russian import count_phrase
 from tests.report_workbook import NIK, OTHER_CRITERIA, THIRD_CRITERION, VYT, write_report_workbook
 from tests.workbook_builder import DEFAULT_SETTINGS

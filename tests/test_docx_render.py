@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from lib.docx_export import report_docx_bytes, report_file_name
+from lib.report.docx import report_docx_bytes, report_file_name
 from lib.loader import load_workbook
-from lib.periods import Period
-from lib.report import build_report
+from lib.model.periods import Period
+from lib.report.draft import build_report
 from tests.report_workbook import OTHER_CRITERIA, THIRD_CRITERION, write_report_workbook
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "report"

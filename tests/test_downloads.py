@@ -1,6 +1,6 @@
 """Downloads and sign-in (issue 14, item 8): Streamlit serves a built download at /media/<hash> to anyone
 who has the address, so the app builds a file only when a signed-in user clicks, shows no download
-before sign-in, and forgets built files soon (app_pages/media.py). Here in AppTest and in the source;
+before sign-in, and forgets built files soon (ui/media.py). Here in AppTest and in the source;
 the address's lifetime on a real server: tests/test_downloads_browser.py."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import streamlit.testing.v1.app_test as app_test_module
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from app_pages import auth_ui, media
+from ui import signin, media
 from tests.app_workbook import build_app_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,8 +39,8 @@ def managers(monkeypatch) -> list[MediaFileManager]:
             made.append(self)
 
     monkeypatch.setattr(app_test_module, "MediaFileManager", Recorded)
-    monkeypatch.setattr(auth_ui, "SLEEP", lambda s: None)
-    auth_ui.limiter.clear()
+    monkeypatch.setattr(signin, "SLEEP", lambda s: None)
+    signin.limiter.clear()
     return made
 
 
@@ -76,8 +76,8 @@ def test_before_sign_in_there_is_no_download_and_no_file(monkeypatch, demo_path,
 def test_every_download_is_built_only_on_click_and_then_forgotten(monkeypatch, demo_path, managers, signed_in):
     at = new_app(monkeypatch, demo_path, {"users": users()} if signed_in else None).run()
     if signed_in:
-        at.text_input(key=auth_ui.KEY_LOGIN).input("director")
-        at.text_input(key=auth_ui.KEY_PASSWORD).input(PASSWORD)
+        at.text_input(key=signin.KEY_LOGIN).input("director")
+        at.text_input(key=signin.KEY_PASSWORD).input(PASSWORD)
         at.button[0].click().run()
     for page, count in DOWNLOAD_PAGES.items():
         at.switch_page(f"app_pages/{page}.py").run()

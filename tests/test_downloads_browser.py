@@ -2,7 +2,7 @@
 Chromium via Playwright. Before sign-in the page has no download; after a signed-in click the file is
 served at /media/<hash> — to anyone, without a session or a cookie: that is Streamlit, and why
 docs/AUTH.md puts the app behind the organisation's authenticating proxy — and a few seconds later
-the address answers 404 (app_pages/media.py's janitor, here every 3 s)."""
+the address answers 404 (ui/media.py's janitor, here every 3 s)."""
 from __future__ import annotations
 
 import os

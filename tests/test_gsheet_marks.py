@@ -1,4 +1,4 @@
-"""«Отметить замечания в таблице» (lib/gsheet_marks.py) through the real gspread client against the local
+"""«Отметить замечания в таблице» (lib/export/gsheet_marks.py) through the real gspread client against the local
 fake Sheets server (tests/fake_sheets.py): the request bodies, one read of notes and one batchUpdate,
 a second run after a fix clears the first run's mark, a person's note survives both runs, a
 read-only service account changes nothing, 429/5xx are retried with a fresh read, and only the
@@ -12,15 +12,15 @@ import pandas as pd
 import pytest
 import requests
 
-import lib.gsheet_marks as marks_mod
-from lib.annotate import LIST_TAB, MARK, has_mark
+import lib.export.gsheet_marks as marks_mod
+from lib.export.annotate import LIST_TAB, MARK, has_mark
 from lib.auth import User
-from lib.gsheet_marks import (MAX_BATCH_BYTES, STATE_FIELDS, NotAllowed, ReadOnlySheet, mark_gsheet, plan_marks,
+from lib.export.gsheet_marks import (MAX_BATCH_BYTES, STATE_FIELDS, NotAllowed, ReadOnlySheet, mark_gsheet, plan_marks,
                               split_batches)
 from lib.loader import load_workbook
-from lib.model import ERROR, ISSUE_COLUMNS, WARNING
+from lib.model.workbook import ERROR, ISSUE_COLUMNS, WARNING
 from lib.sources import SourceError, SourceUnavailable
-from lib.values import cell_address
+from lib.validate.values import cell_address
 from tests.fake_sheets import FakeSheets, make_client, workbook_tabs
 from tests.workbook_builder import ACTIVITY_HEADER, write_workbook
 

@@ -17,11 +17,11 @@ import docx
 import openpyxl
 import pytest
 
-from lib.docx_export import report_docx_bytes
-from lib.excel_export import frames_to_xlsx
+from lib.report.docx import report_docx_bytes
+from lib.export.excel import frames_to_xlsx
 from lib.loader import load_workbook
-from lib.periods import Period
-from lib.report import build_report
+from lib.model.periods import Period
+from lib.report.draft import build_report
 from lib.sources import SourceError, package
 from tests.test_bad_files import raw_xlsx
 from tests.workbook_builder import ACTIVITY_HEADER, write_workbook

@@ -33,7 +33,7 @@ SESSIONS = 20
 PAGE_TIMEOUT_MS = 240_000          # per session, generous: 20 renderers + the server share 2 cores
 TOTAL_TIMEOUT_S = 600
 REPORT = ROOT / "artifacts" / "load_report.txt"
-READ_MARK = "source read:"          # what app_pages/context.py logs for every actual read of the source
+READ_MARK = "source read:"          # what ui/context.py logs for every actual read of the source
 
 PAGES = [("", "Обзор"), ("plan", "План работы"), ("activities", "Мероприятия"), ("monitoring", "Мониторинг"),
          ("quality", "Качество данных"), ("report", "Отчет"), ("my_institution", "Моё учреждение")]

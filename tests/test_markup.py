@@ -4,7 +4,7 @@ a colour, an icon or a formula into the page (issue 14, item 5).
 Every text field of `tests/payload_workbook.py` holds Markdown and HTML payloads. Each page runs in
 AppTest for every role, and every string Streamlit renders as Markdown (bodies of markdown, captions,
 titles, alerts and toasts; labels, values and tooltips of metrics, expanders, tabs and widgets) is
-checked: the payloads must arrive escaped by `app_pages.markup.plain`. The same in a real browser:
+checked: the payloads must arrive escaped by `ui.markup.plain`. The same in a real browser:
 tests/test_markup_browser.py.
 """
 from __future__ import annotations
@@ -20,8 +20,8 @@ from google.protobuf.message import Message
 from hypothesis import given, strategies as hs
 from streamlit.testing.v1 import AppTest
 
-from app_pages import auth_ui, context
-from app_pages.markup import WORD_JOINER, plain
+from ui import signin, context
+from ui.markup import WORD_JOINER, plain
 from tests import payload_workbook as pw
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,10 +175,10 @@ def users() -> dict:
 
 @pytest.fixture(autouse=True)
 def no_waiting(monkeypatch):
-    monkeypatch.setattr(auth_ui, "SLEEP", lambda s: None)
-    auth_ui.limiter.clear()
+    monkeypatch.setattr(signin, "SLEEP", lambda s: None)
+    signin.limiter.clear()
     yield
-    auth_ui.limiter.clear()
+    signin.limiter.clear()
 
 
 def run_everything(at: AppTest, where: str) -> list[str]:
@@ -202,10 +202,10 @@ def new_app(monkeypatch, source: Path, auth: dict | None = None) -> AppTest:
 def signed_in(monkeypatch, source: Path, users: dict, login: str) -> AppTest:
     at = new_app(monkeypatch, source, {"users": users}).run()
     check_page(at, f"{login}/sign-in")
-    at.text_input(key=auth_ui.KEY_LOGIN).input(login)
-    at.text_input(key=auth_ui.KEY_PASSWORD).input(PASSWORDS[login])
+    at.text_input(key=signin.KEY_LOGIN).input(login)
+    at.text_input(key=signin.KEY_PASSWORD).input(PASSWORDS[login])
     at.button[0].click().run()
-    assert auth_ui.KEY_USER in at.session_state, login
+    assert signin.KEY_USER in at.session_state, login
     return at
 
 

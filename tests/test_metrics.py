@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from lib.loader import load_workbook
-from lib.metrics import (NOTHING, PARTLY, REPORTED, completeness, counts_by_group,
+from lib.metrics.counts import (NOTHING, PARTLY, REPORTED, completeness, counts_by_group,
                          monitoring_period_values, period_targets, region_totals, reported_count, select_activities)
-from lib.periods import Period
+from lib.model.periods import Period
 from tests.workbook_builder import ACTIVITY_HEADER, MONITORING_HEADER, write_workbook
 
 A, B, C = "КЦСОН А", "КЦСОН Б", "КЦСОН В"
@@ -17,7 +17,7 @@ HOME = "Граждане с психическими расстройствам�
 
 def full_monitoring(q_values):
     """A monitoring block with every default indicator filled for the given quarters."""
-    from lib.contract import DEFAULT_MONITORING_INDICATORS
+    from lib.model.contract import DEFAULT_MONITORING_INDICATORS
     rows = [MONITORING_HEADER]
     for ind in DEFAULT_MONITORING_INDICATORS:
         rows.append([ind.name, *[q_values.get(q) for q in (1, 2, 3, 4)]])

@@ -1,4 +1,4 @@
-"""The «мероприятий не было» mark (lib.no_activities): recognised in real workbooks, never loaded as an
+"""The «мероприятий не было» mark (lib.validate.no_activities): recognised in real workbooks, never loaded as an
 activity, always reported — so «every non-empty row is loaded or reported» still holds."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from lib.loader import load_workbook
-from lib.no_activities import is_mark_text, quarter_in_text, read_mark
+from lib.validate.no_activities import is_mark_text, quarter_in_text, read_mark
 from tests.workbook_builder import ACTIVITY_HEADER, MONITORING_HEADER, write_workbook
 
 INST = "КЦСОН Бабаевского района"

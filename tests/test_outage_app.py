@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import app_pages.context as context
+import ui.context as context
 from lib.loader import load_workbook
-from lib.metrics import counts_by_group, select_activities
-from lib.periods import Period
+from lib.metrics.counts import counts_by_group, select_activities
+from lib.model.periods import Period
 from lib.sources.snapshot import snapshot_path
-from lib.views import fmt_int
+from lib.metrics.tables import fmt_int
 from tests.app_workbook import build_app_workbook
 from tests.fake_sheets import FakeSheets, make_client, workbook_tabs
 

@@ -267,7 +267,7 @@ def test_absurd_counts_are_rejected_not_crashing(tmp_path, typed):
 def test_a_tab_whose_rows_break_the_checker_is_reported_and_the_other_tabs_still_load(tmp_path, monkeypatch):
     """The Мероприятия blocks of all tabs are checked together; if that fails on one tab's value, the
     blocks are checked again one by one, so only that tab is given up on — with a Russian message."""
-    from lib import parsing
+    from lib.validate import parsing
 
     real = parsing._count_or_blank
 
@@ -296,7 +296,7 @@ def test_plain_date_spellings_parse_as_the_normalising_parser_does():
     the full (normalising) parser gives, problems and their wording included."""
     import itertools
 
-    from lib import values
+    from lib.validate import values
 
     spellings = [f"{d} {w} {y}{tail}" for d, w, y, tail in itertools.product(
         ["1", "05", "31", "0"], [*values._MONTH_WORDS, "мартобря"], ["2026", "0001"], ["", " г.", " г", " года", "."])]
@@ -314,7 +314,7 @@ def test_norm_is_one_pass_of_what_it_promises(text):
     pass; the same as doing it step by step (dashes, «№», punctuation, then whitespace)."""
     import re
 
-    from lib.contract import norm
+    from lib.model.contract import norm
 
     s = text.replace("\u00a0", " ").lower().replace("ё", "е")
     s = re.sub(r"[\u2010-\u2015\-]+", " ", s).replace("№", " номер ")

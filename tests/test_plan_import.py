@@ -1,4 +1,4 @@
-"""The plan from its Word file (`lib.plan_import`, `python -m lib.cli import-plan`, the «Импорт плана»
+"""The plan from its Word file (`lib.sources.word_plan`, `python -m lib.cli import-plan`, the «Импорт плана»
 page): seed 000 as the Word table it was, plans laid out otherwise, the files people pick by mistake,
 the .xlsx written from it read back by the loader, and the page in AppTest.
 
@@ -20,14 +20,14 @@ import pytest
 from python_calamine import CalamineWorkbook
 from streamlit.testing.v1 import AppTest
 
-from app_pages import auth_ui
-from lib import contract as C
+from ui import signin
+from lib.model import contract as C
 from lib.loader import load_workbook
-from lib.model import PLAN_COLUMNS
-from lib.parsing import HeaderVocabulary
-from lib.plan_import import (WORD_PLAN_COLUMNS, PlanImportError, PlanItem, import_plan_docx, review_table,
+from lib.model.workbook import PLAN_COLUMNS
+from lib.validate.parsing import HeaderVocabulary
+from lib.sources.word_plan import (WORD_PLAN_COLUMNS, PlanImportError, PlanItem, import_plan_docx, review_table,
                              revise_plan)
-from lib.template import LISTS_TAB, PLAN_TAB, plan_workbook_bytes
+from lib.export.template import LISTS_TAB, PLAN_TAB, plan_workbook_bytes
 from tests.app_workbook import build_app_workbook
 from tests.plan_docx import (LEFT, SEED_ROWS, UP, Heading, WordNumbered, seed_plan_docx, write_plan_docx)
 from tests.test_bad_files import ole_file, zip_of
@@ -556,10 +556,10 @@ def _signed_in(monkeypatch, demo_path, role: str) -> AppTest:
     account = {"password_hash": bcrypt.hashpw(b"password-123", bcrypt.gensalt(4)).decode(), "role": role}
     if role == "institution":
         account["institution"] = load_workbook(demo_path).institution_names[0]
-    monkeypatch.setattr(auth_ui, "SLEEP", lambda seconds: None)
+    monkeypatch.setattr(signin, "SLEEP", lambda seconds: None)
     at = page(monkeypatch, demo_path, auth={"users": {"user": account}}).run()
-    at.text_input(key=auth_ui.KEY_LOGIN).input("user")
-    at.text_input(key=auth_ui.KEY_PASSWORD).input("password-123")
+    at.text_input(key=signin.KEY_LOGIN).input("user")
+    at.text_input(key=signin.KEY_PASSWORD).input("password-123")
     at.button[0].click().run()
     assert not at.exception
     return at
@@ -578,10 +578,10 @@ def test_a_centres_login_has_no_such_page(monkeypatch, demo_path):
         at.switch_page("app_pages/plan_import.py")
     assert [t.value for t in at.title] == ["Обзор"]
     # and the page itself refuses such a login, should it ever be run for one
-    user = at.session_state[auth_ui.KEY_USER]
+    user = at.session_state[signin.KEY_USER]
     direct = AppTest.from_file(str(ROOT / "app_pages" / "plan_import.py"), default_timeout=60)
     direct.secrets["auth"] = at.secrets["auth"]
-    direct.session_state[auth_ui.KEY_USER] = user
+    direct.session_state[signin.KEY_USER] = user
     direct.session_state[KEY_FILE] = ("план.docx", b"PK")
     direct.run()
     assert user.role == "institution" and not direct.exception

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from lib.loader import load_workbook
-from lib.plan_status import DONE, IN_PROGRESS, NOT_STARTED, OVERDUE, plan_status, status_counts
+from lib.metrics.plan_status import DONE, IN_PROGRESS, NOT_STARTED, OVERDUE, plan_status, status_counts
 from tests.workbook_builder import ACTIVITY_HEADER, write_workbook
 
 PLAN = [

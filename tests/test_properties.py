@@ -16,7 +16,7 @@ value it must load as (the oracle), independent of the parser. Checked:
 * monitoring figures: every non-empty quarter cell either loads as its value (same cell address) or
   has an error at that cell.
 
-Documented normalisation, from DESIGN.md §3 and lib/parsing.py: blank and whitespace-only cells are
+Documented normalisation, from DESIGN.md §3 and lib/validate/parsing.py: blank and whitespace-only cells are
 empty; a row whose only cell is a title (Мероприятия…, Мониторинг…, Раздел…) in the block's first
 column or left of it is a block title, not data — unless it names an activity type in the «Вид
 мероприятия» column; «Итого/Всего» in the first two columns marks a totals row (not counted,
@@ -39,11 +39,11 @@ import openpyxl
 import pandas as pd
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from lib import contract as C
+from lib.model import contract as C
 from lib.loader import load_workbook
-from lib.model import ERROR, WARNING
-from lib.parsing import VOCAB_ACTIVITY, VOCAB_MONITORING
-from lib.values import cell_address
+from lib.model.workbook import ERROR, WARNING
+from lib.validate.parsing import VOCAB_ACTIVITY, VOCAB_MONITORING
+from lib.validate.values import cell_address
 from tests.workbook_builder import DEFAULT_PLAN, DEFAULT_SETTINGS, PLAN_HEADER
 
 EXAMPLES = int(os.environ.get("OMP_HYPOTHESIS_EXAMPLES", "60"))
@@ -577,7 +577,7 @@ def test_a_lone_title_like_text_in_a_data_column_is_a_rejected_row(tmp_path):
 
 
 def test_a_whole_number_is_not_a_plan_item(tmp_path):
-    from lib.values import parse_plan_ref
+    from lib.validate.values import parse_plan_ref
     assert parse_plan_ref(3.0)[0] is None and "«3»" in parse_plan_ref(3.0)[1]
     wb = _load_rows(tmp_path, [["Дата", "Вид мероприятия", "Пункт плана"], ["15.03.2026", "Семинар", 3]])
     assert wb.activities["plan_item"].isna().all()

@@ -1,18 +1,18 @@
-"""«Готово к отправке» (lib.readiness) on real workbooks: each line green or red with where to fix it,
+"""«Готово к отправке» (lib.metrics.readiness) on real workbooks: each line green or red with where to fix it,
 which quarters are checked, the matrix being the per-quarter checklists, and reminders that list
-exactly the red lines (lib.reminders)."""
+exactly the red lines (lib.report.reminders)."""
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
 
-from lib.contract import DEFAULT_MONITORING_INDICATORS
+from lib.model.contract import DEFAULT_MONITORING_INDICATORS
 from lib.loader import load_workbook
-from lib.periods import Period
-from lib.readiness import (ACTIVITIES, AHEAD, ERRORS, MONITORING, NOT_READY, PLAN_ITEMS, READY, assess,
+from lib.model.periods import Period
+from lib.metrics.readiness import (ACTIVITIES, AHEAD, ERRORS, MONITORING, NOT_READY, PLAN_ITEMS, READY, assess,
                            checklist)
-from lib.reminders import find_laggards, reminder_text
+from lib.report.reminders import find_laggards, reminder_text
 from lib.sources import SourceInfo
 from tests.workbook_builder import ACTIVITY_HEADER, MONITORING_HEADER, write_workbook
 

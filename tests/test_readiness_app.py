@@ -14,11 +14,11 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import app_pages.context as context
-from app_pages import auth_ui
+import ui.context as context
+from ui import signin
 from lib.loader import load_workbook
-from lib.periods import Period
-from lib.readiness import TITLES, assess
+from lib.model.periods import Period
+from lib.metrics.readiness import TITLES, assess
 from tests.app_workbook import build_app_workbook
 from tests.fake_sheets import FakeSheets, make_client, workbook_tabs
 
@@ -237,10 +237,10 @@ def _users() -> dict:
 @pytest.mark.parametrize("login,password,sees_changes", [("coord", "coord-pass-22", True),
                                                          ("kcson", "kcson-pass-333", False)])
 def test_only_coordinators_see_the_change_view(monkeypatch, book, login, password, sees_changes):
-    monkeypatch.setattr(auth_ui, "SLEEP", lambda s: None)      # a right password waits for nothing else
+    monkeypatch.setattr(signin, "SLEEP", lambda s: None)      # a right password waits for nothing else
     at = make_app(monkeypatch, book, secrets={"auth": {"users": _users()}})
-    at.text_input(key=auth_ui.KEY_LOGIN).input(login)
-    at.text_input(key=auth_ui.KEY_PASSWORD).input(password)
+    at.text_input(key=signin.KEY_LOGIN).input(login)
+    at.text_input(key=signin.KEY_PASSWORD).input(password)
     at.button[0].click().run()
     go(at, "quality")
     assert ("Что изменилось с прошлого чтения" in [s.value for s in at.subheader]) == sees_changes

@@ -8,12 +8,12 @@ from datetime import date
 import pytest
 
 from lib import russian as ru
-from lib.criteria import (KIND_HEADINGS, QUALITATIVE, QUANTITATIVE, default_criteria, parse_source,
+from lib.report.criteria import (KIND_HEADINGS, QUALITATIVE, QUANTITATIVE, default_criteria, parse_source,
                           resolve_criteria)
 from lib.loader import load_workbook
-from lib.metrics import counts_by_type, monitoring_period_values, select_activities
-from lib.periods import Period
-from lib.report import NO_DATA, ReportData, build_report, period_monitoring, report_title
+from lib.metrics.counts import counts_by_type, monitoring_period_values, select_activities
+from lib.model.periods import Period
+from lib.report.draft import NO_DATA, ReportData, build_report, period_monitoring, report_title
 from tests.report_workbook import (NIK, OTHER_CRITERIA, STAN_DOBREE, TAR, THIRD_CRITERION, VYT, synthetic_workbook,
                                    write_report_workbook)
 
@@ -138,7 +138,7 @@ def test_title_per_period_kind(wb, code, in_title):
 
 
 def test_title_does_not_repeat_omp_words():
-    from lib.model import Settings
+    from lib.model.workbook import Settings
     s = Settings(omp_name="Опорно-методическая площадка Министерства социальной защиты населения",
                  topic="«Семья»", base_institution="КЦСОН Тотемского района")
     title = report_title(s, Period.parse("2026-H1"))
@@ -315,7 +315,7 @@ def test_keyword_search_over_all_texts_at_once_finds_what_a_text_by_text_search_
     exactly `any(word in text)` per text — words at the edges, repeated, overlapping, empty."""
     import random
 
-    from lib.report import _TextSearch
+    from lib.report.draft import _TextSearch
 
     rng = random.Random(3)
     for _ in range(3000):
@@ -333,9 +333,9 @@ def test_topics_folded_all_at_once_and_haystacks_built_by_column_match_the_text_
 
     import numpy as np
 
-    from lib.cellgrid import object_array
-    from lib.contract import norm
-    from lib.report import _fold_topic, _folded_topics, _haystack_of, _normed_parts
+    from lib.validate.cellgrid import object_array
+    from lib.model.contract import norm
+    from lib.report.draft import _fold_topic, _folded_topics, _haystack_of, _normed_parts
 
     rng = random.Random(5)
     alphabet = "aZяЁё «»\".. ΣΑİ-\t"

@@ -9,11 +9,11 @@ import docx
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.criteria import default_criteria
-from lib.docx_export import report_docx_bytes
+from lib.report.criteria import default_criteria
+from lib.report.docx import report_docx_bytes
 from lib.loader import load_workbook
-from lib.periods import Period
-from lib.report import NO_DATA, build_report
+from lib.model.periods import Period
+from lib.report.draft import NO_DATA, build_report
 from tests.report_workbook import NIK, write_report_workbook
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

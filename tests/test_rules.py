@@ -1,4 +1,4 @@
-"""Validation as data (`lib.rules`): every rule of the table is well formed and raised by a crafted
+"""Validation as data (`lib.validate.rules`): every rule of the table is well formed and raised by a crafted
 workbook with its code, severity and template; a rule's check and its message cannot diverge."""
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import numpy as np
 import openpyxl
 import pytest
 
-from lib import rules
+from lib.validate import rules
 from lib.loader import load_workbook
-from lib.model import ERROR, WARNING
-from lib.rules import ROW_RULES, RULES, TAB_RULES, Rule
+from lib.model.workbook import ERROR, WARNING
+from lib.validate.rules import ROW_RULES, RULES, TAB_RULES, Rule
 from tests.test_bad_files import inline, raw_xlsx, rows_xml
 from tests.test_hostile_files import far_date_workbook
 from tests.workbook_builder import ACTIVITY_HEADER, MONITORING_HEADER, PLAN_HEADER, write_workbook
@@ -169,7 +169,7 @@ def unreadable_tab(tmp_path, monkeypatch):
 
 def broken_tab(tmp_path, monkeypatch):
     """A tab the parser fails on (here: its Мониторинг block)."""
-    from lib import parsing
+    from lib.validate import parsing
 
     def breaks(*args, **kwargs):
         raise ValueError("internal")

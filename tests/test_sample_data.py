@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from lib import contract as C
+from lib.model import contract as C
 from lib.loader import SAMPLE_WORKBOOK, load_workbook
-from lib.model import ERROR, WARNING
-from lib.template import load_institutions
+from lib.model.workbook import ERROR, WARNING
+from lib.export.template import load_institutions
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "sample_data" / "make_sample.py"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-import app_pages.context as context
+import ui.context as context
 from tests.workbook_builder import ACTIVITY_HEADER, MONITORING_HEADER, write_workbook
 
 ROOT = Path(__file__).resolve().parent.parent

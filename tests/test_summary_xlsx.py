@@ -9,12 +9,12 @@ import openpyxl
 import pytest
 
 from lib import cli
-from lib.contract import ACTIVITY_TYPE_NAMES
+from lib.model.contract import ACTIVITY_TYPE_NAMES
 from lib.loader import load_workbook
-from lib.metrics import counts_by_type, select_activities
-from lib.periods import Period
-from lib.plan_status import plan_status
-from lib.summary_xlsx import summary_file_name, summary_xlsx_bytes
+from lib.metrics.counts import counts_by_type, select_activities
+from lib.model.periods import Period
+from lib.metrics.plan_status import plan_status
+from lib.export.summary import summary_file_name, summary_xlsx_bytes
 from tests.report_workbook import NIK, TAR, VYT, write_report_workbook
 
 

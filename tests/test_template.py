@@ -1,4 +1,4 @@
-"""The workbook template (lib/template.py): what a coordinator sends out must load cleanly and guide
+"""The workbook template (lib/export/template.py): what a coordinator sends out must load cleanly and guide
 the people who fill it (drop-downs, date and number validation, frozen header, instructions)."""
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from datetime import date
 import openpyxl
 import pytest
 
-from lib import contract as C
+from lib.model import contract as C
 from lib.loader import load_workbook
-from lib.model import ERROR
-from lib.template import (DATA_ROWS, LISTS_TAB, build_template, load_institutions, load_plan, safe_tab_name,
+from lib.model.workbook import ERROR
+from lib.export.template import (DATA_ROWS, LISTS_TAB, build_template, load_institutions, load_plan, safe_tab_name,
                           template_bytes, write_template)
 from tests.workbook_builder import ACTIVITY_HEADER, write_workbook
 

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import app_pages.context as context
+import ui.context as context
 from lib.sources import spreadsheet
-from app_pages.ui import CSS
+from ui.widgets import CSS
 from lib.loader import load_workbook
-from lib.metrics import counts_by_group, select_activities
-from lib.periods import Period
-from lib.views import fmt_int
+from lib.metrics.counts import counts_by_group, select_activities
+from lib.model.periods import Period
+from lib.metrics.tables import fmt_int
 from tests.app_workbook import build_app_workbook
 from tests.test_bad_files import good_xlsx, ods_file, ole_file, raw_xlsx, rows_xml, zip_of
 

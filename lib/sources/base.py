@@ -32,7 +32,7 @@ class RawTab:
     merges: list = field(default_factory=list)
     # merged ranges as ((first row, first col), (last row, last col)), 0-based and inclusive
     problem: str | None = None       # the tab could not be read (too big, unreadable): Russian, an issue
-    problem_code: str | None = None  # its rule (`lib.rules`): "tab.unreadable"; None — "tab.too_big"
+    problem_code: str | None = None  # its rule (`lib.validate.rules`): "tab.unreadable"; None — "tab.too_big"
     # (row, column) of cells whose value could not be read: a formula saved without its result
     unread: list[tuple[int, int]] = field(default_factory=list)
     # (row, column or None, Russian reason) of cells the reader failed on; the row's other cells are

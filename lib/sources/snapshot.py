@@ -63,7 +63,7 @@ class Fetched:
 
     def build(self):
         """The validated `Workbook` of these tabs."""
-        from lib.parsing import build_workbook
+        from lib.validate.parsing import build_workbook
         return build_workbook(self.tabs, self.info)
 
 
@@ -78,7 +78,7 @@ def snapshot_dir(directory: str | os.PathLike | None = None) -> Path:
 
 def snapshot_path(spec: str, directory: str | os.PathLike | None = None, suffix: str = ".json.gz") -> Path:
     """Where the snapshot of `spec` lives (with another `suffix`: a file kept beside it, e.g. the history
-    of reads of `lib.changes`): a hash of the spec, so no key or path shows in file names."""
+    of reads of `lib.metrics.changes`): a hash of the spec, so no key or path shows in file names."""
     digest = hashlib.sha256(spec.strip().encode("utf-8")).hexdigest()[:32]
     return snapshot_dir(directory) / f"{digest}{suffix}"
 

@@ -1,0 +1,108 @@
+"""Status of each plan item on an `as_of` date: выполнено / в работе / просрочено / не начато.
+
+How it is judged (also shown to users on the «План» page):
+- *actual* — what the activity rows citing the item's number add up to by `as_of` (rows of the plan
+  year; only the item's `Показатель` type when one is set; counting events, participants, specialists
+  or institutions as `Считать` says);
+- *required in total* — `Цель` for the year (×4 for a per-quarter target, ×12 per month); with no
+  target, one activity per checkpoint;
+- *required by as_of* — a per-quarter / per-month target for every quarter / month already ended;
+  a yearly target or no target is spread evenly over the checkpoints already passed;
+- выполнено: actual ≥ required in total; просрочено: a checkpoint has passed and actual < required
+  by as_of; в работе: something is done; не начато: nothing done and nothing due yet.
+A deadline that could not be parsed has no checkpoints: its yearly share falls due at the year end,
+and the item is flagged «срок не распознан».
+"""
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pandas as pd
+
+from lib.model.contract import COUNT_WHAT
+from lib.model.workbook import Workbook
+
+DONE, IN_PROGRESS, OVERDUE, NOT_STARTED = "выполнено", "в работе", "просрочено", "не начато"
+STATUSES = (DONE, IN_PROGRESS, OVERDUE, NOT_STARTED)
+STATUS_COLORS = {DONE: "#2e7d32", IN_PROGRESS: "#1565c0", OVERDUE: "#c62828", NOT_STARTED: "#9e9e9e"}
+
+STATUS_COLUMNS = ["item", "section", "title", "deadline_text", "checkpoints", "parsed", "indicator", "count_what",
+                  "target", "target_period", "required_total", "required_due", "actual", "progress", "status",
+                  "next_checkpoint", "missed_checkpoints", "activity_rows"]
+
+
+def _periods_ended(as_of: date, year: int, per_year: int) -> int:
+    """How many quarters (per_year=4) or months (12) of `year` have fully ended before `as_of`."""
+    if as_of.year > year:
+        return per_year
+    if as_of.year < year:
+        return 0
+    month_index = as_of.month - 1          # months fully ended before this month
+    return month_index // (12 // per_year)
+
+
+def _measure(rows: pd.DataFrame, count_what: str) -> int:
+    column = COUNT_WHAT.get(count_what, "events")
+    if column == "events":
+        return int(len(rows))
+    return int(rows[column].fillna(0).sum())
+
+
+def item_requirements(item: pd.Series, year: int, as_of: date) -> tuple[int, int, list[date]]:
+    """(required in total, required by as_of, checkpoints passed) for one plan item."""
+    checkpoints: list[date] = list(item["checkpoints"] or [])
+    passed = [d for d in checkpoints if d < as_of]
+    target = item["target"]
+    has_target = target is not None and not (isinstance(target, float) and math.isnan(target))
+    period = item["target_period"]
+    if has_target and period in ("квартал", "месяц"):
+        per_year = 4 if period == "квартал" else 12
+        return int(target) * per_year, int(target) * _periods_ended(as_of, year, per_year), passed
+    total = int(target) if has_target else max(1, len(checkpoints))
+    if checkpoints:
+        due = math.ceil(total * len(passed) / len(checkpoints))
+    else:
+        due = total if as_of > date(year, 12, 31) else 0
+    return total, due, passed
+
+
+def plan_status(wb: Workbook, as_of: date) -> pd.DataFrame:
+    """One row per plan item with its checkpoints, target, actual and status on `as_of`."""
+    plan = wb.plan
+    if plan.empty:
+        return pd.DataFrame(columns=STATUS_COLUMNS)
+    year = wb.year
+    acts = wb.activities
+    acts = acts[(acts["year"] == year) & (acts["date"] <= pd.Timestamp(as_of)) & acts["plan_item"].notna()]
+    by_item = dict(tuple(acts.groupby("plan_item", sort=False)))
+    records = []
+    for _, item in plan.iterrows():
+        rows = by_item.get(item["item"], acts.iloc[0:0])
+        if isinstance(item["indicator"], str):
+            rows = rows[rows["type"] == item["indicator"]]
+        actual = _measure(rows, item["count_what"])
+        total, due, passed = item_requirements(item, year, as_of)
+        if actual >= total:
+            status = DONE
+        elif due > 0 and actual < due:
+            status = OVERDUE
+        elif actual > 0:
+            status = IN_PROGRESS
+        else:
+            status = NOT_STARTED
+        upcoming = [d for d in item["checkpoints"] if d >= as_of]
+        records.append({
+            "item": item["item"], "section": item["section"], "title": item["title"],
+            "deadline_text": item["deadline_text"], "checkpoints": list(item["checkpoints"]),
+            "parsed": bool(item["deadline_parsed"]), "indicator": item["indicator"], "count_what": item["count_what"],
+            "target": item["target"], "target_period": item["target_period"], "required_total": total,
+            "required_due": due, "actual": actual, "progress": min(actual / total, 1.0) if total else 0.0,
+            "status": status, "next_checkpoint": upcoming[0] if upcoming else None,
+            "missed_checkpoints": passed if status == OVERDUE else [], "activity_rows": len(rows)})
+    return pd.DataFrame(records, columns=STATUS_COLUMNS)
+
+
+def status_counts(status: pd.DataFrame) -> dict[str, int]:
+    counts = status["status"].value_counts() if len(status) else pd.Series(dtype=int)
+    return {s: int(counts.get(s, 0)) for s in STATUSES}
