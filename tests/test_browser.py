@@ -67,6 +67,14 @@ def test_every_page_renders_with_screenshots(page, workbook):
         assert path.stat().st_size > 20_000
 
 
+def test_the_sidebar_lists_the_pages_in_sections(page):
+    """The navigation groups the pages (app.py's sections); the demo, without sign-in, lists the admin page."""
+    nav = page.locator("[data-testid='stSidebarNav']")
+    expect(nav.locator("[data-testid='stNavSectionHeader']")).to_have_text(
+        ["Сводка", "Данные учреждений", "Отчётность", "Администрирование"])
+    expect(nav.locator("a")).to_contain_text(PAGES + ["Импорт плана"])          # in this order, one each
+
+
 def test_period_and_institution_filters_change_the_numbers(page, workbook):
     year = workbook.year
     set_period(page, "I квартал")
