@@ -3,7 +3,8 @@ Chromium, servers and pages (`browser`, `app_server`, `new_page`), and the setti
 with (snapshots in a temporary folder, no pause between refreshes or after a failed sign-in).
 
 Every test in a file named `*browser*.py` gets the `browser` marker (tests/test_load.py, the load test
-with 20 Chromium sessions, sets it itself): `pytest -m "not browser"` runs the fast suite alone. Helpers the tests call directly are in tests/app_support.py and tests/browser_support.py.
+with 20 Chromium sessions, sets it itself): `pytest -m "not browser"` runs the fast suite alone.
+Helpers the tests call directly are in tests/app_support.py and tests/browser_support.py.
 """
 from __future__ import annotations
 

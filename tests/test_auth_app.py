@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import bcrypt
 import pytest
 from google.protobuf import text_format
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
@@ -23,29 +22,20 @@ from lib.loader import load_workbook
 from lib.metrics.counts import counts_by_group, monitoring_period_values, region_totals, select_activities
 from lib.model.periods import Period
 from lib.metrics.tables import fmt_int, fmt_num
-from tests.app_support import PAGES, ROOT, assert_clean, sign_in
+from tests.app_support import PAGES, ROOT, assert_clean, hashed_users, sign_in
 from tests.app_workbook import build_app_workbook
 
 OWN = "Белозерский"                    # the institution with the planted errors
 PASSWORDS = {"director": "director-pass-1", "coord": "coord-pass-22", "kcson": "kcson-pass-333"}
 
 
-def _hash(password: str) -> str:
-    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode()
-
-
 @pytest.fixture(scope="module")
-def hashes() -> dict[str, str]:
-    return {login: _hash(pw) for login, pw in PASSWORDS.items()}
-
-
-@pytest.fixture(scope="module")
-def users(hashes) -> dict:
-    return {
-        "director": {"password_hash": hashes["director"], "role": "director", "name": "Андреевская Л.А."},
-        "coord": {"password_hash": hashes["coord"], "role": "coordinator"},
-        "kcson": {"password_hash": hashes["kcson"], "role": "institution", "institution": OWN},
-    }
+def users() -> dict:
+    return hashed_users({
+        "director": {"password": PASSWORDS["director"], "role": "director", "name": "Андреевская Л.А."},
+        "coord": {"password": PASSWORDS["coord"], "role": "coordinator"},
+        "kcson": {"password": PASSWORDS["kcson"], "role": "institution", "institution": OWN},
+    })
 
 
 @pytest.fixture(scope="module")
@@ -353,9 +343,10 @@ def test_a_deep_link_opens_after_sign_in(make_app, demo_path, users):
     assert at.selectbox(key="institution").value == OWN
 
 
-def test_an_institution_missing_from_the_workbook_sees_nothing(make_app, demo_path, demo_wb, hashes):
-    users = {"kcson": {"password_hash": hashes["kcson"], "role": "institution", "institution": "Несуществующий"},
-             "director": {"password_hash": hashes["director"], "role": "director"}}
+def test_an_institution_missing_from_the_workbook_sees_nothing(make_app, demo_path, demo_wb):
+    users = hashed_users({
+        "kcson": {"password": PASSWORDS["kcson"], "role": "institution", "institution": "Несуществующий"},
+        "director": {"password": PASSWORDS["director"], "role": "director"}})
     at = sign_in(make_app(demo_path, auth={"users": users}), "kcson", PASSWORDS["kcson"])
     for page in PAGES:
         at.switch_page(f"app_pages/{page}.py").run()
