@@ -23,7 +23,7 @@ from ui import signin
 from lib.model import contract as C
 from lib.loader import load_workbook
 from lib.model.workbook import PLAN_COLUMNS
-from lib.validate.parsing import HeaderVocabulary
+from lib.model.headers import HeaderVocabulary
 from lib.sources.word_plan import (WORD_PLAN_COLUMNS, PlanImportError, PlanItem, import_plan_docx, review_table,
                              revise_plan)
 from lib.export.template import LISTS_TAB, PLAN_TAB, plan_workbook_bytes
