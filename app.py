@@ -18,27 +18,38 @@ from ui.widgets import inject_css
 st.set_page_config(page_title="ОМП — мониторинг", page_icon=":material/monitoring:", layout="wide")
 media.start_janitor()                # built downloads are forgotten within ~2 × media.CLEANUP_S (docs/AUTH.md)
 
-PAGES = [
-    st.Page("app_pages/overview.py", title="Обзор", icon=":material/dashboard:", default=True),
-    st.Page("app_pages/plan.py", title="План", icon=":material/checklist:"),
-    st.Page("app_pages/activities.py", title="Мероприятия", icon=":material/event_note:"),
-    st.Page("app_pages/monitoring.py", title="Мониторинг", icon=":material/monitoring:"),
-    st.Page("app_pages/quality.py", title="Качество данных", icon=":material/fact_check:"),
-    st.Page("app_pages/my_institution.py", title="Моё учреждение", icon=":material/home_work:"),
-    st.Page("app_pages/report.py", title="Отчет", icon=":material/description:"),
-]
+# The navigation's sections (section → its pages), in the order of a reporting cycle: the summary, the
+# centres' data, the report.
+SECTIONS = {
+    "Сводка": [
+        st.Page("app_pages/overview.py", title="Обзор", icon=":material/dashboard:", default=True),
+        st.Page("app_pages/plan.py", title="План", icon=":material/checklist:"),
+    ],
+    "Данные учреждений": [
+        st.Page("app_pages/activities.py", title="Мероприятия", icon=":material/event_note:"),
+        st.Page("app_pages/monitoring.py", title="Мониторинг", icon=":material/monitoring:"),
+        st.Page("app_pages/quality.py", title="Качество данных", icon=":material/fact_check:"),
+        st.Page("app_pages/my_institution.py", title="Моё учреждение", icon=":material/home_work:"),
+    ],
+    "Отчётность": [
+        st.Page("app_pages/report.py", title="Отчет", icon=":material/description:"),
+    ],
+}
 
 # Admin pages: listed for the director and coordinators (and in the demo, without sign-in), never for a
 # centre's login — a page that is not listed cannot be opened, not even by its address.
-ADMIN_PAGES = [
-    st.Page("app_pages/plan_import.py", title="Импорт плана", icon=":material/upload_file:"),
-]
+ADMIN_SECTION = {
+    "Администрирование": [
+        st.Page("app_pages/plan_import.py", title="Импорт плана", icon=":material/upload_file:"),
+    ],
+}
 
 gate = signin.resolve()
 # Until the user has signed in the pages are not listed, but the requested page (a deep link with its
 # query parameters) is kept and opens right after sign-in — an admin page only for an admin's login.
 admin = not gate.open or gate.user is None or gate.user.sees_all
-page = st.navigation(PAGES + (ADMIN_PAGES if admin else []), position="sidebar" if gate.open else "hidden")
+page = st.navigation({**SECTIONS, **(ADMIN_SECTION if admin else {})},
+                     position="sidebar" if gate.open else "hidden")
 inject_css()
 if not gate.open:
     signin.draw_gate(gate)          # the sign-in form or the configuration error; stops the run

@@ -1,9 +1,12 @@
 """Running the app with `streamlit run` on a free port and driving it with Playwright + Debian's Chromium.
 
-No `playwright install`: the browser is `/usr/bin/chromium` (apt package `chromium`).
+No `playwright install`: the browser is `/usr/bin/chromium` (apt package `chromium`). The fixtures that
+use these helpers (`browser`, `app_server`, `new_page`) are in tests/conftest.py; every test file named
+`*browser*.py` gets the `browser` marker there (`pytest -m "not browser"` runs the fast suite alone).
 """
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -12,6 +15,13 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
+
+from tests.app_support import hashed_users
+
+# Playwright's assertions; a test module that imports this one is skipped where Playwright is not installed.
+expect = pytest.importorskip("playwright.sync_api").expect
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -78,12 +88,37 @@ def streamlit_server(source: str | os.PathLike, timeout: float = 60.0, log: Path
             out.close()
 
 
+def write_secrets(path: Path, users: dict[str, dict]) -> Path:
+    """A secrets.toml with `[auth.users]` for `users` (login → {"password": …, "role": …, …}, see
+    `hashed_users`). Values are written as JSON strings, which are TOML basic strings."""
+    sections = []
+    for login, account in hashed_users(users).items():
+        lines = [f"[auth.users.{login}]"] + [f"{key} = {json.dumps(value, ensure_ascii=False)}"
+                                             for key, value in account.items()]
+        sections.append("\n".join(lines))
+    path.write_text("\n\n".join(sections) + "\n", encoding="utf-8")
+    return path
+
+
 def wait_idle(page, timeout: float = 30_000) -> None:
     """Wait until the app is connected and no script run is in progress."""
     page.wait_for_selector(CONNECTED, timeout=timeout)
     page.wait_for_selector(IDLE, timeout=timeout)
     page.wait_for_timeout(150)            # let the last deltas paint
     page.wait_for_selector(IDLE, timeout=timeout)
+
+
+def assert_no_exception(page, where: str = "") -> None:
+    """No traceback and no «page failed» message on the page."""
+    assert page.locator("[data-testid='stException']").count() == 0, where
+    assert page.get_by_text("не смогла отобразиться").count() == 0, where
+
+
+def sign_in(page, login: str, password: str) -> None:
+    """Fill in the sign-in form and press «Войти» (the caller waits for what should follow)."""
+    page.get_by_label("Логин").fill(login)
+    page.get_by_label("Пароль", exact=True).fill(password)
+    page.get_by_role("button", name="Войти").click()
 
 
 _TITLE = object()

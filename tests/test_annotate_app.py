@@ -9,7 +9,6 @@ import io
 import uuid
 from pathlib import Path
 
-import bcrypt
 import openpyxl
 import pytest
 import streamlit
@@ -19,13 +18,12 @@ import ui.context as context
 from ui import signin
 from lib.export.annotate import LIST_TAB, has_mark
 from lib.loader import load_workbook
+from tests.app_support import assert_clean, go, hashed_users, sign_in
 from tests.app_workbook import build_app_workbook
 from tests.fake_sheets import FakeSheets, make_client, workbook_tabs
 
-ROOT = Path(__file__).resolve().parent.parent
 DOWNLOAD = "Скачать книгу с отметками"
 MARK_BUTTON = "Отметить замечания в таблице"
-SAFETY_NET = "не смогла отобразиться"
 PASSWORDS = {"director": "director-pass-1", "kcson": "kcson-pass-333"}
 
 
@@ -49,30 +47,17 @@ def downloads(monkeypatch) -> list[dict]:
     return seen
 
 
-def quality(monkeypatch, source, secrets: dict | None = None) -> AppTest:
-    monkeypatch.setenv("OMP_SOURCE", str(source))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    for k, v in (secrets or {}).items():
-        at.secrets[k] = v
-    at.session_state["omp_period"] = "Q2"
-    at.run()
-    if not (secrets or {}).get("auth"):
-        at.switch_page("app_pages/quality.py").run()
-    assert_clean(at)
-    return at
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e.value for e in at.error if SAFETY_NET in e.value]
+def quality(make_app, source) -> AppTest:
+    """The «Качество данных» page on `source`, sign-in off."""
+    return go(make_app(source), "quality")
 
 
 def labels(at: AppTest) -> list[str]:
     return [b.proto.label for b in at.get("download_button")]
 
 
-def test_the_quality_page_offers_the_marked_workbook_built_on_click(monkeypatch, book, downloads):
-    at = quality(monkeypatch, book)
+def test_the_quality_page_offers_the_marked_workbook_built_on_click(make_app, book, downloads):
+    at = quality(make_app, book)
     assert labels(at) == [DOWNLOAD]
     assert not [b for b in at.button if b.label == MARK_BUTTON]
     offered = [d for d in downloads if d["label"] == DOWNLOAD][-1]
@@ -86,10 +71,10 @@ def test_the_quality_page_offers_the_marked_workbook_built_on_click(monkeypatch,
     assert openpyxl.load_workbook(io.BytesIO(data)).sheetnames[-1] == LIST_TAB
 
 
-def test_a_file_gone_since_gives_a_workbook_that_says_so(monkeypatch, book, downloads, tmp_path):
+def test_a_file_gone_since_gives_a_workbook_that_says_so(make_app, book, downloads, tmp_path):
     path = tmp_path / "исчезнет.xlsx"
     path.write_bytes(book.read_bytes())
-    quality(monkeypatch, path)
+    quality(make_app, path)
     offered = [d for d in downloads if d["label"] == DOWNLOAD][-1]
     path.unlink()
     data = offered["data"]()                                   # never raises: a deferred download cannot
@@ -105,8 +90,8 @@ def google(monkeypatch, book, tmp_path):
         yield fake
 
 
-def test_a_google_sheet_gets_the_button_that_marks_it(monkeypatch, google):
-    at = quality(monkeypatch, f"gsheet:{google.key}")
+def test_a_google_sheet_gets_the_button_that_marks_it(make_app, google):
+    at = quality(make_app, f"gsheet:{google.key}")
     assert labels(at) == []
     button = [b for b in at.button if b.label == MARK_BUTTON]
     assert len(button) == 1
@@ -123,9 +108,9 @@ def test_a_google_sheet_gets_the_button_that_marks_it(monkeypatch, google):
     assert len(noted) == len({(i.tab, i.cell) for i in issues.itertuples() if i.cell})
 
 
-def test_read_only_access_is_explained_and_nothing_changes(monkeypatch, google):
+def test_read_only_access_is_explained_and_nothing_changes(make_app, google):
     google.read_only = True
-    at = quality(monkeypatch, f"gsheet:{google.key}")
+    at = quality(make_app, f"gsheet:{google.key}")
     [b for b in at.button if b.label == MARK_BUTTON][0].click().run()
     assert_clean(at)
     errors = [e.value for e in at.error]
@@ -138,29 +123,24 @@ def test_read_only_access_is_explained_and_nothing_changes(monkeypatch, google):
 @pytest.fixture(scope="module")
 def users(book) -> dict:
     own = load_workbook(book).institution_names[0]
-    hashed = {k: bcrypt.hashpw(v.encode(), bcrypt.gensalt(4)).decode() for k, v in PASSWORDS.items()}
-    return {"director": {"password_hash": hashed["director"], "role": "director"},
-            "kcson": {"password_hash": hashed["kcson"], "role": "institution", "institution": own}}
+    return hashed_users({"director": {"password": PASSWORDS["director"], "role": "director"},
+                         "kcson": {"password": PASSWORDS["kcson"], "role": "institution", "institution": own}})
 
 
-def signed_in(monkeypatch, source, users, login) -> AppTest:
-    monkeypatch.setattr(signin, "SLEEP", lambda s: None)
+def signed_in(make_app, source, users, login) -> AppTest:
+    """The «Качество данных» page on `source` for `login`."""
     signin.limiter.clear()
-    at = quality(monkeypatch, source, secrets={"auth": {"users": users}})
-    at.text_input(key=signin.KEY_LOGIN).input(login)
-    at.text_input(key=signin.KEY_PASSWORD).input(PASSWORDS[login])
-    at.button[0].click().run()
-    at.switch_page("app_pages/quality.py").run()
+    at = make_app(source, auth={"users": users})
     assert_clean(at)
-    return at
+    return go(sign_in(at, login, PASSWORDS[login]), "quality")
 
 
-def test_an_institutions_login_gets_neither_for_the_shared_source(monkeypatch, book, users, google):
-    at = signed_in(monkeypatch, book, users, "kcson")
+def test_an_institutions_login_gets_neither_for_the_shared_source(make_app, book, users, google):
+    at = signed_in(make_app, book, users, "kcson")
     assert labels(at) == []                     # the shared workbook holds every institution's tab
-    at = signed_in(monkeypatch, f"gsheet:{google.key}", users, "kcson")
+    at = signed_in(make_app, f"gsheet:{google.key}", users, "kcson")
     assert not [b for b in at.button if b.label == MARK_BUTTON]
-    at = signed_in(monkeypatch, book, users, "director")
+    at = signed_in(make_app, book, users, "director")
     assert labels(at) == [DOWNLOAD]
-    at = signed_in(monkeypatch, f"gsheet:{google.key}", users, "director")
+    at = signed_in(make_app, f"gsheet:{google.key}", users, "director")
     assert [b for b in at.button if b.label == MARK_BUTTON]

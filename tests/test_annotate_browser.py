@@ -4,7 +4,6 @@ only when clicked."""
 from __future__ import annotations
 
 import io
-import os
 
 import openpyxl
 import pytest
@@ -12,14 +11,7 @@ import pytest
 from lib.export.annotate import LIST_TAB, has_mark
 from lib.loader import load_workbook
 from tests.app_workbook import build_app_workbook
-from tests.browser_support import CHROMIUM, open_page, streamlit_server, wait_idle
-
-pytestmark = [
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed (apt-get install chromium)"),
-    pytest.mark.timeout(600),
-]
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
+from tests.browser_support import assert_no_exception, expect, open_page, wait_idle
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +20,8 @@ def source(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def server(source, tmp_path_factory):
-    with streamlit_server(source, log=tmp_path_factory.mktemp("annotate_server") / "streamlit.log") as url:
-        yield url
+def server(app_server, source):
+    return app_server(source)
 
 
 def marked_cells(data: bytes) -> set[tuple[str, str]]:
@@ -49,12 +40,8 @@ def download(page) -> tuple[str, bytes]:
     return d.suggested_filename, open(d.path(), "rb").read()
 
 
-def test_the_opened_and_the_uploaded_workbook_download_with_marks(browser, server, source, tmp_path):
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="ru-RU", accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    page.goto(server)
-    wait_idle(page)
+def test_the_opened_and_the_uploaded_workbook_download_with_marks(new_page, server, source, tmp_path):
+    page = new_page(server, timeout=60_000)
     open_page(page, server, "Качество данных")
     name, data = download(page)
     assert name == "основная (с отметками).xlsx"
@@ -69,5 +56,4 @@ def test_the_opened_and_the_uploaded_workbook_download_with_marks(browser, serve
     name, data = download(page)
     assert name == "своя (с отметками).xlsx"
     assert marked_cells(data) == {(i.tab, i.cell) for i in load_workbook(other).issues.itertuples() if i.cell}
-    assert page.locator("[data-testid='stException']").count() == 0
-    context.close()
+    assert_no_exception(page)

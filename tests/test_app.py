@@ -21,16 +21,14 @@ from lib.model.periods import Period
 from lib.metrics.plan_status import plan_status, status_counts
 from lib.report.reminders import find_laggards
 from lib.metrics.tables import fmt_int, fmt_num
+from tests.app_support import PAGES, assert_clean, go
 from tests.app_workbook import build_app_workbook
 from tests.fake_sheets import FakeSheets, make_client, workbook_tabs
 from tests.workbook_builder import write_workbook
 
-ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 22)
-PAGES = ["overview", "plan", "activities", "monitoring", "quality", "my_institution", "report"]
 PAGE_TITLES = {"overview": "Обзор", "plan": "План работы", "activities": "Мероприятия", "monitoring": "Мониторинг",
                "quality": "Качество данных", "my_institution": "Моё учреждение", "report": None}
-SAFETY_NET = "не смогла отобразиться"
 
 
 @pytest.fixture(scope="module")
@@ -41,21 +39,6 @@ def demo_path(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def demo_wb(demo_path):
     return load_workbook(demo_path)
-
-
-def make_app(monkeypatch, source, period: str = "Q2", **state) -> AppTest:
-    monkeypatch.setenv("OMP_SOURCE", str(source))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.session_state["omp_as_of"] = AS_OF
-    at.session_state["omp_period"] = period
-    for key, value in state.items():
-        at.session_state[key] = value
-    return at.run()
-
-
-def assert_clean(at: AppTest, where: str = "") -> None:
-    assert not at.exception, f"{where}: {[e.value for e in at.exception]}"
-    assert not [e.value for e in at.error if SAFETY_NET in e.value], where
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -70,17 +53,11 @@ def table_with(at: AppTest, column: str):
     raise AssertionError(f"no table with column {column!r}")
 
 
-def go(at: AppTest, page: str) -> AppTest:
-    at.switch_page(f"app_pages/{page}.py").run()
-    assert_clean(at, page)
-    return at
-
-
 # --------------------------------------------------------------------------- every page renders
 
 
-def test_every_page_renders_on_a_normal_workbook(monkeypatch, demo_path):
-    at = make_app(monkeypatch, demo_path)
+def test_every_page_renders_on_a_normal_workbook(make_app, demo_path):
+    at = make_app(demo_path, as_of=AS_OF)
     assert_clean(at, "start")
     for page in PAGES:
         go(at, page)
@@ -109,9 +86,9 @@ def _broken_sources(tmp: Path) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize("kind", ["missing", "garbage", "blank", "no_institutions", "empty_tabs", "headers_only"])
-def test_every_page_renders_on_a_broken_or_empty_workbook(monkeypatch, tmp_path, kind):
+def test_every_page_renders_on_a_broken_or_empty_workbook(make_app, tmp_path, kind):
     source = _broken_sources(tmp_path)[kind]
-    at = make_app(monkeypatch, source)
+    at = make_app(source, as_of=AS_OF)
     assert_clean(at, kind)
     for page in PAGES:
         go(at, page)
@@ -124,8 +101,8 @@ def test_every_page_renders_on_a_broken_or_empty_workbook(monkeypatch, tmp_path,
         assert "Обновить данные" in message and ("не найден" in message or "Excel" in message)
 
 
-def test_load_failure_is_russian_and_shown_on_every_page(monkeypatch, tmp_path):
-    at = make_app(monkeypatch, tmp_path / "нет-файла.xlsx")
+def test_load_failure_is_russian_and_shown_on_every_page(make_app, tmp_path):
+    at = make_app(tmp_path / "нет-файла.xlsx", as_of=AS_OF)
     for page in PAGES:
         go(at, page)
         assert any("не найден" in e.value for e in at.error), page
@@ -152,8 +129,8 @@ def expected_overview(wb, period: Period, institutions: list[str]) -> dict[str, 
     ("Q1", []), ("Q2", []), ("Q3", []), ("H1", []), ("Y", []),
     ("Q2", ["Бабаевский", "Белозерский"]), ("9M", ["Вашкинский"]),
 ])
-def test_overview_numbers_equal_lib(monkeypatch, demo_path, demo_wb, period, institutions):
-    at = make_app(monkeypatch, demo_path, period, omp_institutions=institutions)
+def test_overview_numbers_equal_lib(make_app, demo_path, demo_wb, period, institutions):
+    at = make_app(demo_path, as_of=AS_OF, period=period, omp_institutions=institutions)
     assert_clean(at)
     shown = metrics(at)
     expected = expected_overview(demo_wb, Period.parse(f"2026-{period}" if period != "Y" else "2026"), institutions)
@@ -161,20 +138,20 @@ def test_overview_numbers_equal_lib(monkeypatch, demo_path, demo_wb, period, ins
         assert shown[label] == value, label
 
 
-def test_overview_delta_is_the_change_from_the_previous_period(monkeypatch, demo_path, demo_wb):
-    at = make_app(monkeypatch, demo_path, "Q2")
+def test_overview_delta_is_the_change_from_the_previous_period(make_app, demo_path, demo_wb):
+    at = make_app(demo_path, as_of=AS_OF, period="Q2")
     now = counts_by_group(select_activities(demo_wb, Period.parse("2026-Q2")))
     before = counts_by_group(select_activities(demo_wb, Period.parse("2026-Q1")))
     deltas = {m.label: m.delta for m in at.metric}
     for group in now:
         assert deltas[group] == str(now[group] - before[group]).lstrip("+"), group
     # Q1 2026 compares with Q4 2025, which the workbook does not cover: no delta rather than a fake one
-    at = make_app(monkeypatch, demo_path, "Q1")
+    at = make_app(demo_path, as_of=AS_OF, period="Q1")
     assert all(not m.delta for m in at.metric if m.label in now)
 
 
-def test_period_and_institution_filters_change_the_overview(monkeypatch, demo_path, demo_wb):
-    at = make_app(monkeypatch, demo_path, "Q1")
+def test_period_and_institution_filters_change_the_overview(make_app, demo_path, demo_wb):
+    at = make_app(demo_path, as_of=AS_OF, period="Q1")
     q1 = metrics(at)
     at.selectbox(key="omp_period").set_value("Q3").run()
     q3 = metrics(at)
@@ -189,8 +166,8 @@ def test_period_and_institution_filters_change_the_overview(monkeypatch, demo_pa
     assert one["Сдали данные за III квартал 2026"] == "1 из 1"
 
 
-def test_as_of_date_changes_plan_status(monkeypatch, demo_path, demo_wb):
-    at = make_app(monkeypatch, demo_path)
+def test_as_of_date_changes_plan_status(make_app, demo_path, demo_wb):
+    at = make_app(demo_path, as_of=AS_OF)
     late = metrics(at)
     at.date_input(key="omp_as_of").set_value(date(2026, 1, 10)).run()
     early = metrics(at)
@@ -203,8 +180,8 @@ def test_as_of_date_changes_plan_status(monkeypatch, demo_path, demo_wb):
 # --------------------------------------------------------------------------- pages and their filters
 
 
-def test_plan_page_filters_by_status_and_section(monkeypatch, demo_path, demo_wb):
-    at = go(make_app(monkeypatch, demo_path), "plan")
+def test_plan_page_filters_by_status_and_section(make_app, demo_path, demo_wb):
+    at = go(make_app(demo_path, as_of=AS_OF), "plan")
     status = plan_status(demo_wb, AS_OF)
     table = at.dataframe[0].value
     assert len(table) == len(status)
@@ -226,8 +203,8 @@ def test_plan_page_filters_by_status_and_section(monkeypatch, demo_path, demo_wb
     assert {"type": "rule", "color": "#c62828", "strokeDash": [6, 4], "strokeWidth": 2} in marks
 
 
-def test_activities_page_counts_search_types_and_download(monkeypatch, demo_path, demo_wb):
-    at = go(make_app(monkeypatch, demo_path, "Q2"), "activities")
+def test_activities_page_counts_search_types_and_download(make_app, demo_path, demo_wb):
+    at = go(make_app(demo_path, as_of=AS_OF, period="Q2"), "activities")
     period = Period.parse("2026-Q2")
     assert metrics(at)["Мероприятий"] == fmt_int(len(select_activities(demo_wb, period)))
     rows = table_with(at, "Тема / содержание")
@@ -251,8 +228,8 @@ def test_activities_page_counts_search_types_and_download(monkeypatch, demo_path
     assert set(table_with(at, "Тема / содержание")["Учреждение"]) <= {"Вашкинский"}
 
 
-def test_monitoring_page_totals_and_blanks(monkeypatch, demo_path, demo_wb):
-    at = go(make_app(monkeypatch, demo_path, "Q2"), "monitoring")
+def test_monitoring_page_totals_and_blanks(make_app, demo_path, demo_wb):
+    at = go(make_app(demo_path, as_of=AS_OF, period="Q2"), "monitoring")
     period = Period.parse("2026-Q2")
     totals = region_totals(monitoring_period_values(demo_wb, period), demo_wb.indicators)
     shown = metrics(at)
@@ -268,15 +245,15 @@ def test_monitoring_page_totals_and_blanks(monkeypatch, demo_path, demo_wb):
     assert any("нет данных" != v for v in metrics(at).values())
 
 
-def test_monitoring_blank_is_not_zero(monkeypatch, demo_path, demo_wb):
-    at = go(make_app(monkeypatch, demo_path, "Q2", omp_institutions=["Бабушкинский"]), "monitoring")
+def test_monitoring_blank_is_not_zero(make_app, demo_path, demo_wb):
+    at = go(make_app(demo_path, as_of=AS_OF, period="Q2", omp_institutions=["Бабушкинский"]), "monitoring")
     shown = metrics(at)
     assert shown["Граждане с психическими расстройствами, обслуженные на дому"] == "нет данных"
     assert shown["Достижение показателей дорожной карты"] != "нет данных"
 
 
-def test_quality_page_filters_and_reminders(monkeypatch, demo_path, demo_wb):
-    at = go(make_app(monkeypatch, demo_path, "Q2"), "quality")
+def test_quality_page_filters_and_reminders(make_app, demo_path, demo_wb):
+    at = go(make_app(demo_path, as_of=AS_OF, period="Q2"), "quality")
     assert metrics(at)["Ошибок"] == str(demo_wb.error_count)
     table = at.dataframe[0].value
     assert len(table) == len(demo_wb.issues)
@@ -300,11 +277,11 @@ def test_quality_page_filters_and_reminders(monkeypatch, demo_path, demo_wb):
     assert len(at.code) == 1 and "не внесено ни одного мероприятия" in at.code[0].value
 
 
-def test_quality_page_filters_by_the_kind_of_issue(monkeypatch, demo_path, demo_wb):
+def test_quality_page_filters_by_the_kind_of_issue(make_app, demo_path, demo_wb):
     """«Вид замечания» lists the rules (`lib.validate.rules`) of the workbook's issues by their titles; choosing
     one shows only its issues."""
     from lib.validate.rules import in_table_order, title_of
-    at = go(make_app(monkeypatch, demo_path, "Q2"), "quality")
+    at = go(make_app(demo_path, as_of=AS_OF, period="Q2"), "quality")
     kinds = at.multiselect(key="quality_codes")
     assert list(kinds.options) == [title_of(c) for c in in_table_order(demo_wb.issues["code"])]
     kinds.set_value(["date.invalid"]).run()
@@ -313,8 +290,8 @@ def test_quality_page_filters_by_the_kind_of_issue(monkeypatch, demo_path, demo_
     assert "A20" in set(table["Ячейка"]) and all("Дат" in m for m in table["Сообщение"])
 
 
-def test_my_institution_page(monkeypatch, demo_path, demo_wb):
-    at = go(make_app(monkeypatch, demo_path, "Q2"), "my_institution")
+def test_my_institution_page(make_app, demo_path, demo_wb):
+    at = go(make_app(demo_path, as_of=AS_OF, period="Q2"), "my_institution")
     assert at.selectbox(key="institution").value == demo_wb.institution_names[0]
     at.selectbox(key="institution").set_value("Белозерский").run()
     assert_clean(at)
@@ -325,7 +302,7 @@ def test_my_institution_page(monkeypatch, demo_path, demo_wb):
     assert shown["Ошибок на вкладке"] == "3"
     assert shown["Доля в области"] == f"{round(100 * len(own) / len(region))}\u00a0%"
     # the sidebar's first chosen institution is the default
-    at = go(make_app(monkeypatch, demo_path, "Q2", omp_institutions=["Вашкинский"]), "my_institution")
+    at = go(make_app(demo_path, as_of=AS_OF, period="Q2", omp_institutions=["Вашкинский"]), "my_institution")
     assert at.selectbox(key="institution").value == "Вашкинский"
 
 
@@ -343,9 +320,9 @@ def fake_gsheet(monkeypatch, demo_path, tmp_path):
         yield f"gsheet:{fake.key}", fake
 
 
-def test_google_sheet_cells_are_links(monkeypatch, fake_gsheet):
+def test_google_sheet_cells_are_links(make_app, fake_gsheet):
     spec, _ = fake_gsheet
-    at = go(make_app(monkeypatch, spec), "quality")
+    at = go(make_app(spec, as_of=AS_OF), "quality")
     cells = at.dataframe[0].value["Ячейка"]
     links = [c for c in cells if c.startswith("https://")]
     assert links and all("#gid=" in c and "&range=" in c for c in links)
@@ -353,9 +330,9 @@ def test_google_sheet_cells_are_links(monkeypatch, fake_gsheet):
     assert any("Google Таблица" in c.value for c in at.caption)
 
 
-def test_data_is_read_once_and_refresh_rereads(monkeypatch, fake_gsheet):
+def test_data_is_read_once_and_refresh_rereads(make_app, fake_gsheet):
     spec, fake = fake_gsheet
-    at = make_app(monkeypatch, spec)
+    at = make_app(spec, as_of=AS_OF)
     assert fake.requests == 2                 # metadata + all tabs in one batch
     at.selectbox(key="omp_period").set_value("Q3").run()
     at.multiselect(key="omp_institutions").set_value(["Вашкинский"]).run()
@@ -367,14 +344,14 @@ def test_data_is_read_once_and_refresh_rereads(monkeypatch, fake_gsheet):
     assert fake.requests == 4
 
 
-def test_refresh_rereads_at_most_once_in_a_while(monkeypatch, fake_gsheet):
+def test_refresh_rereads_at_most_once_in_a_while(make_app, monkeypatch, fake_gsheet):
     """28 centres clicking «Обновить данные» within a minute must not cost 28 Google reads."""
     spec, fake = fake_gsheet
     monkeypatch.setattr(context, "MIN_REFRESH_S", 30)
-    at = make_app(monkeypatch, spec)
+    at = make_app(spec, as_of=AS_OF)
     at.button(key="omp_refresh").click().run()
     assert fake.requests == 4
-    second = make_app(monkeypatch, spec)                 # another viewer, seconds later
+    second = make_app(spec, as_of=AS_OF)                 # another viewer, seconds later
     second.button(key="omp_refresh").click().run()
     assert_clean(second)
     assert fake.requests == 4
@@ -384,9 +361,9 @@ def test_refresh_rereads_at_most_once_in_a_while(monkeypatch, fake_gsheet):
     assert fake.requests == 6
 
 
-def test_changed_file_is_read_again(monkeypatch, tmp_path):
+def test_changed_file_is_read_again(make_app, tmp_path):
     path = build_app_workbook(tmp_path / "book.xlsx", n_institutions=4)
-    at = make_app(monkeypatch, path)
+    at = make_app(path, as_of=AS_OF)
     first = metrics(at)["Консультации"]
     build_app_workbook(path, n_institutions=4, rows_per_quarter=12, seed=99)
     os.utime(path, ns=(1, 2_000_000_000_000_000_000))   # a different mtime even on coarse clocks
@@ -394,10 +371,10 @@ def test_changed_file_is_read_again(monkeypatch, tmp_path):
     assert metrics(at)["Консультации"] != first
 
 
-def test_source_from_secrets_when_no_environment_variable(monkeypatch, tmp_path):
+def test_source_from_secrets_when_no_environment_variable(make_app, monkeypatch, tmp_path):
     path = build_app_workbook(tmp_path / "from_secrets.xlsx", n_institutions=3)
     monkeypatch.delenv("OMP_SOURCE", raising=False)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at = make_app(period=None, run=False)
     at.secrets["source"] = str(path)
     at.run()
     assert_clean(at)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import bcrypt
 import pytest
 from google.protobuf import text_format
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
@@ -23,31 +22,20 @@ from lib.loader import load_workbook
 from lib.metrics.counts import counts_by_group, monitoring_period_values, region_totals, select_activities
 from lib.model.periods import Period
 from lib.metrics.tables import fmt_int, fmt_num
+from tests.app_support import PAGES, ROOT, assert_clean, hashed_users, sign_in
 from tests.app_workbook import build_app_workbook
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["overview", "plan", "activities", "monitoring", "quality", "my_institution", "report"]
 OWN = "Белозерский"                    # the institution with the planted errors
 PASSWORDS = {"director": "director-pass-1", "coord": "coord-pass-22", "kcson": "kcson-pass-333"}
-SAFETY_NET = "не смогла отобразиться"
-
-
-def _hash(password: str) -> str:
-    return bcrypt.hashpw(password.encode(), bcrypt.gensalt(4)).decode()
 
 
 @pytest.fixture(scope="module")
-def hashes() -> dict[str, str]:
-    return {login: _hash(pw) for login, pw in PASSWORDS.items()}
-
-
-@pytest.fixture(scope="module")
-def users(hashes) -> dict:
-    return {
-        "director": {"password_hash": hashes["director"], "role": "director", "name": "Андреевская Л.А."},
-        "coord": {"password_hash": hashes["coord"], "role": "coordinator"},
-        "kcson": {"password_hash": hashes["kcson"], "role": "institution", "institution": OWN},
-    }
+def users() -> dict:
+    return hashed_users({
+        "director": {"password": PASSWORDS["director"], "role": "director", "name": "Андреевская Л.А."},
+        "coord": {"password": PASSWORDS["coord"], "role": "coordinator"},
+        "kcson": {"password": PASSWORDS["kcson"], "role": "institution", "institution": OWN},
+    })
 
 
 @pytest.fixture(scope="module")
@@ -68,49 +56,16 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def clock(monkeypatch) -> Clock:
+    """The sign-in limiter's clock, per test (the limiter itself is fresh per test: tests/conftest.py)."""
     fake = Clock()
     monkeypatch.setattr(signin, "CLOCK", fake)
     return fake
 
 
-@pytest.fixture(autouse=True)
-def fast_and_fresh(monkeypatch, clock):
-    """Record the pauses instead of sleeping; a fresh process-wide limiter per test, on the test's clock."""
-    waits: list[float] = []
-    monkeypatch.setattr(signin, "SLEEP", waits.append)
-    signin.limiter.clear()
-    yield waits
-    signin.limiter.clear()
-
-
-def app(monkeypatch, source, auth: dict | None = None, **state) -> AppTest:
-    monkeypatch.setenv("OMP_SOURCE", str(source))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    if auth is not None:
-        at.secrets["auth"] = auth
-    at.session_state["omp_period"] = "Q2"
-    for key, value in state.items():
-        at.session_state[key] = value
-    return at
-
-
-def sign_in(at: AppTest, login: str, password: str) -> AppTest:
-    at.text_input(key=signin.KEY_LOGIN).input(login)
-    at.text_input(key=signin.KEY_PASSWORD).input(password)
-    at.button[0].click().run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def titles(at: AppTest) -> list[str]:
     return [t.value for t in at.title]
-
-
-def assert_clean(at: AppTest, where: str = "") -> None:
-    assert not at.exception, f"{where}: {[e.value for e in at.exception]}"
-    assert not [e.value for e in at.error if SAFETY_NET in e.value], where
 
 
 def shown_text(at: AppTest) -> str:
@@ -145,11 +100,11 @@ def shown_text_of_charts(at: AppTest) -> list[str]:
 # --------------------------------------------------------------------------- off / broken
 
 
-def test_no_users_means_no_sign_in(monkeypatch, demo_path):
-    at = app(monkeypatch, demo_path).run()
+def test_no_users_means_no_sign_in(make_app, demo_path):
+    at = make_app(demo_path)
     assert titles(at) == ["Обзор"] and at.metric
     assert not [b for b in at.button if b.label == "Выйти"]
-    at = app(monkeypatch, demo_path, auth={}).run()        # an empty [auth] section: still the demo
+    at = make_app(demo_path, auth={})        # an empty [auth] section: still the demo
     assert titles(at) == ["Обзор"]
 
 
@@ -160,8 +115,8 @@ def test_no_users_means_no_sign_in(monkeypatch, demo_path):
     ({"users": {"x": {"password_hash": "$2b$04$" + "a" * 53, "role": "institution"}}}, "укажите institution"),
     ({"client_id": "abc", "users": {}}, "настроен не полностью"),
 ])
-def test_a_broken_configuration_never_opens_the_app(monkeypatch, demo_path, section, expected):
-    at = app(monkeypatch, demo_path, auth=section).run()
+def test_a_broken_configuration_never_opens_the_app(make_app, demo_path, section, expected):
+    at = make_app(demo_path, auth=section)
     assert_clean(at)
     assert titles(at) == ["Панель ОМП"]
     message = at.error[0].value
@@ -175,8 +130,8 @@ def test_a_broken_configuration_never_opens_the_app(monkeypatch, demo_path, sect
 # --------------------------------------------------------------------------- the form
 
 
-def test_the_sign_in_form_comes_before_any_data(monkeypatch, demo_path, users):
-    at = app(monkeypatch, demo_path, auth={"users": users}).run()
+def test_the_sign_in_form_comes_before_any_data(make_app, demo_path, users):
+    at = make_app(demo_path, auth={"users": users})
     assert_clean(at)
     assert titles(at) == ["Вход в панель ОМП"]
     assert [t.label for t in at.text_input] == ["Логин", "Пароль"]
@@ -189,9 +144,9 @@ def test_the_sign_in_form_comes_before_any_data(monkeypatch, demo_path, users):
         assert not at.dataframe and not at.metric
 
 
-def test_every_failure_gets_the_same_answer(monkeypatch, demo_path, users, fast_and_fresh):
-    waits = fast_and_fresh
-    at = app(monkeypatch, demo_path, auth={"users": users}).run()
+def test_every_failure_gets_the_same_answer(make_app, demo_path, users, signin_pauses):
+    waits = signin_pauses
+    at = make_app(demo_path, auth={"users": users})
     answers = []
     for login, password in [("kcson", "wrong-password"), ("nobody", PASSWORDS["kcson"]), ("kcson", ""),
                             ("", ""), ("KCSON ", "kcson-pass-33"), ("kcson", "wrong-again"),
@@ -205,47 +160,47 @@ def test_every_failure_gets_the_same_answer(monkeypatch, demo_path, users, fast_
     assert signin.KEY_USER not in at.session_state
 
 
-def test_failed_attempts_are_limited_across_all_sessions(monkeypatch, demo_path, users, clock):
+def test_failed_attempts_are_limited_across_all_sessions(make_app, demo_path, users, clock):
     """Five browser sessions, one wrong password each, lock the login for everybody — also for the next
     session with the right password — until the window has passed."""
     for n in range(5):
-        sign_in(app(monkeypatch, demo_path, auth={"users": users}).run(), "director", f"wrong-password-{n}")
-    other = app(monkeypatch, demo_path, auth={"users": users}).run()      # another browser
+        sign_in(make_app(demo_path, auth={"users": users}), "director", f"wrong-password-{n}")
+    other = make_app(demo_path, auth={"users": users})      # another browser
     sign_in(other, "director", PASSWORDS["director"])
     assert titles(other) == ["Вход в панель ОМП"] and [e.value for e in other.error] == [FAILURE_MESSAGE]
     assert signin.KEY_USER not in other.session_state
-    ok = sign_in(app(monkeypatch, demo_path, auth={"users": users}).run(), "coord", PASSWORDS["coord"])
+    ok = sign_in(make_app(demo_path, auth={"users": users}), "coord", PASSWORDS["coord"])
     assert titles(ok) == ["Обзор"], "another login is not locked"
     clock.now += signin.limiter().window_s + 1
     sign_in(other, "director", PASSWORDS["director"])
     assert titles(other) == ["Обзор"]
 
 
-def test_failed_attempts_are_limited_per_client_address(monkeypatch, demo_path, users):
+def test_failed_attempts_are_limited_per_client_address(make_app, monkeypatch, demo_path, users):
     """Password spraying: many logins from one address, each in its own session, close that address."""
     address = {"now": "203.0.113.7"}
     monkeypatch.setattr(signin, "_address", lambda config: address["now"])
     for n in range(signin.limiter().per_address):
-        sign_in(app(monkeypatch, demo_path, auth={"users": users}).run(), f"user{n}", "password-123")
-    at = sign_in(app(monkeypatch, demo_path, auth={"users": users}).run(), "coord", PASSWORDS["coord"])
+        sign_in(make_app(demo_path, auth={"users": users}), f"user{n}", "password-123")
+    at = sign_in(make_app(demo_path, auth={"users": users}), "coord", PASSWORDS["coord"])
     assert titles(at) == ["Вход в панель ОМП"] and [e.value for e in at.error] == [FAILURE_MESSAGE]
     address["now"] = "198.51.100.1"
     sign_in(at, "coord", PASSWORDS["coord"])
     assert titles(at) == ["Обзор"]
 
 
-def test_the_client_address_is_read_from_the_session(monkeypatch, demo_path, users):
+def test_the_client_address_is_read_from_the_session(make_app, monkeypatch, demo_path, users):
     """AppTest has no client connection: the address is None and only the per-login limit applies."""
     seen = []
     real = signin._address
     monkeypatch.setattr(signin, "_address", lambda config: seen.append(real(config)) or seen[-1])
-    sign_in(app(monkeypatch, demo_path, auth={"users": users}).run(), "director", PASSWORDS["director"])
+    sign_in(make_app(demo_path, auth={"users": users}), "director", PASSWORDS["director"])
     assert seen == [None]
 
 
 @pytest.mark.parametrize("login", ["director", "coord"])
-def test_director_and_coordinator_see_everything(monkeypatch, demo_path, demo_wb, users, login):
-    at = sign_in(app(monkeypatch, demo_path, auth={"users": users}).run(), login, PASSWORDS[login])
+def test_director_and_coordinator_see_everything(make_app, demo_path, demo_wb, users, login):
+    at = sign_in(make_app(demo_path, auth={"users": users}), login, PASSWORDS[login])
     assert_clean(at)
     assert titles(at) == ["Обзор"]
     assert at.multiselect(key="omp_institutions").options == demo_wb.institution_names
@@ -262,8 +217,8 @@ def test_director_and_coordinator_see_everything(monkeypatch, demo_path, demo_wb
     assert all(name in charts for name in demo_wb.institution_names)
 
 
-def test_login_is_case_insensitive_and_sign_out_forgets_the_session(monkeypatch, demo_path, users):
-    at = sign_in(app(monkeypatch, demo_path, auth={"users": users}).run(), "  Director", PASSWORDS["director"])
+def test_login_is_case_insensitive_and_sign_out_forgets_the_session(make_app, demo_path, users):
+    at = sign_in(make_app(demo_path, auth={"users": users}), "  Director", PASSWORDS["director"])
     assert titles(at) == ["Обзор"]
     assert any("Андреевская Л.А. (директор)" in m.value for m in at.sidebar.markdown)
     at.multiselect(key="omp_institutions").set_value([OWN]).run()
@@ -288,8 +243,8 @@ def assert_only_own(at: AppTest, wb, where: str) -> None:
     assert not leaked, f"{where}: other institutions shown: {leaked}"
 
 
-def test_an_institution_user_sees_only_its_own_rows_on_every_page(monkeypatch, demo_path, demo_wb, users):
-    at = sign_in(app(monkeypatch, demo_path, auth={"users": users}).run(), "kcson", PASSWORDS["kcson"])
+def test_an_institution_user_sees_only_its_own_rows_on_every_page(make_app, demo_path, demo_wb, users):
+    at = sign_in(make_app(demo_path, auth={"users": users}), "kcson", PASSWORDS["kcson"])
     assert_clean(at)
     assert not at.multiselect, "no institution filter: a fixed label instead"
     assert any(m.value == f"**Учреждение:** {OWN}" for m in at.sidebar.markdown)
@@ -314,8 +269,8 @@ def test_an_institution_user_sees_only_its_own_rows_on_every_page(monkeypatch, d
     assert len(issues) == len(expected) > 0 and set(issues["Учреждение"]) == {OWN}
 
 
-def test_an_institution_user_sees_the_region_totals_and_its_own_figures(monkeypatch, demo_path, demo_wb, users):
-    at = sign_in(app(monkeypatch, demo_path, auth={"users": users}).run(), "kcson", PASSWORDS["kcson"])
+def test_an_institution_user_sees_the_region_totals_and_its_own_figures(make_app, demo_path, demo_wb, users):
+    at = sign_in(make_app(demo_path, auth={"users": users}), "kcson", PASSWORDS["kcson"])
     period = Period.parse("2026-Q2")
     everyone = counts_by_group(select_activities(demo_wb, period))
     overview_captions = [c.value for c in at.caption]
@@ -337,10 +292,10 @@ def test_an_institution_user_sees_the_region_totals_and_its_own_figures(monkeypa
     assert_only_own(at, demo_wb, "monitoring with region totals")
 
 
-def test_forged_session_values_and_urls_cannot_reach_another_institution(monkeypatch, demo_path, demo_wb, users):
+def test_forged_session_values_and_urls_cannot_reach_another_institution(make_app, demo_path, demo_wb, users):
     other = _foreign(demo_wb)[0]
-    at = app(monkeypatch, demo_path, auth={"users": users},
-             omp_institutions=_foreign(demo_wb)[:3], institution=other).run()
+    at = make_app(demo_path, auth={"users": users},
+             omp_institutions=_foreign(demo_wb)[:3], institution=other)
     sign_in(at, "kcson", PASSWORDS["kcson"])
     own = counts_by_group(select_activities(demo_wb, Period.parse("2026-Q2"), [OWN]))
     assert {m.label: m.value for m in at.metric}["Консультации"] == fmt_int(own["Консультации"])
@@ -366,20 +321,20 @@ def test_forged_session_values_and_urls_cannot_reach_another_institution(monkeyp
         assert_only_own(at, demo_wb, f"{page} with a forged filter")
 
 
-def test_a_forged_user_in_the_session_gets_the_configured_role(monkeypatch, demo_path, demo_wb, users):
+def test_a_forged_user_in_the_session_gets_the_configured_role(make_app, demo_path, demo_wb, users):
     # a session claiming the director role for an institution's login: the configuration decides
-    at = app(monkeypatch, demo_path, auth={"users": users},
-             **{signin.KEY_USER: User("kcson", "director")}).run()
+    at = make_app(demo_path, auth={"users": users},
+             **{signin.KEY_USER: User("kcson", "director")})
     assert titles(at) == ["Обзор"]
     assert not at.multiselect and any(m.value == f"**Учреждение:** {OWN}" for m in at.sidebar.markdown)
     assert_only_own(at, demo_wb, "forged role")
     # a login that is not configured at all: the sign-in form
-    at = app(monkeypatch, demo_path, auth={"users": users}, **{signin.KEY_USER: User("mallory", "director")}).run()
+    at = make_app(demo_path, auth={"users": users}, **{signin.KEY_USER: User("mallory", "director")})
     assert titles(at) == ["Вход в панель ОМП"] and not at.metric
 
 
-def test_a_deep_link_opens_after_sign_in(monkeypatch, demo_path, users):
-    at = app(monkeypatch, demo_path, auth={"users": users})
+def test_a_deep_link_opens_after_sign_in(make_app, demo_path, users):
+    at = make_app(demo_path, auth={"users": users}, run=False)
     at.query_params["institution"] = OWN
     at.switch_page("app_pages/my_institution.py").run()
     assert titles(at) == ["Вход в панель ОМП"]
@@ -388,10 +343,11 @@ def test_a_deep_link_opens_after_sign_in(monkeypatch, demo_path, users):
     assert at.selectbox(key="institution").value == OWN
 
 
-def test_an_institution_missing_from_the_workbook_sees_nothing(monkeypatch, demo_path, demo_wb, hashes):
-    users = {"kcson": {"password_hash": hashes["kcson"], "role": "institution", "institution": "Несуществующий"},
-             "director": {"password_hash": hashes["director"], "role": "director"}}
-    at = sign_in(app(monkeypatch, demo_path, auth={"users": users}).run(), "kcson", PASSWORDS["kcson"])
+def test_an_institution_missing_from_the_workbook_sees_nothing(make_app, demo_path, demo_wb):
+    users = hashed_users({
+        "kcson": {"password": PASSWORDS["kcson"], "role": "institution", "institution": "Несуществующий"},
+        "director": {"password": PASSWORDS["director"], "role": "director"}})
+    at = sign_in(make_app(demo_path, auth={"users": users}), "kcson", PASSWORDS["kcson"])
     for page in PAGES:
         at.switch_page(f"app_pages/{page}.py").run()
         assert_clean(at, page)
@@ -399,7 +355,7 @@ def test_an_institution_missing_from_the_workbook_sees_nothing(monkeypatch, demo
     at.switch_page("app_pages/my_institution.py").run()
     assert any("Несуществующий" in e.value and "нет в книге" in e.value for e in at.error)
     # the director is told that a configured institution is not in the workbook
-    at = sign_in(app(monkeypatch, demo_path, auth={"users": users}).run(), "director", PASSWORDS["director"])
+    at = sign_in(make_app(demo_path, auth={"users": users}), "director", PASSWORDS["director"])
     assert any("Несуществующий" in w.value for w in at.sidebar.warning)
 
 
@@ -411,8 +367,8 @@ OIDC = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret":
                    "kcson@example.ru": {"role": "institution", "institution": OWN}}}
 
 
-def test_oidc_shows_the_provider_button_when_not_signed_in(monkeypatch, demo_path):
-    at = app(monkeypatch, demo_path, auth=OIDC)
+def test_oidc_shows_the_provider_button_when_not_signed_in(make_app, demo_path):
+    at = make_app(demo_path, auth=OIDC, run=False)
     at.user = {"is_logged_in": False}
     at.run()
     assert_clean(at)
@@ -422,8 +378,8 @@ def test_oidc_shows_the_provider_button_when_not_signed_in(monkeypatch, demo_pat
     assert "very-secret-value" not in shown_text(at)
 
 
-def test_oidc_maps_the_confirmed_email_to_a_role(monkeypatch, demo_path, demo_wb):
-    at = app(monkeypatch, demo_path, auth=OIDC)
+def test_oidc_maps_the_confirmed_email_to_a_role(make_app, demo_path, demo_wb):
+    at = make_app(demo_path, auth=OIDC, run=False)
     at.user = {"is_logged_in": True, "email": "KCSON@example.ru", "email_verified": True, "name": "Иванова И.И."}
     at.run()
     assert_clean(at)
@@ -431,7 +387,7 @@ def test_oidc_maps_the_confirmed_email_to_a_role(monkeypatch, demo_path, demo_wb
     assert any("Иванова И.И. (учреждение, Белозерский)" in m.value for m in at.sidebar.markdown)
     assert_only_own(at, demo_wb, "oidc institution user")
 
-    at = app(monkeypatch, demo_path, auth=OIDC)
+    at = make_app(demo_path, auth=OIDC, run=False)
     at.user = {"is_logged_in": True, "email": "director@example.ru", "email_verified": True}
     at.run()
     assert at.multiselect(key="omp_institutions").options == demo_wb.institution_names
@@ -441,8 +397,8 @@ def test_oidc_maps_the_confirmed_email_to_a_role(monkeypatch, demo_path, demo_wb
     {"is_logged_in": True, "email": "stranger@example.ru", "email_verified": True},
     {"is_logged_in": True, "email": "director@example.ru", "email_verified": False},
 ])
-def test_oidc_refuses_people_not_on_the_list(monkeypatch, demo_path, claims):
-    at = app(monkeypatch, demo_path, auth=OIDC)
+def test_oidc_refuses_people_not_on_the_list(make_app, demo_path, claims):
+    at = make_app(demo_path, auth=OIDC, run=False)
     at.user = claims
     at.run()
     assert_clean(at)
@@ -451,8 +407,8 @@ def test_oidc_refuses_people_not_on_the_list(monkeypatch, demo_path, claims):
     assert [b.label for b in at.button] == ["Выйти"]
 
 
-def test_a_removed_user_is_signed_out_and_a_changed_role_applies_at_once(monkeypatch, demo_path, users):
-    at = sign_in(app(monkeypatch, demo_path, auth={"users": users}).run(), "director", PASSWORDS["director"])
+def test_a_removed_user_is_signed_out_and_a_changed_role_applies_at_once(make_app, demo_path, users):
+    at = sign_in(make_app(demo_path, auth={"users": users}), "director", PASSWORDS["director"])
     assert at.multiselect
     changed = {**users, "director": {**users["director"], "role": "institution", "institution": OWN}}
     at.secrets["auth"] = {"users": changed}

@@ -3,11 +3,9 @@ Playwright. A centre's user signs in and sees its own institution only — also 
 for another institution; wrong passwords get the generic message; «Выйти» closes the session."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from urllib.parse import quote
 
-import bcrypt
 import pytest
 
 from lib.auth import FAILURE_MESSAGE
@@ -16,17 +14,13 @@ from lib.metrics.counts import select_activities
 from lib.model.periods import Period
 from lib.metrics.tables import fmt_int
 from tests.app_workbook import build_app_workbook
-from tests.browser_support import CHROMIUM, PAGE_H1, PAGES, open_page, screenshot, streamlit_server, wait_idle
-
-pytestmark = [
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed (apt-get install chromium)"),
-    pytest.mark.timeout(600),
-]
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
+from tests.browser_support import (PAGE_H1, PAGES, assert_no_exception, expect, open_page, screenshot, sign_in,
+                                   wait_idle)
 
 OWN = "Белозерский"
 PASSWORDS = {"kcson": "kcson-pass-333", "director": "director-pass-1"}
+
+
 @pytest.fixture(scope="module")
 def source(tmp_path_factory) -> Path:
     return build_app_workbook(tmp_path_factory.mktemp("auth_browser") / "demo.xlsx", n_institutions=8)
@@ -38,36 +32,15 @@ def workbook(source):
 
 
 @pytest.fixture(scope="module")
-def server(source, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("auth_server")
-    h = {login: bcrypt.hashpw(pw.encode(), bcrypt.gensalt(4)).decode() for login, pw in PASSWORDS.items()}
-    secrets = tmp / "secrets.toml"
-    secrets.write_text(
-        f'[auth.users.kcson]\npassword_hash = "{h["kcson"]}"\nrole = "institution"\ninstitution = "{OWN}"\n'
-        f'name = "Оператор КЦСОН"\n\n'
-        f'[auth.users.director]\npassword_hash = "{h["director"]}"\nrole = "director"\n', encoding="utf-8")
-    with streamlit_server(source, log=tmp / "streamlit.log", secrets=secrets) as url:
-        yield url
+def server(app_server, source):
+    return app_server(source, users={
+        "kcson": {"password": PASSWORDS["kcson"], "role": "institution", "institution": OWN, "name": "Оператор КЦСОН"},
+        "director": {"password": PASSWORDS["director"], "role": "director"}})
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="ru-RU")
-    pg = context.new_page()
-    pg.set_default_timeout(30_000)
-    yield pg
-    context.close()
-
-
-def sign_in(page, login: str, password: str) -> None:
-    page.get_by_label("Логин").fill(login)
-    page.get_by_label("Пароль", exact=True).fill(password)
-    page.get_by_role("button", name="Войти").click()
-
-
-def no_exception(page) -> None:
-    assert page.locator("[data-testid='stException']").count() == 0
-    assert page.get_by_text("не смогла отобразиться").count() == 0
+def page(new_page):
+    return new_page()
 
 
 def body_text(page) -> str:
@@ -106,7 +79,7 @@ def test_sign_in_form_then_a_centre_user_sees_only_its_own_institution(page, ser
     screenshot(page, "auth_2_centre_overview")
     for title in PAGES:
         open_page(page, server, title, PAGE_H1[title])
-        no_exception(page)
+        assert_no_exception(page)
         assert_only_own(page, workbook, title)
 
     page.get_by_role("button", name="Выйти").click()
@@ -123,7 +96,7 @@ def test_a_crafted_url_for_another_institution_shows_only_own_data(page, server,
     sign_in(page, "kcson", PASSWORDS["kcson"])
     expect(page.locator("h1").first).to_have_text("Моё учреждение", timeout=60_000)
     wait_idle(page)
-    no_exception(page)
+    assert_no_exception(page)
     expect(page.get_by_role("combobox", name="Учреждение", exact=True)).to_have_value(OWN)
     assert_only_own(page, workbook, "my_institution?institution=other")
     own = select_activities(workbook, Period.quarter(workbook.year, 1), [OWN])
@@ -147,7 +120,7 @@ def test_the_director_sees_every_institution(page, server, workbook):
     sign_in(page, "Director", PASSWORDS["director"])
     expect(page.locator("h1").first).to_have_text("Качество данных", timeout=60_000)
     wait_idle(page)
-    no_exception(page)
+    assert_no_exception(page)
     page.wait_for_selector("[data-testid='stDataFrame'] [role='gridcell']", state="attached")
     text = body_text(page)
     assert sum(n in text for n in workbook.institution_names) >= 3, "the issues of several institutions"

@@ -7,7 +7,6 @@ screenshots of every page under `artifacts/screenshots/` (git-ignored).
 from __future__ import annotations
 
 import io
-import os
 from datetime import date
 from pathlib import Path
 
@@ -19,15 +18,8 @@ from lib.metrics.counts import counts_by_group, select_activities
 from lib.model.periods import Period
 from lib.metrics.tables import fmt_int
 from tests.app_workbook import build_app_workbook
-from tests.browser_support import (CHROMIUM, PAGE_H1, PAGES, choose_multiselect, choose_selectbox,
-                                   metric_value, open_page, screenshot, streamlit_server, wait_idle)
-
-pytestmark = [
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed (apt-get install chromium)"),
-    pytest.mark.timeout(600),
-]
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
+from tests.browser_support import (PAGE_H1, PAGES, assert_no_exception, choose_multiselect, choose_selectbox,
+                                   expect, metric_value, open_page, screenshot, wait_idle)
 
 SLUG = {"Обзор": "1_overview", "План": "2_plan", "Мероприятия": "3_activities", "Мониторинг": "4_monitoring",
         "Качество данных": "5_quality", "Моё учреждение": "6_my_institution", "Отчет": "7_report"}
@@ -47,26 +39,13 @@ def workbook(source):
 
 
 @pytest.fixture(scope="module")
-def server(source, tmp_path_factory):
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    with streamlit_server(source, log=log) as url:
-        yield url
+def server(app_server, source):
+    return app_server(source)
 
 
 @pytest.fixture
-def page(browser, server):
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="ru-RU", accept_downloads=True)
-    pg = context.new_page()
-    pg.set_default_timeout(30_000)
-    pg.goto(server)
-    wait_idle(pg)
-    yield pg
-    context.close()
-
-
-def no_exception(page) -> None:
-    assert page.locator("[data-testid='stException']").count() == 0
-    assert page.get_by_text("не смогла отобразиться").count() == 0
+def page(new_page, server):
+    return new_page(server)
 
 
 def set_period(page, label: str) -> None:
@@ -81,11 +60,21 @@ def test_every_page_renders_with_screenshots(page, workbook):
             expect(page.locator("h1").first).to_have_text(PAGE_H1[title])
         else:
             expect(page.locator("h1").first).to_be_visible()
-        no_exception(page)
+        assert_no_exception(page)
         if title != "Отчет":
             expect(page.get_by_text("прочитаны", exact=False).first).to_be_visible()
         path = screenshot(page, SLUG[title])
         assert path.stat().st_size > 20_000
+
+
+def test_the_sidebar_lists_the_pages_in_sections(page):
+    """The navigation groups the pages (app.py's sections); the demo, without sign-in, lists the admin page."""
+    nav = page.locator("[data-testid='stSidebarNav']")
+    sections = ["Сводка", "Данные учреждений", "Отчётность", "Администрирование"]
+    expect(nav.locator("[data-testid='stNavSectionHeader']")).to_have_count(len(sections))
+    expect(nav.locator("[data-testid='stNavSectionHeader']")).to_contain_text(sections)    # (and an icon)
+    expect(nav.locator("a")).to_have_count(len(PAGES) + 1)
+    expect(nav.locator("a")).to_contain_text(PAGES + ["Импорт плана"])                      # in this order
 
 
 def test_period_and_institution_filters_change_the_numbers(page, workbook):
@@ -179,7 +168,7 @@ def test_upload_broken_then_good_workbook(page, workbook, tmp_path):
     uploader.set_input_files(str(broken))
     expect(page.get_by_text("Показаны прежние данные").first).to_be_visible()
     wait_idle(page)
-    no_exception(page)
+    assert_no_exception(page)
     assert metric_value(page, "Консультации") == before
     screenshot(page, "9_upload_broken")
 
@@ -195,30 +184,26 @@ def test_upload_broken_then_good_workbook(page, workbook, tmp_path):
     expect(page.get_by_text("загруженный файл «загрузка.xlsx»").first).to_be_visible()
     for title in PAGES:
         open_page(page, "", title, PAGE_H1[title])
-        no_exception(page)
+        assert_no_exception(page)
 
     # removing the file from the uploader returns to the main source
     page.locator("[data-testid='stFileChipDeleteBtn'] button").first.click()
     expect(page.get_by_text(f"файл «{workbook.source.label}»").first).to_be_visible()
     wait_idle(page)
-    no_exception(page)
+    assert_no_exception(page)
 
 
-def test_broken_source_still_renders_every_page(browser, tmp_path):
+def test_broken_source_still_renders_every_page(app_server, new_page, tmp_path):
     broken = tmp_path / "broken.xlsx"
     broken.write_text("не Excel", encoding="utf-8")
-    with streamlit_server(broken) as url:
-        context = browser.new_context(viewport={"width": 1440, "height": 900})
-        pg = context.new_page()
-        pg.goto(url)
-        wait_idle(pg)
-        for title in PAGES:
-            open_page(pg, url, title, PAGE_H1[title])
-            no_exception(pg)
-            expect(pg.get_by_text("Обновить данные» или загрузите").first).to_be_visible()
-        open_page(pg, url, "Обзор")
-        screenshot(pg, "10_broken_source")
-        context.close()
+    url = app_server(broken)
+    pg = new_page(url)
+    for title in PAGES:
+        open_page(pg, url, title, PAGE_H1[title])
+        assert_no_exception(pg)
+        expect(pg.get_by_text("Обновить данные» или загрузите").first).to_be_visible()
+    open_page(pg, url, "Обзор")
+    screenshot(pg, "10_broken_source")
 
 
 def test_as_of_date_is_shown_in_russian_format(page):
@@ -233,4 +218,4 @@ def test_link_to_one_institution_opens_its_page(page, server, workbook):
     wait_idle(page)
     expect(page.locator("h1").first).to_have_text("Моё учреждение")
     expect(page.get_by_role("combobox", name="Учреждение", exact=True)).to_have_value(name)
-    no_exception(page)
+    assert_no_exception(page)

@@ -7,17 +7,14 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import bcrypt
 import pytest
 import streamlit.testing.v1.app_test as app_test_module
 from streamlit.runtime.media_file_manager import MediaFileManager
-from streamlit.testing.v1 import AppTest
 
-from ui import signin, media
+from ui import media
+from tests.app_support import PAGES, ROOT, hashed_users, sign_in
 from tests.app_workbook import build_app_workbook
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["overview", "plan", "activities", "monitoring", "quality", "my_institution", "report"]
 PASSWORD = "director-pass-1"
 DOWNLOAD_PAGES = {"activities": 1, "report": 2, "quality": 1}   # pages with download buttons: how many
 IN_SOURCE = {**DOWNLOAD_PAGES, "plan_import": 2}        # «Импорт плана» shows its two after a .docx upload
@@ -39,23 +36,11 @@ def managers(monkeypatch) -> list[MediaFileManager]:
             made.append(self)
 
     monkeypatch.setattr(app_test_module, "MediaFileManager", Recorded)
-    monkeypatch.setattr(signin, "SLEEP", lambda s: None)
-    signin.limiter.clear()
     return made
 
 
-def new_app(monkeypatch, source: Path, auth: dict | None = None) -> AppTest:
-    monkeypatch.setenv("OMP_SOURCE", str(source))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    if auth is not None:
-        at.secrets["auth"] = auth
-    at.session_state["omp_period"] = "Q2"
-    return at
-
-
 def users() -> dict:
-    return {"director": {"password_hash": bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode(),
-                         "role": "director"}}
+    return hashed_users({"director": {"password": PASSWORD, "role": "director"}})
 
 
 def stored(manager: MediaFileManager) -> tuple[int, int]:
@@ -63,8 +48,8 @@ def stored(manager: MediaFileManager) -> tuple[int, int]:
     return len(manager._file_metadata), len(manager._deferred_callables)
 
 
-def test_before_sign_in_there_is_no_download_and_no_file(monkeypatch, demo_path, managers):
-    at = new_app(monkeypatch, demo_path, {"users": users()}).run()
+def test_before_sign_in_there_is_no_download_and_no_file(make_app, demo_path, managers):
+    at = make_app(demo_path, auth={"users": users()})
     for page in PAGES:
         at.switch_page(f"app_pages/{page}.py").run()
         assert [t.value for t in at.title] == ["Вход в панель ОМП"], page
@@ -73,12 +58,10 @@ def test_before_sign_in_there_is_no_download_and_no_file(monkeypatch, demo_path,
 
 
 @pytest.mark.parametrize("signed_in", [False, True])
-def test_every_download_is_built_only_on_click_and_then_forgotten(monkeypatch, demo_path, managers, signed_in):
-    at = new_app(monkeypatch, demo_path, {"users": users()} if signed_in else None).run()
+def test_every_download_is_built_only_on_click_and_then_forgotten(make_app, demo_path, managers, signed_in):
+    at = make_app(demo_path, auth={"users": users()} if signed_in else None)
     if signed_in:
-        at.text_input(key=signin.KEY_LOGIN).input("director")
-        at.text_input(key=signin.KEY_PASSWORD).input(PASSWORD)
-        at.button[0].click().run()
+        sign_in(at, "director", PASSWORD)
     for page, count in DOWNLOAD_PAGES.items():
         at.switch_page(f"app_pages/{page}.py").run()
         buttons = at.get("download_button")

@@ -5,25 +5,16 @@ docs/AUTH.md puts the app behind the organisation's authenticating proxy — and
 the address answers 404 (ui/media.py's janitor, here every 3 s)."""
 from __future__ import annotations
 
-import os
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import bcrypt
 import pytest
 
 from tests.app_workbook import build_app_workbook
-from tests.browser_support import CHROMIUM, open_page, streamlit_server, wait_idle
-
-pytestmark = [
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed (apt-get install chromium)"),
-    pytest.mark.timeout(600),
-]
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
+from tests.browser_support import expect, open_page, sign_in, wait_idle
 
 PASSWORD = "director-pass-1"
 CLEANUP_S = 3
@@ -37,16 +28,10 @@ def is_media(url: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("downloads_browser")
-    source = build_app_workbook(tmp / "demo.xlsx", n_institutions=4)
-    secrets = tmp / "secrets.toml"
-    secrets.write_text(f'[auth.users.director]\npassword_hash = '
-                       f'"{bcrypt.hashpw(PASSWORD.encode(), bcrypt.gensalt(4)).decode()}"\nrole = "director"\n',
-                       encoding="utf-8")
-    with streamlit_server(source, log=tmp / "streamlit.log", secrets=secrets,
-                          env={"OMP_MEDIA_CLEANUP_S": str(CLEANUP_S)}) as url:
-        yield url
+def server(app_server, tmp_path_factory):
+    source = build_app_workbook(tmp_path_factory.mktemp("downloads_browser") / "demo.xlsx", n_institutions=4)
+    return app_server(source, users={"director": {"password": PASSWORD, "role": "director"}},
+                      env={"OMP_MEDIA_CLEANUP_S": str(CLEANUP_S)})
 
 
 def status(url: str) -> tuple[int, bytes]:
@@ -58,45 +43,38 @@ def status(url: str) -> tuple[int, bytes]:
         return exc.code, b""
 
 
-def test_a_download_exists_only_after_a_signed_in_click_and_not_for_long(browser, server):
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="ru-RU", accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
+def test_a_download_exists_only_after_a_signed_in_click_and_not_for_long(new_page, server):
+    page = new_page()
     media_requests: list[str] = []
     page.on("request", lambda r: media_requests.append(r.url) if is_media(r.url) else None)
-    try:
-        page.goto(f"{server}/activities")
-        wait_idle(page)
-        expect(page.locator("h1").first).to_have_text("Вход в панель ОМП")
-        assert page.locator("[data-testid='stDownloadButton']").count() == 0
-        assert page.evaluate(MEDIA_LINKS) == [] and not media_requests
+    page.goto(f"{server}/activities")
+    wait_idle(page)
+    expect(page.locator("h1").first).to_have_text("Вход в панель ОМП")
+    assert page.locator("[data-testid='stDownloadButton']").count() == 0
+    assert page.evaluate(MEDIA_LINKS) == [] and not media_requests
 
-        page.get_by_label("Логин").fill("director")
-        page.get_by_label("Пароль", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Войти").click()
-        expect(page.locator("h1").first).to_have_text("Мероприятия", timeout=60_000)
-        wait_idle(page)
-        assert page.evaluate(MEDIA_LINKS) == [] and not media_requests, "nothing is built before the click"
-        button = page.get_by_role("button", name="Скачать таблицу (.xlsx)")
-        with page.expect_download(timeout=60_000) as info:
-            button.click()
-        download = info.value
-        url = download.url
-        assert is_media(url) and url.endswith(".xlsx"), url
-        body = Path(download.path()).read_bytes()
+    sign_in(page, "director", PASSWORD)
+    expect(page.locator("h1").first).to_have_text("Мероприятия", timeout=60_000)
+    wait_idle(page)
+    assert page.evaluate(MEDIA_LINKS) == [] and not media_requests, "nothing is built before the click"
+    button = page.get_by_role("button", name="Скачать таблицу (.xlsx)")
+    with page.expect_download(timeout=60_000) as info:
+        button.click()
+    download = info.value
+    url = download.url
+    assert is_media(url) and url.endswith(".xlsx"), url
+    body = Path(download.path()).read_bytes()
 
-        code, served = status(url)                  # no cookie, no session: Streamlit serves it anyway
-        assert code == 200 and served == body
+    code, served = status(url)                  # no cookie, no session: Streamlit serves it anyway
+    assert code == 200 and served == body
 
-        deadline = time.monotonic() + 4 * CLEANUP_S + 10
-        while status(url)[0] == 200:
-            assert time.monotonic() < deadline, "the file is still served"
-            time.sleep(0.5)
-        assert status(url)[0] == 404
-        open_page(page, server, "Обзор")            # the app keeps working; another click builds a new file
-        open_page(page, server, "Мероприятия")
-        with page.expect_download(timeout=60_000) as info:
-            page.get_by_role("button", name="Скачать таблицу (.xlsx)").click()
-        assert Path(info.value.path()).read_bytes()[:2] == b"PK"
-    finally:
-        context.close()
+    deadline = time.monotonic() + 4 * CLEANUP_S + 10
+    while status(url)[0] == 200:
+        assert time.monotonic() < deadline, "the file is still served"
+        time.sleep(0.5)
+    assert status(url)[0] == 404
+    open_page(page, server, "Обзор")            # the app keeps working; another click builds a new file
+    open_page(page, server, "Мероприятия")
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_role("button", name="Скачать таблицу (.xlsx)").click()
+    assert Path(info.value.path()).read_bytes()[:2] == b"PK"

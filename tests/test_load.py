@@ -24,6 +24,7 @@ from tests.app_workbook import build_app_workbook
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, CONNECTED, IDLE, ROOT, streamlit_server
 
 pytestmark = [
+    pytest.mark.browser,                # 20 Chromium sessions: not part of the fast suite (-m "not browser")
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed (apt-get install chromium)"),
     pytest.mark.timeout(900),
 ]

@@ -13,7 +13,6 @@ import re
 from datetime import date
 from pathlib import Path
 
-import bcrypt
 import pytest
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
@@ -23,9 +22,9 @@ from streamlit.testing.v1 import AppTest
 from ui import signin, context
 from ui.markup import WORD_JOINER, plain
 from tests import payload_workbook as pw
+from tests.app_support import PAGES, hashed_users, sign_in
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["overview", "plan", "activities", "monitoring", "quality", "my_institution", "report"]
+AS_OF = date(2026, 11, 22)
 SAFETY_NET = "не смогла отобразиться"
 MARKDOWN_FIELDS = {"body", "label", "help", "title", "delta", "delta_description"}
 APP_ICONS = ("person",)              # the app's own «:material/…:» in its Markdown (the signed-in user)
@@ -166,19 +165,11 @@ def payload_path(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def users() -> dict:
-    h = {login: bcrypt.hashpw(pw_.encode(), bcrypt.gensalt(4)).decode() for login, pw_ in PASSWORDS.items()}
-    return {"director": {"password_hash": h["director"], "role": "director", "name": pw.USER_NAME},
-            "kcson": {"password_hash": h["kcson"], "role": "institution", "institution": pw.TAB_OWN,
-                      "name": pw.USER_NAME},
-            "lost": {"password_hash": h["lost"], "role": "institution", "institution": pw.MISSING_INSTITUTION}}
-
-
-@pytest.fixture(autouse=True)
-def no_waiting(monkeypatch):
-    monkeypatch.setattr(signin, "SLEEP", lambda s: None)
-    signin.limiter.clear()
-    yield
-    signin.limiter.clear()
+    return hashed_users({
+        "director": {"password": PASSWORDS["director"], "role": "director", "name": pw.USER_NAME},
+        "kcson": {"password": PASSWORDS["kcson"], "role": "institution", "institution": pw.TAB_OWN,
+                  "name": pw.USER_NAME},
+        "lost": {"password": PASSWORDS["lost"], "role": "institution", "institution": pw.MISSING_INSTITUTION}})
 
 
 def run_everything(at: AppTest, where: str) -> list[str]:
@@ -189,36 +180,22 @@ def run_everything(at: AppTest, where: str) -> list[str]:
     return texts
 
 
-def new_app(monkeypatch, source: Path, auth: dict | None = None) -> AppTest:
-    monkeypatch.setenv("OMP_SOURCE", str(source))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    if auth is not None:
-        at.secrets["auth"] = auth
-    at.session_state["omp_period"] = "Q2"
-    at.session_state["omp_as_of"] = date(2026, 11, 22)
-    return at
-
-
-def signed_in(monkeypatch, source: Path, users: dict, login: str) -> AppTest:
-    at = new_app(monkeypatch, source, {"users": users}).run()
+def signed_in(make_app, source: Path, users: dict, login: str) -> AppTest:
+    at = make_app(source, as_of=AS_OF, auth={"users": users})
     check_page(at, f"{login}/sign-in")
-    at.text_input(key=signin.KEY_LOGIN).input(login)
-    at.text_input(key=signin.KEY_PASSWORD).input(PASSWORDS[login])
-    at.button[0].click().run()
+    sign_in(at, login, PASSWORDS[login])
     assert signin.KEY_USER in at.session_state, login
     return at
 
 
-def test_every_page_shows_workbook_text_literally_for_every_role(monkeypatch, payload_path, users):
+def test_every_page_shows_workbook_text_literally_for_every_role(make_app, payload_path, users):
     shown: list[str] = []
-    shown += run_everything(new_app(monkeypatch, payload_path).run(), "sign-in off")
+    shown += run_everything(make_app(payload_path, as_of=AS_OF), "sign-in off")
     for login in ("director", "kcson", "lost"):
-        shown += run_everything(signed_in(monkeypatch, payload_path, users, login), login)
+        shown += run_everything(signed_in(make_app, payload_path, users, login), login)
     # an institution chosen in the sidebar, and the monitoring indicator with the payload unit
-    at = new_app(monkeypatch, payload_path)
-    at.session_state["omp_institutions"] = [pw.TAB_OWN, pw.TAB_OTHER]
-    at.session_state["mon_indicator"] = pw.INDICATOR
-    shown += run_everything(at.run(), "two institutions chosen")
+    shown += run_everything(make_app(payload_path, as_of=AS_OF, omp_institutions=[pw.TAB_OWN, pw.TAB_OTHER],
+                                     mon_indicator=pw.INDICATOR), "two institutions chosen")
 
     everything = "\n".join(shown)
     expected = ["вкладка", "полное наименование", "район", "ответственный", "контакты", "ОМП", "тема ОМП",
@@ -228,7 +205,7 @@ def test_every_page_shows_workbook_text_literally_for_every_role(monkeypatch, pa
     assert not missing, f"not shown (escaped) anywhere, so the test proves nothing for them: {missing}"
 
 
-def test_an_uploaded_workbook_with_a_payload_name_is_shown_literally(monkeypatch, payload_path):
+def test_an_uploaded_workbook_with_a_payload_name_is_shown_literally(make_app, payload_path):
     class Upload:
         name = pw.FILE_NAME
 
@@ -237,10 +214,7 @@ def test_an_uploaded_workbook_with_a_payload_name_is_shown_literally(monkeypatch
 
     state: dict = {}
     context.handle_upload(Upload(), state)
-    at = new_app(monkeypatch, payload_path)
-    for key, value in state.items():
-        at.session_state[key] = value
-    texts = run_everything(at.run(), "upload")
+    texts = run_everything(make_app(payload_path, as_of=AS_OF, **state), "upload")
     assert any(plain(pw.FILE_NAME) in t for t in texts)
 
 

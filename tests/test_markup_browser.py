@@ -5,21 +5,11 @@ or formula, and not a single request to the payloads' address; the payload texts
 text. (Every Markdown string of every page, in AppTest: tests/test_markup.py.)"""
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-import bcrypt
 import pytest
 
 from tests import payload_workbook as pw
-from tests.browser_support import CHROMIUM, PAGE_H1, PAGES, open_page, screenshot, streamlit_server, wait_idle
-
-pytestmark = [
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed (apt-get install chromium)"),
-    pytest.mark.timeout(600),
-]
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
+from tests import browser_support
+from tests.browser_support import PAGE_H1, PAGES, expect, open_page, screenshot, wait_idle
 
 PASSWORDS = {"director": "director-pass-1", "kcson": "kcson-pass-333"}
 WJ = "\u2060"
@@ -39,28 +29,19 @@ FORBIDDEN = {
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("markup_browser")
-    source = pw.build_payload_workbook(tmp)
-    h = {login: bcrypt.hashpw(p.encode(), bcrypt.gensalt(4)).decode() for login, p in PASSWORDS.items()}
-    secrets = tmp / "secrets.toml"
-    secrets.write_text(
-        f'[auth.users.director]\npassword_hash = "{h["director"]}"\nrole = "director"\n\n'
-        f'[auth.users.kcson]\npassword_hash = "{h["kcson"]}"\nrole = "institution"\n'
-        f"institution = '{pw.TAB_OWN}'\n", encoding="utf-8")
-    with streamlit_server(source, log=tmp / "streamlit.log", secrets=secrets) as url:
-        yield url
+def server(app_server, tmp_path_factory):
+    source = pw.build_payload_workbook(tmp_path_factory.mktemp("markup_browser"))
+    return app_server(source, users={
+        "director": {"password": PASSWORDS["director"], "role": "director"},
+        "kcson": {"password": PASSWORDS["kcson"], "role": "institution", "institution": pw.TAB_OWN}})
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="ru-RU")
-    pg = context.new_page()
-    pg.set_default_timeout(30_000)
+def page(new_page):
+    pg = new_page(height=1000)
     pg.requests = []
     pg.on("request", lambda request: pg.requests.append(request.url))
-    yield pg
-    context.close()
+    return pg
 
 
 def shown_text(page) -> str:
@@ -68,8 +49,7 @@ def shown_text(page) -> str:
 
 
 def assert_inert(page, where: str) -> None:
-    assert page.locator("[data-testid='stException']").count() == 0, where
-    assert page.get_by_text("не смогла отобразиться").count() == 0, where
+    browser_support.assert_no_exception(page, where)
     found = {what: page.locator(selector).count() for what, selector in FORBIDDEN.items()}
     assert not any(found.values()), f"{where}: {found}"
     fetched = [u for u in page.requests if pw.HOST in u or u.split("?")[0].endswith("/x")]
@@ -79,9 +59,7 @@ def assert_inert(page, where: str) -> None:
 def sign_in(page, server: str, login: str) -> None:
     page.goto(server)
     wait_idle(page)
-    page.get_by_label("Логин").fill(login)
-    page.get_by_label("Пароль", exact=True).fill(PASSWORDS[login])
-    page.get_by_role("button", name="Войти").click()
+    browser_support.sign_in(page, login, PASSWORDS[login])
     expect(page.locator("h1").first).to_have_text("Обзор", timeout=60_000)
     wait_idle(page)
 

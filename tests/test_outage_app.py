@@ -8,7 +8,6 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -19,13 +18,11 @@ from lib.metrics.counts import counts_by_group, select_activities
 from lib.model.periods import Period
 from lib.sources.snapshot import snapshot_path
 from lib.metrics.tables import fmt_int
+from tests.app_support import PAGES, assert_clean
 from tests.app_workbook import build_app_workbook
 from tests.fake_sheets import FakeSheets, make_client, workbook_tabs
 
-ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["overview", "plan", "activities", "monitoring", "quality", "my_institution", "report"]
 BANNER = "Google Таблица сейчас недоступна"
-SAFETY_NET = "не смогла отобразиться"
 
 
 @pytest.fixture(scope="module")
@@ -51,12 +48,6 @@ def google(monkeypatch, tmp_path, books):
         yield fake
 
 
-def new_session(period: str = "Q2") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["omp_period"] = period
-    return at.run()
-
-
 def consultations(wb) -> str:
     return fmt_int(counts_by_group(select_activities(wb, Period.parse("2026-Q2")))["Консультации"])
 
@@ -67,11 +58,6 @@ def shown(at: AppTest) -> dict[str, str]:
 
 def banners(at: AppTest) -> list[str]:
     return [w.value for w in at.warning if BANNER in w.value]
-
-
-def assert_clean(at: AppTest, where: str = "") -> None:
-    assert not at.exception, f"{where}: {[e.value for e in at.exception]}"
-    assert not [e.value for e in at.error if SAFETY_NET in e.value], where
 
 
 def refresh(at: AppTest) -> AppTest:
@@ -91,9 +77,9 @@ def assert_not_blank(at: AppTest, where: str) -> None:
     ["timeout"] * 400,
     ["disconnect", 429, "timeout", 500] * 100,
 ], ids=["429", "5xx", "timeouts", "mixed"])
-def test_an_outage_shows_the_last_snapshot_with_a_banner_then_fresh_data(google, books, outage):
+def test_an_outage_shows_the_last_snapshot_with_a_banner_then_fresh_data(make_app, google, books, outage):
     before, after = books["before"][1], books["after"][1]
-    at = new_session()
+    at = make_app()
     assert_clean(at)
     assert shown(at)["Консультации"] == consultations(before) and not banners(at)
     assert snapshot_path(f"gsheet:{google.key}").exists(), "a good read leaves a snapshot on disk"
@@ -116,22 +102,22 @@ def test_an_outage_shows_the_last_snapshot_with_a_banner_then_fresh_data(google,
     assert shown(at)["Консультации"] == consultations(after) != consultations(before)
 
 
-def test_a_new_viewer_during_an_outage_gets_the_snapshot_from_disk(google, books):
-    new_session()                                           # one good read: the snapshot is on disk
+def test_a_new_viewer_during_an_outage_gets_the_snapshot_from_disk(make_app, google, books):
+    make_app()                                              # one good read: the snapshot is on disk
     context._flight().invalidate()
     context._last_good.clear()                              # as after a server restart
     context._build.clear()
     google.failures = [429] * 400
-    at = new_session()
+    at = make_app()
     assert_clean(at)
     banner = banners(at)
     assert banner and banner[0].startswith("Данные от ")
     assert shown(at)["Консультации"] == consultations(books["before"][1])
 
 
-def test_an_outage_with_no_snapshot_explains_itself_then_recovers(google, books):
+def test_an_outage_with_no_snapshot_explains_itself_then_recovers(make_app, google, books):
     google.failures = [429] * 400
-    at = new_session()
+    at = make_app()
     assert_clean(at)
     errors = [e.value for e in at.error]
     assert any("Google Таблица сейчас недоступна" in e and "Попробуйте позже" in e for e in errors), errors
@@ -147,8 +133,8 @@ def test_an_outage_with_no_snapshot_explains_itself_then_recovers(google, books)
 
 
 @pytest.mark.parametrize("status, expected", [(403, "Нет доступа к таблице"), (404, "не найдена")])
-def test_other_errors_keep_the_previous_data_on_screen(google, books, status, expected):
-    at = new_session()
+def test_other_errors_keep_the_previous_data_on_screen(make_app, google, books, status, expected):
+    at = make_app()
     google.failures = [status] * 5
     refresh(at)
     errors = [e.value for e in at.error]
@@ -159,8 +145,8 @@ def test_other_errors_keep_the_previous_data_on_screen(google, books, status, ex
     assert at.dataframe and len(at.dataframe[0].value)
 
 
-def test_many_viewers_within_the_ttl_cost_one_read(google):
-    sessions = [new_session(period) for period in ["Q1", "Q2", "Q3", "H1", "Y"] * 2]
+def test_many_viewers_within_the_ttl_cost_one_read(make_app, google):
+    sessions = [make_app(period=period) for period in ["Q1", "Q2", "Q3", "H1", "Y"] * 2]
     assert all(not s.exception for s in sessions)
     assert google.requests == 2, "metadata + one batch of all tabs, for all ten viewers"
     for at in sessions[:3]:
@@ -201,10 +187,10 @@ def test_a_refresh_storm_of_twenty_concurrent_viewers_costs_one_read(google):
     assert len({id(r) for r in results}) == 1
 
 
-def test_the_wait_is_bounded_by_the_retry_budget(monkeypatch, google, books):
+def test_the_wait_is_bounded_by_the_retry_budget(make_app, monkeypatch, google, books):
     """With the production budget (real sleeping, ~20 s) a page that finds Google answering 429 forever
     shows the snapshot in bounded time."""
-    at = new_session()
+    at = make_app()
     monkeypatch.setattr(context, "GSHEET_OPTIONS", {"client": context.GSHEET_OPTIONS["client"]})
     google.failures = [429] * 10_000
     started = time.monotonic()
@@ -240,21 +226,21 @@ def test_outage_ttl_is_configurable(monkeypatch):
         assert context._seconds_from_env("OMP_OUTAGE_TTL_S", 600) == 600
 
 
-def test_a_new_viewer_during_a_remembered_outage_gets_the_snapshot_at_once(google, books, clock, monkeypatch):
+def test_a_new_viewer_during_a_remembered_outage_gets_the_snapshot_at_once(make_app, google, books, clock, monkeypatch):
     """Once an outage has been seen, viewers get the snapshot with no request and no waiting; when the
     memory has aged, the next viewer still gets it at once while Google is tried in the background."""
     before, after = books["before"][1], books["after"][1]
-    new_session()                                             # a good read: the snapshot is on disk
+    make_app()                                                # a good read: the snapshot is on disk
     slept = []
     go_down(google, monkeypatch, slept.append)
     google.tabs = dict(books["after"][0])
-    at = refresh(new_session())                               # the outage is found (retries, then snapshot)
+    at = refresh(make_app())                                  # the outage is found (retries, then snapshot)
     assert banners(at) and slept
 
     clock[0] += 60                                            # well past the old 10 s memory
     google.requests, slept[:] = 0, []
     started = time.monotonic()
-    at = new_session()
+    at = make_app()
     assert_clean(at)
     assert banners(at) and shown(at)["Консультации"] == consultations(before)
     assert google.requests == 0 and slept == [], "no request, no sleeping: the outage is remembered"
@@ -263,7 +249,7 @@ def test_a_new_viewer_during_a_remembered_outage_gets_the_snapshot_at_once(googl
     gate = threading.Event()                                  # the background retry will hang in its pause …
     monkeypatch.setitem(context.GSHEET_OPTIONS, "sleep", lambda s: slept.append(s) or gate.wait(20))
     clock[0] += context._flight().outage_ttl_s + 1
-    at = new_session()                                        # … and this viewer does not wait for it
+    at = make_app()                                           # … and this viewer does not wait for it
     assert_clean(at)
     assert banners(at) and shown(at)["Консультации"] == consultations(before)
     deadline = time.monotonic() + 10
@@ -278,16 +264,16 @@ def test_a_new_viewer_during_a_remembered_outage_gets_the_snapshot_at_once(googl
     assert not banners(at) and shown(at)["Консультации"] == consultations(after)
 
 
-def test_the_refresh_button_retries_during_a_remembered_outage(google, books, clock, monkeypatch):
-    new_session()
+def test_the_refresh_button_retries_during_a_remembered_outage(make_app, google, books, clock, monkeypatch):
+    make_app()
     go_down(google, monkeypatch, lambda s: None)
-    at = refresh(new_session())
+    at = refresh(make_app())
     assert banners(at)
     google.failures = []                                      # Google is back, the outage still remembered
     google.tabs = dict(books["after"][0])
     clock[0] += 60
     google.requests = 0
-    at = new_session()
+    at = make_app()
     assert banners(at) and google.requests == 0
     refresh(at)
     assert not banners(at) and shown(at)["Консультации"] == consultations(books["after"][1])

@@ -14,7 +14,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import bcrypt
 import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
@@ -24,10 +23,11 @@ from ui import signin
 from lib.model import contract as C
 from lib.loader import load_workbook
 from lib.model.workbook import PLAN_COLUMNS
-from lib.validate.parsing import HeaderVocabulary
+from lib.model.headers import HeaderVocabulary
 from lib.sources.word_plan import (WORD_PLAN_COLUMNS, PlanImportError, PlanItem, import_plan_docx, review_table,
                              revise_plan)
 from lib.export.template import LISTS_TAB, PLAN_TAB, plan_workbook_bytes
+from tests.app_support import hashed_users, sign_in
 from tests.app_workbook import build_app_workbook
 from tests.plan_docx import (LEFT, SEED_ROWS, UP, Heading, WordNumbered, seed_plan_docx, write_plan_docx)
 from tests.test_bad_files import ole_file, zip_of
@@ -500,22 +500,14 @@ def demo_path(tmp_path_factory) -> Path:
     return build_app_workbook(tmp_path_factory.mktemp("app") / "demo.xlsx", n_institutions=4)
 
 
-def page(monkeypatch, source: Path, auth: dict | None = None) -> AppTest:
-    monkeypatch.setenv("OMP_SOURCE", str(source))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    if auth is not None:
-        at.secrets["auth"] = auth
-    return at
-
-
 def open_import_page(at: AppTest) -> AppTest:
     at.switch_page("app_pages/plan_import.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
 
-def test_the_page_shows_the_parsed_plan_and_takes_a_fix(monkeypatch, demo_path, seed_docx):
-    at = open_import_page(page(monkeypatch, demo_path).run())
+def test_the_page_shows_the_parsed_plan_and_takes_a_fix(make_app, demo_path, seed_docx):
+    at = open_import_page(make_app(demo_path, period=None))
     assert [t.value for t in at.title] == ["Импорт плана"]
     assert not at.data_editor and "Загрузите утверждённый план" in at.info[0].value
     at.session_state[KEY_FILE] = (seed_docx.name, seed_docx.read_bytes())
@@ -544,36 +536,31 @@ def test_the_page_shows_the_parsed_plan_and_takes_a_fix(monkeypatch, demo_path, 
     assert [i.value for i in at.info if i.value.startswith("Без показателя")][0].startswith("Без показателя (8): 1.3,")
 
 
-def test_the_page_explains_a_file_that_is_no_plan(monkeypatch, demo_path):
-    at = open_import_page(page(monkeypatch, demo_path).run())
+def test_the_page_explains_a_file_that_is_no_plan(make_app, demo_path):
+    at = open_import_page(make_app(demo_path, period=None))
     at.session_state[KEY_FILE] = ("план.doc", ole_file(["WordDocument"]))
     at.run()
     assert not at.exception and not at.data_editor
     assert "«план.doc» — документ Word 97–2003 (.doc)" in at.error[0].value
 
 
-def _signed_in(monkeypatch, demo_path, role: str) -> AppTest:
-    account = {"password_hash": bcrypt.hashpw(b"password-123", bcrypt.gensalt(4)).decode(), "role": role}
+def _signed_in(make_app, demo_path, role: str) -> AppTest:
+    account = {"password": "password-123", "role": role}
     if role == "institution":
         account["institution"] = load_workbook(demo_path).institution_names[0]
-    monkeypatch.setattr(signin, "SLEEP", lambda seconds: None)
-    at = page(monkeypatch, demo_path, auth={"users": {"user": account}}).run()
-    at.text_input(key=signin.KEY_LOGIN).input("user")
-    at.text_input(key=signin.KEY_PASSWORD).input("password-123")
-    at.button[0].click().run()
-    assert not at.exception
-    return at
+    at = make_app(demo_path, period=None, auth={"users": hashed_users({"user": account})})
+    return sign_in(at, "user", "password-123")
 
 
 @pytest.mark.parametrize("role", ["director", "coordinator"])
-def test_the_director_and_coordinators_reach_the_page(monkeypatch, demo_path, role):
-    at = open_import_page(_signed_in(monkeypatch, demo_path, role))
+def test_the_director_and_coordinators_reach_the_page(make_app, demo_path, role):
+    at = open_import_page(_signed_in(make_app, demo_path, role))
     assert [t.value for t in at.title] == ["Импорт плана"]
     assert [u.label for u in at.get("file_uploader") if u.key == "plan_import_upload"] == ["План работы (.docx)"]
 
 
-def test_a_centres_login_has_no_such_page(monkeypatch, demo_path):
-    at = _signed_in(monkeypatch, demo_path, "institution")
+def test_a_centres_login_has_no_such_page(make_app, demo_path):
+    at = _signed_in(make_app, demo_path, "institution")
     with pytest.raises(ValueError, match="Could not find a navigation page"):   # not registered for it at all
         at.switch_page("app_pages/plan_import.py")
     assert [t.value for t in at.title] == ["Обзор"]

@@ -9,20 +9,18 @@ import uuid
 from datetime import date
 from pathlib import Path
 
-import bcrypt
 import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
 import ui.context as context
-from ui import signin
 from lib.loader import load_workbook
 from lib.model.periods import Period
 from lib.metrics.readiness import TITLES, assess
+from tests.app_support import assert_clean, go, hashed_users, sign_in
 from tests.app_workbook import build_app_workbook
 from tests.fake_sheets import FakeSheets, make_client, workbook_tabs
 
-ROOT = Path(__file__).resolve().parent.parent
 AS_OF = date(2026, 11, 22)
 ERRORS_AT = ["Белозерский!A20", "Белозерский!B21", "Белозерский!A22"]
 
@@ -32,29 +30,6 @@ def book(tmp_path, monkeypatch) -> Path:
     """A fresh workbook and a fresh folder for the history of reads, per test."""
     monkeypatch.setenv("OMP_SNAPSHOT_DIR", str(tmp_path / "snapshots"))
     return build_app_workbook(tmp_path / f"book-{uuid.uuid4().hex[:6]}.xlsx", n_institutions=8)
-
-
-def make_app(monkeypatch, source, period="Q2", secrets: dict | None = None, **state) -> AppTest:
-    monkeypatch.setenv("OMP_SOURCE", str(source))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    for name, value in (secrets or {}).items():
-        at.secrets[name] = value
-    at.session_state["omp_as_of"] = AS_OF
-    at.session_state["omp_period"] = period
-    for key, value in state.items():
-        at.session_state[key] = value
-    return at.run()
-
-
-def clean(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not [e.value for e in at.error if "не смогла отобразиться" in e.value]
-    return at
-
-
-def go(at: AppTest, page: str) -> AppTest:
-    at.switch_page(f"app_pages/{page}.py").run()
-    return clean(at)
 
 
 TABLES = {  # the tables of the pages by the columns that tell them apart (AppTest does not show their keys)
@@ -87,11 +62,11 @@ def checklist_lines(at: AppTest) -> list[tuple[str, str]]:
     return [(colour, alert.proto.body) for alert, colour in lines]
 
 
-def test_my_institution_shows_the_checklist_of_the_chosen_period(monkeypatch, book):
+def test_my_institution_shows_the_checklist_of_the_chosen_period(make_app, book):
     wb = load_workbook(book)
-    at = go(make_app(monkeypatch, book), "my_institution")
+    at = go(make_app(book, as_of=AS_OF), "my_institution")
     at.selectbox(key="institution").set_value("Белозерский").run()
-    clean(at)
+    assert_clean(at)
     assert "Готово к отправке: II квартал 2026" in [s.value for s in at.subheader]
     assert any(e.value.startswith("Не готово к отправке: II квартал 2026 — не пройдено проверок: 1 из 4")
                for e in at.error)
@@ -114,20 +89,20 @@ def test_my_institution_shows_the_checklist_of_the_chosen_period(monkeypatch, bo
 
     # another period: the year as of 22.11 checks quarters I–IV; IV has no data yet
     at.selectbox(key="omp_period").set_value("Y").run()
-    clean(at)
+    assert_clean(at)
     assert "Готово к отправке: 2026 год" in [s.value for s in at.subheader]
     lines = checklist_lines(at)
     assert lines[1][0] == RED and "IV квартал" in lines[1][1] and lines[2][0] == RED
     # a quarter that has not begun by the chosen date
     at.selectbox(key="omp_period").set_value("Q4").run()
     at.date_input(key="omp_as_of").set_value(date(2026, 9, 1)).run()
-    clean(at)
+    assert_clean(at)
     assert any("IV квартал 2026 ещё не начался" in i.value for i in at.info)
 
 
-def test_the_quality_matrix_shows_the_same_state(monkeypatch, book):
+def test_the_quality_matrix_shows_the_same_state(make_app, book):
     wb = load_workbook(book)
-    at = go(make_app(monkeypatch, book), "quality")
+    at = go(make_app(book, as_of=AS_OF), "quality")
     assert "Готово к отправке, 2026 год" in [s.value for s in at.subheader]
     shown = frame(at, "quality_matrix").set_index("Учреждение")
     expected = assess(wb, 2026, AS_OF).matrix()
@@ -141,15 +116,13 @@ def test_the_quality_matrix_shows_the_same_state(monkeypatch, book):
     assert laggards == matrix_red
 
 
-def test_the_link_opens_the_quality_page_filtered_to_the_tab(monkeypatch, book):
+def test_the_link_opens_the_quality_page_filtered_to_the_tab(make_app, book):
     wb = load_workbook(book)
-    monkeypatch.setenv("OMP_SOURCE", str(book))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.session_state["omp_as_of"] = AS_OF
+    at = make_app(book, as_of=AS_OF, period=None, run=False)
     at.query_params["quality_search"] = "Белозерский"
     at.query_params["quality_severity"] = "ошибка"
     at.switch_page("app_pages/quality.py").run()
-    clean(at)
+    assert_clean(at)
     assert at.text_input(key="quality_search").value == "Белозерский"
     assert at.multiselect(key="quality_severity").value == ["error"]
     issues = at.dataframe[0].value
@@ -169,14 +142,14 @@ def _fix_errors_and_insert_a_row(path: Path) -> None:
     os.utime(path, ns=(1, 2_000_000_000_000_000_000))      # a new revision even on coarse clocks
 
 
-def test_the_change_view_after_the_file_is_read_again(monkeypatch, book):
-    at = go(make_app(monkeypatch, book), "quality")
+def test_the_change_view_after_the_file_is_read_again(make_app, book):
+    at = go(make_app(book, as_of=AS_OF), "quality")
     assert "Что изменилось с прошлого чтения" in [s.value for s in at.subheader]
     assert any(i.value.startswith("Сравнивать пока не с чем") for i in at.info)
 
     _fix_errors_and_insert_a_row(book)
     at.run()
-    clean(at)
+    assert_clean(at)
     table = frame(at, "quality_changes")
     assert list(table["Учреждение"]) == ["Белозерский"]
     row = table.iloc[0]
@@ -199,15 +172,15 @@ def test_the_change_view_after_the_file_is_read_again(monkeypatch, book):
 
     # reading the same data again (another viewer, a refresh) keeps the comparison
     at.button(key="omp_refresh").click().run()
-    clean(at)
+    assert_clean(at)
     assert list(frame(at, "quality_changes")["Учреждение"]) == ["Белозерский"]
     # the sidebar's institution filter narrows the view
     at.multiselect(key="omp_institutions").set_value(["Бабаевский"]).run()
     assert any("ничего не изменилось" in s.value for s in at.success)
 
 
-def test_an_uploaded_file_is_compared_with_the_previous_upload(monkeypatch, book, tmp_path):
-    at = go(make_app(monkeypatch, book), "quality")
+def test_an_uploaded_file_is_compared_with_the_previous_upload(make_app, book, tmp_path):
+    at = go(make_app(book, as_of=AS_OF), "quality")
 
     class Upload:
         def __init__(self, path: Path, name: str):
@@ -222,26 +195,20 @@ def test_an_uploaded_file_is_compared_with_the_previous_upload(monkeypatch, book
     _fix_errors_and_insert_a_row(book)
     context.handle_upload(Upload(book, "центр.xlsx"), at.session_state)
     at.run()
-    clean(at)
+    assert_clean(at)
     assert frame(at, "quality_changes").iloc[0]["Итог"].startswith("исправлено 2 из 4 замечаний")
 
 
 def _users() -> dict:
-    def hashed(pw: str) -> str:
-        return bcrypt.hashpw(pw.encode(), bcrypt.gensalt(4)).decode()
-    return {"coord": {"password_hash": hashed("coord-pass-22"), "role": "coordinator"},
-            "kcson": {"password_hash": hashed("kcson-pass-333"), "role": "institution",
-                      "institution": "Белозерский"}}
+    return hashed_users({"coord": {"password": "coord-pass-22", "role": "coordinator"},
+                         "kcson": {"password": "kcson-pass-333", "role": "institution", "institution": "Белозерский"}})
 
 
 @pytest.mark.parametrize("login,password,sees_changes", [("coord", "coord-pass-22", True),
                                                          ("kcson", "kcson-pass-333", False)])
-def test_only_coordinators_see_the_change_view(monkeypatch, book, login, password, sees_changes):
-    monkeypatch.setattr(signin, "SLEEP", lambda s: None)      # a right password waits for nothing else
-    at = make_app(monkeypatch, book, secrets={"auth": {"users": _users()}})
-    at.text_input(key=signin.KEY_LOGIN).input(login)
-    at.text_input(key=signin.KEY_PASSWORD).input(password)
-    at.button[0].click().run()
+def test_only_coordinators_see_the_change_view(make_app, book, login, password, sees_changes):
+    at = make_app(book, as_of=AS_OF, auth={"users": _users()})
+    sign_in(at, login, password)
     go(at, "quality")
     assert ("Что изменилось с прошлого чтения" in [s.value for s in at.subheader]) == sees_changes
     go(at, "my_institution")
@@ -250,13 +217,13 @@ def test_only_coordinators_see_the_change_view(monkeypatch, book, login, passwor
         assert checklist_lines(at)[0][1].startswith("**Ошибки на вкладке исправлены**")
 
 
-def test_google_sheet_checklist_links_to_cells(monkeypatch, book, tmp_path):
+def test_google_sheet_checklist_links_to_cells(make_app, monkeypatch, book, tmp_path):
     with FakeSheets(key=f"fake-{uuid.uuid4().hex[:8]}", title="Тестовая таблица",
                     tabs=workbook_tabs(book)) as fake:
         monkeypatch.setattr(context, "GSHEET_OPTIONS", {"client": make_client(fake)})
-        at = go(make_app(monkeypatch, f"gsheet:{fake.key}"), "my_institution")
+        at = go(make_app(f"gsheet:{fake.key}", as_of=AS_OF), "my_institution")
         at.selectbox(key="institution").set_value("Белозерский").run()
-        clean(at)
+        assert_clean(at)
         links = list(frame(at, "readiness_fixes")["Где"])
         assert all(link.startswith(f"https://docs.google.com/spreadsheets/d/{fake.key}/edit#gid=") for link in links)
         assert links[0].endswith("&range=A20")

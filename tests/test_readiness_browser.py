@@ -12,14 +12,7 @@ import openpyxl
 import pytest
 
 from tests.app_workbook import build_app_workbook
-from tests.browser_support import CHROMIUM, choose_selectbox, open_page, screenshot, streamlit_server, wait_idle
-
-pytestmark = [
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed (apt-get install chromium)"),
-    pytest.mark.timeout(600),
-]
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
+from tests.browser_support import assert_no_exception, choose_selectbox, expect, open_page, screenshot, wait_idle
 
 
 @pytest.fixture(scope="module")
@@ -28,27 +21,13 @@ def book(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(book, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("ready-server")
-    with streamlit_server(book, log=folder / "streamlit.log", env={"OMP_SNAPSHOT_DIR": str(folder / "snapshots")}) \
-            as url:
-        yield url
+def server(app_server, book, tmp_path_factory):
+    return app_server(book, env={"OMP_SNAPSHOT_DIR": str(tmp_path_factory.mktemp("ready-server") / "snapshots")})
 
 
 @pytest.fixture
-def page(browser, server):
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="ru-RU")
-    pg = context.new_page()
-    pg.set_default_timeout(30_000)
-    pg.goto(server)
-    wait_idle(pg)
-    yield pg
-    context.close()
-
-
-def no_exception(page) -> None:
-    assert page.locator("[data-testid='stException']").count() == 0
-    assert page.get_by_text("не смогла отобразиться").count() == 0
+def page(new_page, server):
+    return new_page(server)
 
 
 def test_a_centre_clicks_through_its_checklist(page):
@@ -58,7 +37,7 @@ def test_a_centre_clicks_through_its_checklist(page):
     choose_selectbox(page, "Учреждение", "Белозерский")
     expect(page.get_by_text("Не готово к отправке: II квартал 2026").first).to_be_visible()
     wait_idle(page)
-    no_exception(page)
+    assert_no_exception(page)
     lines = page.locator("[class*='st-key-readiness_line_']")
     expect(lines).to_have_count(4)
     expect(lines.nth(0).locator("[data-testid='stAlertContentError']")).to_be_visible()        # red
@@ -77,7 +56,7 @@ def test_a_centre_clicks_through_its_checklist(page):
     assert "quality_search=" in page.url and "quality_severity=" in page.url
     expect(page.get_by_role("textbox", name="Поиск в сообщениях")).to_have_value("Белозерский")
     expect(page.get_by_text("Сообщений: 3").first).to_be_visible()
-    no_exception(page)
+    assert_no_exception(page)
     screenshot(page, "12_quality_filtered_from_checklist")
 
     # a centre that is ready
@@ -107,14 +86,14 @@ def test_the_coordinator_sees_what_changed(page, book):
     open_page(page, "", "Качество данных")
     expect(page.get_by_text("Готово к отправке, 2026 год").first).to_be_visible()
     expect(page.get_by_text("Сравнивать пока не с чем").first).to_be_visible()
-    no_exception(page)
+    assert_no_exception(page)
 
     _edit(book)
     page.get_by_role("button", name="Обновить данные").click()
     summary = "исправлено 2 из 4 замечаний · добавлено 3 строки"
     expect(page.locator("[data-testid='stMarkdownContainer'] strong", has_text=summary)).to_be_visible()
     wait_idle(page)
-    no_exception(page)
+    assert_no_exception(page)
     # the table of centres (its cells live in the grid's accessible copy)
     expect(page.locator("td[role='gridcell']", has_text=summary)).to_have_count(1)
     expect(page.get_by_role("combobox", name="Подробно по учреждению", exact=True)).to_have_value("Белозерский")

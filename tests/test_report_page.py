@@ -3,7 +3,6 @@ kept per period and scope, «Сбросить правки», the two download b
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import docx
 import pytest
@@ -14,9 +13,9 @@ from lib.report.docx import report_docx_bytes
 from lib.loader import load_workbook
 from lib.model.periods import Period
 from lib.report.draft import NO_DATA, build_report
+from tests.app_support import go
 from tests.report_workbook import NIK, write_report_workbook
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "app_pages/report.py"
 EDITS = "report_edits"
 
@@ -26,22 +25,14 @@ def source(tmp_path_factory):
     return write_report_workbook(tmp_path_factory.mktemp("page") / "omp.xlsx")
 
 
-def open_report_page(source, monkeypatch, period: str) -> AppTest:
+def open_report_page(make_app, source, period: str) -> AppTest:
     """The app on `source` with the sidebar period of 2026 set, switched to the «Отчет» page."""
-    monkeypatch.setenv("OMP_SOURCE", str(source))
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.session_state["omp_year"] = 2026
-    app.session_state["omp_period"] = period
-    app.run()
-    app.switch_page(PAGE)
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
+    return go(make_app(source, period=period, omp_year=2026), "report")
 
 
 @pytest.fixture
-def at(source, monkeypatch):
-    return open_report_page(source, monkeypatch, "Q1")
+def at(make_app, source):
+    return open_report_page(make_app, source, "Q1")
 
 
 def areas(at):
@@ -114,9 +105,9 @@ def test_the_word_file_includes_the_page_edits(at, source):
     assert "Исправленный текст показателя." in cells
 
 
-def test_another_omps_criteria_and_their_problems(tmp_path, monkeypatch):
+def test_another_omps_criteria_and_their_problems(make_app, tmp_path):
     from tests.report_workbook import OTHER_CRITERIA, THIRD_CRITERION
-    app = open_report_page(write_report_workbook(tmp_path / "other.xlsx", criteria=OTHER_CRITERIA), monkeypatch, "Y")
+    app = open_report_page(make_app, write_report_workbook(tmp_path / "other.xlsx", criteria=OTHER_CRITERIA), "Y")
     labels = [e.label for e in app.expander]
     assert f"Критерий 3. «{THIRD_CRITERION}»" in labels
     assert "Замечания к критериям и источникам: 1" in labels

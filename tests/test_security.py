@@ -9,7 +9,6 @@ import re
 import tomllib
 from pathlib import Path
 
-from streamlit.testing.v1 import AppTest
 
 import ui.context as context
 from tests.workbook_builder import ACTIVITY_HEADER, MONITORING_HEADER, write_workbook
@@ -45,7 +44,7 @@ def test_unsafe_html_never_interpolates_unescaped_values():
     assert found >= 1
 
 
-def test_a_sheet_cell_with_html_is_shown_as_text(monkeypatch, tmp_path):
+def test_a_sheet_cell_with_html_is_shown_as_text(make_app, tmp_path):
     name = "КЦСОН А"
     monitoring = [[EVIL, 5, 7], ["Достижение показателей дорожной карты", 90, 95]]
     path = write_workbook(
@@ -54,10 +53,7 @@ def test_a_sheet_cell_with_html_is_shown_as_text(monkeypatch, tmp_path):
                              [], ["Мониторинг"], MONITORING_HEADER, *monitoring]},
         extra_tabs={"Показатели мониторинга": [["Показатель", "Единица"], [EVIL, "чел."],
                                                ["Достижение показателей дорожной карты", "%"]]})
-    monkeypatch.setenv("OMP_SOURCE", str(path))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.session_state["omp_period"] = "Q2"
-    at.run()
+    at = make_app(path)
     at.switch_page("app_pages/monitoring.py").run()
     assert not at.exception
     cards = [m.value for m in at.markdown if "omp-card-title" in m.value]
@@ -65,11 +61,10 @@ def test_a_sheet_cell_with_html_is_shown_as_text(monkeypatch, tmp_path):
     assert not any("<img" in c for c in cards)
 
 
-def test_secrets_never_reach_the_page_or_the_log(monkeypatch, caplog):
+def test_secrets_never_reach_the_page_or_the_log(make_app, monkeypatch, caplog):
     marker = "SUPERSECRETKEYMATERIAL"
-    monkeypatch.setenv("OMP_SOURCE", "gsheet:1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789")
     monkeypatch.setattr(context, "GSHEET_OPTIONS", {})
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at = make_app("gsheet:1AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", period=None, run=False)
     at.secrets["gcp_service_account"] = {
         "type": "service_account", "project_id": "p", "private_key_id": marker + "ID",
         "private_key": f"-----BEGIN PRIVATE KEY-----\n{marker}\n-----END PRIVATE KEY-----\n",

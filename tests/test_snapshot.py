@@ -18,6 +18,7 @@ import lib.sources.snapshot as snapshot
 from lib.sources.snapshot import (Fetched, SingleFlight, banner_text, fetch_shared, load_snapshot, load_with_fallback,
                           save_snapshot, snapshot_path)
 from lib.sources import RawTab, SourceError, SourceInfo, SourceUnavailable, read
+from lib.validate.parsing import build_workbook
 from tests.fake_sheets import FakeSheets, make_client
 from tests.workbook_builder import ACTIVITY_HEADER
 
@@ -94,6 +95,21 @@ def test_values_round_trip(snapdir):
     assert got_tabs[0].merges == [((0, 0), (2, 0))] and got_tabs[0].gid == 17
     assert got_tabs[1].problem == "слишком большой"
     assert load_snapshot("gsheet:other") is None
+
+
+def test_a_tab_problem_keeps_its_rule_through_the_snapshot(snapdir):
+    """A tab that could not be read is reported by the same rule from the snapshot as from the read."""
+    tabs = [RawTab("Сломанная", problem="не удалось прочитать: повреждён XML", problem_code="tab.unreadable"),
+            RawTab("Большая", problem="слишком большая вкладка")]
+    info = SourceInfo("gsheet", "Таблица", "key-2", datetime(2026, 3, 12, 14, 5), None)
+    save_snapshot("gsheet:key-2", tabs, info)
+    got_tabs, _ = load_snapshot("gsheet:key-2")
+    assert [(t.problem, t.problem_code) for t in got_tabs] == [(t.problem, t.problem_code) for t in tabs]
+
+    def codes(raw):
+        issues = build_workbook(raw, info).issues
+        return {tab: code for tab, code in zip(issues["tab"], issues["code"]) if tab}
+    assert codes(got_tabs) == codes(tabs) == {"Сломанная": "tab.unreadable", "Большая": "tab.too_big"}
 
 
 def test_unreadable_or_foreign_snapshots_are_ignored(snapdir):

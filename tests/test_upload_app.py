@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 import ui.context as context
 from lib.sources import spreadsheet
@@ -19,10 +18,10 @@ from lib.loader import load_workbook
 from lib.metrics.counts import counts_by_group, select_activities
 from lib.model.periods import Period
 from lib.metrics.tables import fmt_int
+from tests.app_support import ROOT
 from tests.app_workbook import build_app_workbook
 from tests.test_bad_files import good_xlsx, ods_file, ole_file, raw_xlsx, rows_xml, zip_of
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -120,16 +119,11 @@ def test_removing_the_file_returns_to_the_main_source(previous):
     assert context.KEY_UPLOADED not in previous and previous[context.KEY_UPLOAD_MESSAGE] is None
 
 
-def test_the_app_shows_the_message_and_the_previous_data_stays_usable(monkeypatch, tmp_path, previous):
+def test_the_app_shows_the_message_and_the_previous_data_stays_usable(make_app, tmp_path, previous):
     """The state the callback leaves (a good upload, then a corrupt one) rendered by the app."""
     source = build_app_workbook(tmp_path / "основная.xlsx", n_institutions=5, seed=11)
     context.handle_upload(Upload("битый.xlsx", b"PK\x03\x04" + bytes(300)), previous)
-    monkeypatch.setenv("OMP_SOURCE", str(source))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
-    at.session_state["omp_period"] = "Q2"
-    for key in (context.KEY_UPLOADED, context.KEY_UPLOAD_MESSAGE):
-        at.session_state[key] = previous[key]
-    at.run()
+    at = make_app(source, **{key: previous[key] for key in (context.KEY_UPLOADED, context.KEY_UPLOAD_MESSAGE)})
     assert not at.exception
     assert any("«битый.xlsx» повреждён" in e.value and "Показаны прежние данные" in e.value for e in at.sidebar.error)
     uploaded = previous[context.KEY_UPLOADED][2]

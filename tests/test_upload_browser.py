@@ -3,22 +3,13 @@
 previous data stays on screen. The corrupt-zip upload is in tests/test_browser.py."""
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from lib.loader import load_workbook
 from lib.sources.spreadsheet import MAX_FILE_BYTES
 from tests.app_workbook import build_app_workbook
-from tests.browser_support import CHROMIUM, metric_value, screenshot, streamlit_server, wait_idle
+from tests.browser_support import assert_no_exception, expect, metric_value, screenshot, wait_idle
 from tests.test_bad_files import ods_file, ole_file
-
-pytestmark = [
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Chromium is not installed (apt-get install chromium)"),
-    pytest.mark.timeout(600),
-]
-sync_api = pytest.importorskip("playwright.sync_api")
-expect = sync_api.expect
 
 
 @pytest.fixture(scope="module")
@@ -27,12 +18,11 @@ def source(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def server(source, tmp_path_factory):
-    with streamlit_server(source, log=tmp_path_factory.mktemp("upload_server") / "streamlit.log") as url:
-        yield url
+def server(app_server, source):
+    return app_server(source)
 
 
-def test_every_bad_file_kind_gets_its_russian_message_in_the_browser(browser, server, source, tmp_path):
+def test_every_bad_file_kind_gets_its_russian_message_in_the_browser(new_page, server, source, tmp_path):
     files = {
         "старый.xls": (ole_file(["Workbook", "\x05SummaryInformation"]), "Excel 97–2003 (.xls)"),
         "таблица.ods": (ods_file(), "OpenDocument (.ods)"),
@@ -40,11 +30,7 @@ def test_every_bad_file_kind_gets_its_russian_message_in_the_browser(browser, se
         "секрет.xlsx": (ole_file(["\x06DataSpaces", "EncryptionInfo", "EncryptedPackage"]), "защищена паролем"),
         "огромный.xlsx": (b"PK\x03\x04" + bytes(MAX_FILE_BYTES + 800_000), "слишком большой"),
     }
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="ru-RU")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    page.goto(server)
-    wait_idle(page)
+    page = new_page(server, timeout=60_000)
     before = metric_value(page, "Консультации")
     uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']")
     for name, (data, expected) in files.items():
@@ -55,14 +41,13 @@ def test_every_bad_file_kind_gets_its_russian_message_in_the_browser(browser, se
         expect(message.filter(has_text=f"«{name}»")).to_contain_text(expected, timeout=90_000)
         expect(message.filter(has_text=f"«{name}»")).to_contain_text("Показаны прежние данные")
         wait_idle(page)
-        assert page.locator("[data-testid='stException']").count() == 0
+        assert_no_exception(page)
         assert metric_value(page, "Консультации") == before, name
     screenshot(page, "upload_too_big")
     assert load_workbook(source).source.label in page.locator("[data-testid='stSidebar']").inner_text()
-    context.close()
 
 
-def test_a_workbook_saved_by_libreoffice_as_ods_or_xls_uploads_and_shows_its_data(browser, server, tmp_path):
+def test_a_workbook_saved_by_libreoffice_as_ods_or_xls_uploads_and_shows_its_data(new_page, server, tmp_path):
     """The real upload widget accepts .ods and .xls (and .xlsx from LibreOffice): the data of the
     uploaded workbook replaces the main source's, with the same figures whatever the format."""
     from bench.office import convert, soffice
@@ -70,11 +55,7 @@ def test_a_workbook_saved_by_libreoffice_as_ods_or_xls_uploads_and_shows_its_dat
         pytest.skip("нет LibreOffice (scripts/setup.sh --dev ставит его)")
     original = build_app_workbook(tmp_path / "загрузка.xlsx", n_institutions=3)
     expected = load_workbook(original)
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="ru-RU")
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    page.goto(server)
-    wait_idle(page)
+    page = new_page(server, timeout=60_000)
     uploader = page.locator("[data-testid='stFileUploaderDropzoneInput']")
     shown = {}
     for fmt in ("original", "ods", "xls", "xlsx"):
@@ -84,8 +65,7 @@ def test_a_workbook_saved_by_libreoffice_as_ods_or_xls_uploads_and_shows_its_dat
         expect(message.filter(has_text=f"«{copy.name}»")).to_contain_text(
             f"{len(expected.activities)} мероприятий", timeout=90_000)
         wait_idle(page)
-        assert page.locator("[data-testid='stException']").count() == 0
+        assert_no_exception(page)
         shown[fmt] = metric_value(page, "Консультации")
         screenshot(page, f"upload_{fmt}")
     assert set(shown.values()) == {shown["original"]}, shown
-    context.close()

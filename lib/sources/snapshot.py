@@ -142,7 +142,8 @@ def save_snapshot(spec: str, tabs: list[RawTab], info: SourceInfo,
         "source": {"kind": info.kind, "label": info.label, "location": info.location,
                    "read_at": info.read_at.isoformat(), "url": info.url},
         "tabs": [{"name": t.name, "gid": t.gid, "merges": [list(map(list, m)) for m in t.merges],
-                  "problem": t.problem, "rows": [[_encode(v) for v in row] for row in t.rows]}
+                  "problem": t.problem, "problem_code": t.problem_code,
+                  "rows": [[_encode(v) for v in row] for row in t.rows]}
                  for t in tabs],
     }
     write_json_gz(path, payload)
@@ -202,7 +203,7 @@ def load_snapshot(spec: str, directory: str | os.PathLike | None = None) -> tupl
                           src.get("url"))
         tabs = [RawTab(t["name"], [[_decode(v) for v in row] for row in t["rows"]], t.get("gid"),
                        [((m[0][0], m[0][1]), (m[1][0], m[1][1])) for m in t.get("merges") or []],
-                       t.get("problem"))
+                       t.get("problem"), t.get("problem_code"))
                 for t in payload["tabs"]]
     except (OSError, ValueError, KeyError, TypeError, IndexError, EOFError):
         return None

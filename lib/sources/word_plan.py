@@ -37,8 +37,8 @@ from docx.table import Table, _Cell
 from lib.model import contract as C
 from lib.model.contract import Column, norm
 from lib.model.deadlines import parse_deadline
+from lib.model.headers import HeaderVocabulary
 from lib.model.workbook import PLAN_COLUMNS, empty_frame
-from lib.validate.parsing import HeaderVocabulary
 from lib.russian import EVENTS, INSTITUTIONS, PARTICIPANTS, SPECIALISTS, count_phrase, plural
 from lib.sources.base import user_file
 from lib.metrics.tables import fmt_dates
