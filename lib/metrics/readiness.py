@@ -37,9 +37,8 @@ from datetime import date
 import pandas as pd
 
 from lib.model.workbook import ERROR, WARNING, Workbook
-from lib.model.periods import ROMAN, Period
-from lib.russian import EVENTS, capitalize_first, plural
-from lib.metrics.tables import quarter_label, quarters_text
+from lib.model.periods import Period, quarter_name
+from lib.russian import EVENTS, capitalize_first, plural, quarter_label, quarters_text
 
 ERRORS, MONITORING, ACTIVITIES, PLAN_ITEMS = "errors", "monitoring", "activities", "plan_items"
 LINE_KEYS = (ERRORS, MONITORING, ACTIVITIES, PLAN_ITEMS)
@@ -237,7 +236,7 @@ def _activities_line(facts: _Facts, checked: tuple[int, ...]) -> Line:
         fixes = (Fix(None, "", f"В таблице нет вкладки «{facts.institution}»: создайте её по образцу других "
                                "вкладок."),)
     else:
-        fixes = tuple(Fix(facts.tab, "", f"Внесите мероприятия за {ROMAN[q]} квартал в блок «Мероприятия» — или, "
+        fixes = tuple(Fix(facts.tab, "", f"Внесите мероприятия за {quarter_name(q)} в блок «Мероприятия» — или, "
                                          "если их не было, строку: в «Тема / содержание» — «мероприятий не "
                                          "было», в «Дата» — любой день квартала.", facts.tab_url, q)
                       for q in missing)
@@ -340,11 +339,11 @@ def assess(wb: Workbook, year: int, as_of: date, institutions: list[str] | None 
                 for ind in wb.indicators:
                     found = cells.get((inst, ind.name, q))
                     if found is None:
-                        blank.append(Fix(f.tab, "", f"«{ind.name}», {ROMAN[q]} квартал: нет строки показателя в "
+                        blank.append(Fix(f.tab, "", f"«{ind.name}», {quarter_name(q)}: нет строки показателя в "
                                                     "блоке «Мониторинг»", None, q, ind.name))
                     elif not _filled(found[2]):
                         tab, cell, _ = found
-                        blank.append(Fix(tab, cell, f"«{ind.name}», {ROMAN[q]} квартал: не заполнено",
+                        blank.append(Fix(tab, cell, f"«{ind.name}», {quarter_name(q)}: не заполнено",
                                          wb.cell_url(tab, cell), q, ind.name))
                 if blank:
                     f.blanks[q] = blank

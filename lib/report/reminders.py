@@ -15,8 +15,7 @@ from lib.metrics import readiness
 from lib.model.workbook import Workbook
 from lib.model.periods import Period
 from lib.metrics.readiness import ACTIVITIES, ERRORS, MONITORING, PLAN_ITEMS, Checklist
-from lib.russian import plural
-from lib.metrics.tables import fmt_date, quarters_text
+from lib.russian import format_date_numeric, plural, quarters_text
 
 MAX_LISTED_ERRORS = 10
 
@@ -130,7 +129,7 @@ def reminder_text(wb: Workbook, lag: Laggard, period: Period, as_of: date, deadl
     greeting = f"Добрый день, {name}!" if name else "Добрый день!"
     where = f"на вкладке «{lag.tab}»" if lag.tab else f"для учреждения «{lag.institution}»"
     lines = [f"Тема: данные ОМП за {period.label} — {lag.institution}", "", greeting, "",
-             f"По состоянию на {fmt_date(as_of)} в общей таблице ОМП {where} за {period.label} "
+             f"По состоянию на {format_date_numeric(as_of)} в общей таблице ОМП {where} за {period.label} "
              "не хватает данных:"]
     red = [line.key for line in lag.checklist.red_lines] if lag.checklist is not None else \
         [k for k, on in ((ERRORS, lag.errors), (MONITORING, lag.blank_indicators), (ACTIVITIES, lag.no_activities),
@@ -158,7 +157,7 @@ def reminder_text(wb: Workbook, lag: Laggard, period: Period, as_of: date, deadl
             lines.append(f"• в {plural(n, ('строке', 'строках', 'строках'))} указан пункт, которого нет в "
                          "плане работы, — исправьте номер пункта:")
             lines += _cells(wb, lag.unknown_items, ("строка", "строки", "строк"))
-    lines += ["", f"Пожалуйста, внесите данные до {fmt_date(deadline)}."]
+    lines += ["", f"Пожалуйста, внесите данные до {format_date_numeric(deadline)}."]
     if wb.source.url:
         lines.append(f"Таблица: {wb.source.url}")
     lines += ["", "С уважением,", omp]
