@@ -39,7 +39,8 @@ from lib.model.contract import Column, norm
 from lib.model.deadlines import parse_deadline
 from lib.model.workbook import PLAN_COLUMNS, empty_frame
 from lib.validate.parsing import HeaderVocabulary
-from lib.russian import EVENTS, INSTITUTIONS, PARTICIPANTS, SPECIALISTS, count_phrase, format_dates_numeric, plural
+from lib.russian import (EVENTS, INSTITUTIONS, PARTICIPANTS, SPECIALISTS, WARNING_FORMS, count_phrase,
+                         format_dates_numeric, plural)
 from lib.sources.base import user_file
 from lib.validate.values import is_blank, normalise_plan_item, parse_count, parse_date, plan_ref_exact
 
@@ -54,7 +55,6 @@ _COUNT_FORMS = {"мероприятия": EVENTS, "участники": PARTICIP
                 "учреждения": INSTITUTIONS}
 ITEMS = ("пункт", "пункта", "пунктов")
 IN_SECTIONS = ("разделе", "разделах", "разделах")      # «в 1 разделе», «в 3 разделах»
-WARNINGS = ("предупреждение", "предупреждения", "предупреждений")
 
 # --------------------------------------------------------------------------- the header
 
@@ -186,7 +186,7 @@ class ImportedPlan:
         text = f"План на {self.year} год: {plural(len(self.items), ITEMS)}"
         if self.sections:
             text += f" в {plural(len(self.sections), IN_SECTIONS)}"
-        return text + (f", {plural(len(self.warnings), WARNINGS)}" if self.warnings else ", без предупреждений")
+        return text + (f", {plural(len(self.warnings), WARNING_FORMS)}" if self.warnings else ", без предупреждений")
 
     def frame(self) -> pd.DataFrame:
         """The items as a table with the columns of `lib.model.workbook.PLAN_COLUMNS` (checkpoints as lists)."""
