@@ -17,7 +17,7 @@ from pathlib import Path
 from lib.loader import load_workbook
 from lib.metrics.counts import counts_by_type, select_activities
 from lib.model.workbook import ERROR, SEVERITY_RU, Workbook
-from lib.model.periods import Period
+from lib.model.periods import CODES_HINT, Period
 from lib.metrics.plan_status import plan_status
 from lib.russian import format_date_numeric, format_dates_numeric
 from lib.sources import SourceError
@@ -284,7 +284,7 @@ def cmd_hash_password(args) -> int:
 
 def _add_source_and_scope(p: argparse.ArgumentParser) -> None:
     p.add_argument("source", help="путь к .xlsx или gsheet:<ключ таблицы>")
-    p.add_argument("--period", required=True, help="2026-Q1…2026-Q4, 2026-H1, 2026-9M или 2026")
+    p.add_argument("--period", required=True, help=CODES_HINT)
     p.add_argument("--institution", action="append", help="учреждение (можно несколько раз)")
 
 

@@ -42,6 +42,16 @@ PERIOD_KINDS: tuple[PeriodKind, ...] = (
 KIND_BY_CODE: dict[str, PeriodKind] = {k.code: k for k in PERIOD_KINDS}
 SELECTABLE_KINDS: dict[str, PeriodKind] = {k.code: k for k in PERIOD_KINDS if k.selectable}
 _KIND_BY_SPAN: dict[tuple[int, int], PeriodKind] = {(k.first_quarter, k.last_quarter): k for k in PERIOD_KINDS}
+
+
+def _codes_hint(year: int) -> str:
+    """How the selectable periods' codes are typed: «2026-Q1…2026-Q4, 2026-H1, 2026-9M или 2026»."""
+    quarters = [k.period_code(year) for k in SELECTABLE_KINDS.values() if k.first_quarter == k.last_quarter]
+    spans = [k.period_code(year) for k in SELECTABLE_KINDS.values() if k.first_quarter != k.last_quarter]
+    return f"{quarters[0]}…{quarters[-1]}, " + ", ".join(spans[:-1]) + f" или {spans[-1]}"
+
+
+CODES_HINT = _codes_hint(2026)       # for the CLI's help and the parse error
 _CODE = re.compile(r"^\s*(\d{4})(?:-(" + "|".join(k.code for k in PERIOD_KINDS if k.code != "Y") + r"))?\s*$",
                    re.IGNORECASE)
 
@@ -62,7 +72,7 @@ class Period:
         """`2026-Q1`, `2026-H1`, `2026-9M`, `2026` → Period. ValueError with a Russian message otherwise."""
         m = _CODE.match(str(code))
         if not m:
-            raise ValueError(f"Период «{code}» не распознан: используйте 2026-Q1…2026-Q4, 2026-H1, 2026-9M или 2026")
+            raise ValueError(f"Период «{code}» не распознан: используйте {CODES_HINT}")
         return cls.of_kind(int(m[1]), (m[2] or "Y").upper())
 
     @classmethod
