@@ -58,7 +58,8 @@ def draw_totals() -> None:
             st.caption(f"Заполнили {int(filled_by.get(ind.name, 0))} из {in_region}")
             if own_only:
                 mine = totals.get(ind.name)
-                st.caption(f"Ваше учреждение: {'нет данных' if mine is None else f'{format_number(mine)} {plain(ind.unit)}'}")
+                shown = "нет данных" if mine is None else f"{format_number(mine)} {plain(ind.unit)}"
+                st.caption(f"Ваше учреждение: {shown}")
 
 
 def draw_road_map() -> None:

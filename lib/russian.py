@@ -10,7 +10,6 @@ Plural categories, number formats and month names come from babel (CLDR), not fr
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal

@@ -18,8 +18,9 @@ from lib.metrics.plan_status import OVERDUE, plan_status, status_counts
 from lib.report.reminders import find_laggards, reminder_text, reply_by
 from lib.sources import SourceInfo
 from lib.metrics.tables import (activities_table, blanks_by_institution, completeness_table, counts_long,
-                               heatmap_frame, institution_monitoring, institution_share, issues_table, monitoring_blanks,
-                               monitoring_grid, monitoring_matrix, pivot_counts, plan_table, plan_timeline)
+                               heatmap_frame, institution_monitoring, institution_share, issues_table,
+                               monitoring_blanks, monitoring_grid, monitoring_matrix, pivot_counts, plan_table,
+                               plan_timeline)
 from tests.app_workbook import build_app_workbook
 from tests.workbook_builder import ACTIVITY_HEADER, write_workbook
 

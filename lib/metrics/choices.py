@@ -1,5 +1,6 @@
 """App-level helpers without Streamlit: the period selector's default (its choices are
-`lib.model.periods.SELECTABLE_KINDS`), the year choices, and an empty workbook to show when the source cannot be read (every page still renders, with guidance).
+`lib.model.periods.SELECTABLE_KINDS`), the year choices, and an empty workbook to show when the source
+cannot be read (every page still renders, with guidance).
 """
 from __future__ import annotations
 
