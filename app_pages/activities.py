@@ -6,7 +6,8 @@ import streamlit as st
 
 from ui import charts, cached, widgets
 from lib.export.excel import frames_to_xlsx
-from lib.metrics.tables import counts_long, fmt_int, heatmap_frame, pivot_counts, quarter_label
+from lib.metrics.tables import counts_long, heatmap_frame, pivot_counts
+from lib.russian import format_number, quarter_label
 
 ctx = widgets.page("Мероприятия", needs_institutions=True)
 wb = ctx.wb
@@ -29,9 +30,9 @@ counts = year_counts[year_counts["quarter"].between(ctx.period.first_quarter, ct
 # --------------------------------------------------------------------------- figures
 scope = ctx.scope
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("Мероприятий", fmt_int(view.rows))
-m2.metric("Участников", fmt_int(view.participants))
-m3.metric("Специалистов", fmt_int(view.specialists))
+m1.metric("Мероприятий", format_number(view.rows))
+m2.metric("Участников", format_number(view.participants))
+m3.metric("Специалистов", format_number(view.specialists))
 m4.metric("Учреждений с мероприятиями", f"{view.active} из {len(scope)}")
 
 if view.year_rows == 0:
@@ -80,8 +81,8 @@ rows = view.first_rows
 if rows.empty:
     widgets.empty(f"Нет строк за {ctx.period.label}" + (" с такими условиями." if types or query else "."))
 else:
-    shown = (f"Строк: {fmt_int(view.rows)}." if view.rows <= len(rows) else
-             f"Строк: {fmt_int(view.rows)}, показаны первые {fmt_int(len(rows))} — уточните фильтры или поиск; "
+    shown = (f"Строк: {format_number(view.rows)}." if view.rows <= len(rows) else
+             f"Строк: {format_number(view.rows)}, показаны первые {format_number(len(rows))} — уточните фильтры или поиск; "
              "в скачанной таблице все строки.")
     st.caption(f"{shown} «Вкладка» и «Строка» — где строка записана в таблице.")
     widgets.table(rows, hide_index=True, key="acts_table", column_config={

@@ -10,8 +10,9 @@ import streamlit as st
 from ui import charts, cached, widgets
 from ui.markup import plain
 from lib.metrics.counts import region_totals
-from lib.model.periods import ROMAN
-from lib.metrics.tables import blanks_by_institution, fmt_num, monitoring_grid, monitoring_matrix
+from lib.model.periods import quarter_name
+from lib.metrics.tables import blanks_by_institution, monitoring_grid, monitoring_matrix
+from lib.russian import format_number, format_percent
 
 ctx = widgets.page("Мониторинг", needs_institutions=True)
 wb = ctx.wb
@@ -50,14 +51,15 @@ def draw_totals() -> None:
             # is not parsed as Markdown; a blank line would end it, so the name is kept on one line)
             st.markdown(f"<div class='omp-card-title'>{html.escape(' '.join(ind.name.split()))}</div>",
                         unsafe_allow_html=True)
-            st.metric(plain(ind.name), "нет данных" if total is None else f"{fmt_num(total)} {plain(ind.unit)}",
+            st.metric(plain(ind.name), "нет данных" if total is None else f"{format_number(total)} {plain(ind.unit)}",
                       label_visibility="collapsed",
                       help=f"{how.capitalize()} по учреждениям, заполнившим показатель; за период — "
                            f"{'сумма кварталов' if ind.over_time == 'сумма' else 'последний заполненный квартал'}.")
             st.caption(f"Заполнили {int(filled_by.get(ind.name, 0))} из {in_region}")
             if own_only:
                 mine = totals.get(ind.name)
-                st.caption(f"Ваше учреждение: {'нет данных' if mine is None else f'{fmt_num(mine)} {plain(ind.unit)}'}")
+                shown = "нет данных" if mine is None else f"{format_number(mine)} {plain(ind.unit)}"
+                st.caption(f"Ваше учреждение: {shown}")
 
 
 def draw_road_map() -> None:
@@ -70,7 +72,7 @@ def draw_road_map() -> None:
             continue
         data = rows.rename(columns={"institution": "Учреждение", "value": "Процент"})[["Учреждение", "Процент"]]
         data["Итог"] = ["достигнуто" if v >= 100 else "ниже 100 %" for v in data["Процент"]]
-        data["Подпись"] = [f"{fmt_num(v)} %" for v in data["Процент"]]
+        data["Подпись"] = [format_percent(v) for v in data["Процент"]]
         charts.draw(charts.road_map, data=data, height=charts.rows_height(len(data), 26, 90))
         st.caption("Красная линия — 100 % плана дорожной карты.")
 
@@ -81,7 +83,7 @@ if any_filled:
     draw_road_map()
 else:
     latest = wb.monitoring[wb.monitoring["institution"].isin(scope)].dropna(subset=["value"])["quarter"]
-    hint = (f" Последние данные — за {ROMAN[int(latest.max())]} квартал: выберите его в боковой панели."
+    hint = (f" Последние данные — за {quarter_name(latest.max())}: выберите его в боковой панели."
             if len(latest) else "")
     widgets.empty(f"За {ctx.period.label} показатели мониторинга ещё не заполнены ни одним учреждением.{hint}")
 
@@ -108,7 +110,7 @@ with right:
         widgets.empty(f"Никто не заполнил этот показатель за {ctx.period.label}.")
     else:
         per = per.rename(columns={"institution": "Учреждение", "value": "Значение"})
-        per["Подпись"] = [fmt_num(v) for v in per["Значение"]]
+        per["Подпись"] = [format_number(v) for v in per["Значение"]]
         charts.draw(charts.indicator_bars, unit, data=per, height=charts.rows_height(len(per), 26, 70))
 
 # --------------------------------------------------------------------------- table and blanks

@@ -10,7 +10,8 @@ from ui.context import get_context
 from ui.markup import plain
 from lib.model.workbook import ERROR
 from lib.metrics.overview import has_data_for
-from lib.metrics.tables import fmt_int, fmt_pct, institution_monitoring, quarter_label
+from lib.metrics.tables import institution_monitoring
+from lib.russian import format_number, format_share, quarter_label
 
 ctx = get_context()
 wb = ctx.wb
@@ -56,15 +57,15 @@ expected = len(mon) * len(period_cols) if mon is not None else 0
 
 m1, m2, m3, m4 = st.columns(4)
 comparable = has_data_for(wb, ctx.period.previous())
-m1.metric("Мероприятий за период", fmt_int(n_own), delta=n_own - n_prev if comparable else None, border=True,
+m1.metric("Мероприятий за период", format_number(n_own), delta=n_own - n_prev if comparable else None, border=True,
           delta_description="к пред. периоду" if comparable else None,
-          help=f"{ctx.period.previous().label}: {fmt_int(n_prev)}.")
+          help=f"{ctx.period.previous().label}: {format_number(n_prev)}.")
 total = share.iloc[-1]
-m2.metric("Доля в области", fmt_pct(total["Доля"]), border=True,
-          help=f"{fmt_int(total['Учреждение'])} из {fmt_int(total['Область'])} мероприятий всех учреждений.")
+m2.metric("Доля в области", format_share(total["Доля"]), border=True,
+          help=f"{format_number(total['Учреждение'])} из {format_number(total['Область'])} мероприятий всех учреждений.")
 m3.metric("Показатели мониторинга", f"{filled} из {expected}", border=True,
           help="Заполненных ячеек мониторинга за кварталы периода.")
-m4.metric("Ошибок на вкладке", fmt_int(own_errors), border=True)
+m4.metric("Ошибок на вкладке", format_number(own_errors), border=True)
 
 # --------------------------------------------------------------------------- ready to send (lib.metrics.readiness)
 st.subheader(f"Готово к отправке: {ctx.period.label}")
@@ -82,7 +83,7 @@ if issues.empty:
 else:
     gsheet = wb.source.kind == "gsheet"
     if n_issues > len(issues):
-        st.caption(f"Сообщений: {fmt_int(n_issues)}, показаны первые {fmt_int(len(issues))} — все на странице "
+        st.caption(f"Сообщений: {format_number(n_issues)}, показаны первые {format_number(len(issues))} — все на странице "
                    "«Качество данных».")
     widgets.table(issues.drop(columns=["Учреждение", "Адрес"]), hide_index=True, column_config={
         "Ячейка": (st.column_config.LinkColumn(display_text=r"range=([A-Z]+[0-9]+)") if gsheet

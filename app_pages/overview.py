@@ -9,13 +9,12 @@ from ui.markup import plain
 from lib.model.contract import ACTIVITY_GROUPS
 from lib.metrics.overview import overdue_text
 from lib.metrics.plan_status import DONE, IN_PROGRESS, NOT_STARTED, OVERDUE
-from lib.russian import plural
-from lib.metrics.tables import fmt_date, fmt_int, fmt_num, fmt_pct, quarter_label
+from lib.russian import format_date_numeric, format_number, format_share, plural, quarter_label
 
 INSTITUTION_FORMS = ("учреждение", "учреждения", "учреждений")
 ROWS_IN_EXPANDER = 200     # a glance: the full lists are on «Мероприятия» and «Качество данных»
 
-ctx = widgets.page("Обзор", lambda ctx: f"статус плана на {fmt_date(ctx.as_of)}")
+ctx = widgets.page("Обзор", lambda ctx: f"статус плана на {format_date_numeric(ctx.as_of)}")
 wb = ctx.wb
 ov = cached.overview_of(ctx.key, ctx.period.code, tuple(ctx.institutions), ctx.as_of, _wb=wb)
 # A centre's user sees its own figures plus the region's totals (counts only, no other centre's row).
@@ -23,7 +22,7 @@ region = cached.overview_of(ctx.key, ctx.period.code, (), ctx.as_of, _wb=wb) if 
 status = cached.plan_status_on(ctx.key, ctx.as_of, _wb=wb)
 
 # --------------------------------------------------------------------------- plan
-st.subheader(f"Выполнение плана на {fmt_date(ctx.as_of)}")
+st.subheader(f"Выполнение плана на {format_date_numeric(ctx.as_of)}")
 if status.empty:
     widgets.empty("План работы не загружен: заполните вкладку «План» (№, Мероприятие, Сроки, Показатель, Цель) "
              "и нажмите «Обновить данные».")
@@ -32,7 +31,7 @@ else:
     for col, (name, label) in zip(cols, [(DONE, "Выполнено"), (IN_PROGRESS, "В работе"),
                                          (OVERDUE, "Просрочено"), (NOT_STARTED, "Не начато")]):
         with col.container(border=True):
-            st.metric(label, fmt_int(ov.status_counts[name]), help=f"Пунктов плана со статусом «{name}» "
+            st.metric(label, format_number(ov.status_counts[name]), help=f"Пунктов плана со статусом «{name}» "
                       f"из {len(status)}. Статус считается по всем учреждениям.")
     if len(ov.overdue):
         st.error("**Просрочено:**\n" + "\n".join(f"- {plain(overdue_text(r))}" for _, r in ov.overdue.iterrows()),
@@ -52,32 +51,32 @@ prev = ov.previous_period
 cols = st.columns(4)
 for n, (col, fig) in enumerate(zip(cols, ov.groups)):
     with col.container(border=True):
-        st.metric(fig.group, fmt_int(fig.count), delta=fig.delta,
+        st.metric(fig.group, format_number(fig.count), delta=fig.delta,
                   delta_description="к пред. периоду" if fig.delta is not None else None,
-                  help=(f"За {prev.label} — {fmt_int(fig.previous)}." if fig.previous is not None
+                  help=(f"За {prev.label} — {format_number(fig.previous)}." if fig.previous is not None
                         else f"Данных за {prev.label} в книге нет, сравнить не с чем."))
         if fig.target:
-            target = fmt_num(fig.target) if float(fig.target).is_integer() else f"≈{fmt_num(fig.target)}"
+            target = format_number(fig.target) if float(fig.target).is_integer() else f"≈{format_number(fig.target)}"
             if ctx.institutions:       # the plan's target is the whole ОМП's: show a contribution, not progress
-                st.caption(f"План ОМП на период: {target} (для всех учреждений) · вклад {fmt_pct(fig.share)}")
+                st.caption(f"План ОМП на период: {target} (для всех учреждений) · вклад {format_share(fig.share)}")
             else:
                 st.progress(min(fig.share, 1.0))
-                st.caption(f"План ОМП на период: {target} · выполнено {fmt_pct(fig.share)}")
+                st.caption(f"План ОМП на период: {target} · выполнено {format_share(fig.share)}")
         else:
             st.caption("Цель в плане не задана")
         if region is not None:
-            st.caption(f"По области: {fmt_int(region.groups[n].count)}")
+            st.caption(f"По области: {format_number(region.groups[n].count)}")
 if ov.activities_total == 0:
     widgets.empty(f"Нет мероприятий за {ctx.period.label}. Проверьте, что учреждения внесли строки в блок "
              "«Мероприятия» своих вкладок (дата в этом периоде), или выберите другой период.")
 else:
     compared = any(fig.delta is not None for fig in ov.groups)
-    st.caption(f"Всего мероприятий за период: {fmt_int(ov.activities_total)}. " +
+    st.caption(f"Всего мероприятий за период: {format_number(ov.activities_total)}. " +
                (f"Стрелки — изменение к предыдущему периоду ({prev.label}). " if compared else
                 f"Сравнения нет: в книге нет данных за {prev.label}. ") +
                "План ОМП на период — цель из вкладки «План», пересчитанная на период.")
     for fig in (f for f in ov.groups if f.count):
-        with st.expander(f"Строки: {fig.group} ({fmt_int(fig.count)})"):
+        with st.expander(f"Строки: {fig.group} ({format_number(fig.count)})"):
             n_rows, rows = cached.activity_rows_page(
                 ctx.key, ctx.year, tuple(ctx.institutions), tuple(ACTIVITY_GROUPS[fig.group]),
                 (ctx.period.first_quarter, ctx.period.last_quarter), limit=ROWS_IN_EXPANDER, _wb=wb)
@@ -109,9 +108,9 @@ with left.container(border=True):
     if ov.institutions_total and not ov.not_reported and not ov.partly:
         st.caption("Все учреждения сдали данные полностью.")
 with right.container(border=True):
-    st.metric("Ошибок в данных", fmt_int(ov.errors),
+    st.metric("Ошибок в данных", format_number(ov.errors),
               help="Строки и ячейки, которые не учтены из-за ошибок заполнения.")
-    st.caption(f"Предупреждений: {fmt_int(ov.warnings)}")
+    st.caption(f"Предупреждений: {format_number(ov.warnings)}")
     st.page_link("app_pages/quality.py", label="Ошибки и напоминания учреждениям", icon=":material/fact_check:")
 if ov.institutions_total:
     with st.expander("Сдача данных по учреждениям"):
@@ -121,11 +120,11 @@ if ov.institutions_total:
         widgets.table(widgets.styled(matrix.reset_index(), {c: widgets.completeness_style for c in matrix.columns}),
                  hide_index=True, height="content")
 if ov.errors:
-    with st.expander(f"Ошибки ({fmt_int(ov.errors)})"):
+    with st.expander(f"Ошибки ({format_number(ov.errors)})"):
         n_errors, errors = cached.issues_of(ctx.key, tuple(ctx.institutions), ("error",), "", _wb=wb)
         errors = errors.head(ROWS_IN_EXPANDER)
         if n_errors > len(errors):
-            st.caption(f"Показаны первые {fmt_int(len(errors))} — все ошибки на странице «Качество данных».")
+            st.caption(f"Показаны первые {format_number(len(errors))} — все ошибки на странице «Качество данных».")
         widgets.table(errors.drop(columns=["Серьёзность", "Адрес"]), hide_index=True,
                  column_config={"Ячейка": st.column_config.LinkColumn(display_text=r"range=(.*)$")
                                 if wb.source.kind == "gsheet" else st.column_config.TextColumn()})

@@ -7,9 +7,10 @@ import streamlit as st
 from ui import charts, cached, widgets
 from ui.markup import plain
 from lib.metrics.plan_status import STATUSES
-from lib.metrics.tables import fmt_date, fmt_int, plan_table, plan_timeline
+from lib.metrics.tables import plan_table, plan_timeline
+from lib.russian import format_date_numeric, format_number
 
-ctx = widgets.page("План работы", lambda ctx: f"статус на {fmt_date(ctx.as_of)}; мероприятия всех учреждений",
+ctx = widgets.page("План работы", lambda ctx: f"статус на {format_date_numeric(ctx.as_of)}; мероприятия всех учреждений",
               with_period=False)
 wb = ctx.wb
 status = cached.plan_status_on(ctx.key, ctx.as_of, _wb=wb)
@@ -82,9 +83,9 @@ if rows.empty:
     widgets.empty(f"Ни одна строка мероприятий не ссылается на пункт {plain(item)}. Учреждения указывают номер пункта "
              "в столбце «Пункт плана» (например, «2.4»).")
 else:
-    st.caption(f"Строк: {fmt_int(n_rows)} (за {wb.year} год, " +
+    st.caption(f"Строк: {format_number(n_rows)} (за {wb.year} год, " +
                ("выбранные учреждения)." if ctx.institutions else "все учреждения).") +
-               (f" Показаны первые {fmt_int(len(rows))}." if n_rows > len(rows) else ""))
+               (f" Показаны первые {format_number(len(rows))}." if n_rows > len(rows) else ""))
     widgets.table(rows, hide_index=True,
              column_config={"Дата": st.column_config.DateColumn(format="DD.MM.YYYY"),
                             "Ссылка": st.column_config.LinkColumn()})
@@ -96,7 +97,7 @@ unparsed = shown[~shown["parsed"].astype(bool)]
 if timeline.empty:
     widgets.empty("У выбранных пунктов нет распознанных сроков — укажите в столбце «Сроки» месяц, квартал или дату.")
 else:
-    charts.draw(charts.plan_timeline, wb.year, ctx.as_of, f"на {fmt_date(ctx.as_of)}", data=timeline,
+    charts.draw(charts.plan_timeline, wb.year, ctx.as_of, f"на {format_date_numeric(ctx.as_of)}", data=timeline,
                 height=charts.rows_height(timeline["Пункт"].nunique(), 30, 110))
     st.caption("Точки — контрольные даты пункта (круг — дата прошла, ромб — впереди), цвет — статус пункта; "
                "красная линия — дата статуса.")

@@ -21,7 +21,7 @@ from ui.markup import plain
 from lib.validate import rules
 from lib.model.workbook import ERROR, SEVERITY_RU, WARNING
 from lib.report.reminders import reply_by
-from lib.metrics.tables import fmt_int
+from lib.russian import format_number
 
 SEVERITY_MARK = {SEVERITY_RU[ERROR]: "🔴 " + SEVERITY_RU[ERROR], SEVERITY_RU[WARNING]: "🟡 " + SEVERITY_RU[WARNING]}
 
@@ -33,10 +33,10 @@ acc = wb.accounting
 errors = int((wb.issues["severity"] == ERROR).sum())
 warnings = int((wb.issues["severity"] == WARNING).sum())
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("Ошибок", fmt_int(errors), help="Строка или значение не учтены — нужно исправить.", border=True)
-m2.metric("Предупреждений", fmt_int(warnings), help="Данные учтены, но стоит проверить.", border=True)
-m3.metric("Строк мероприятий учтено", fmt_int(acc.rows_loaded), border=True)
-m4.metric("Строк не учтено", fmt_int(acc.rows_rejected), border=True,
+m1.metric("Ошибок", format_number(errors), help="Строка или значение не учтены — нужно исправить.", border=True)
+m2.metric("Предупреждений", format_number(warnings), help="Данные учтены, но стоит проверить.", border=True)
+m3.metric("Строк мероприятий учтено", format_number(acc.rows_loaded), border=True)
+m4.metric("Строк не учтено", format_number(acc.rows_rejected), border=True,
           help="Непустые строки блоков «Мероприятия», отклонённые из-за ошибок (каждая есть в списке ниже).")
 
 # --------------------------------------------------------------------------- issues
@@ -57,8 +57,8 @@ elif table.empty:
     widgets.empty("Нет сообщений с такими условиями — измените фильтры.")
 else:
     gsheet = wb.source.kind == "gsheet"
-    shown = "" if n_issues <= len(table) else f", показаны первые {fmt_int(len(table))} — уточните фильтры или поиск"
-    st.caption(f"Сообщений: {fmt_int(n_issues)}{shown}" +
+    shown = "" if n_issues <= len(table) else f", показаны первые {format_number(len(table))} — уточните фильтры или поиск"
+    st.caption(f"Сообщений: {format_number(n_issues)}{shown}" +
                (" (учреждения — из фильтра в боковой панели). " if ctx.institutions else ". ") +
                ("Нажмите на адрес ячейки, чтобы открыть её в Google Таблице." if gsheet else
                 "«Вкладка» и «Ячейка» — где исправить в книге Excel."))

@@ -18,6 +18,7 @@ from lib.model.workbook import Workbook
 from lib.model.periods import Period
 from lib.report.draft import NO_DATA, Report, ReportData, build_report
 from lib.export.summary import summary_file_name, summary_xlsx_bytes
+from lib.russian import format_number
 
 EDITS = "report_edits"              # {scope key: {indicator key: text}}
 WIDGET = "report_text"              # prefix of the text areas' keys
@@ -89,7 +90,7 @@ if chosen:
 indicators = report.indicators()
 with_data = sum(1 for i in indicators if i.has_data)
 c1, c2, c3 = st.columns(3)
-c1.metric("Мероприятий за период", f"{report.activity_rows:,}".replace(",", " "))
+c1.metric("Мероприятий за период", format_number(report.activity_rows))
 c2.metric("Показателей с данными", f"{with_data} из {len(indicators)}")
 c3.metric("Изменено вручную", len([k for k in edits if any(i.key == k for i in indicators)]))
 

@@ -17,8 +17,9 @@ from pathlib import Path
 from lib.loader import load_workbook
 from lib.metrics.counts import counts_by_type, select_activities
 from lib.model.workbook import ERROR, SEVERITY_RU, Workbook
-from lib.model.periods import Period
+from lib.model.periods import CODES_HINT, Period
 from lib.metrics.plan_status import plan_status
+from lib.russian import format_date_numeric, format_dates_numeric
 from lib.sources import SourceError
 
 
@@ -168,9 +169,9 @@ def cmd_plan(args) -> int:
     if args.json:
         _print_json(records)
     else:
-        print(f"Выполнение плана на {as_of:%d.%m.%Y}")
+        print(f"Выполнение плана на {format_date_numeric(as_of)}")
         for r in records:
-            due = ", ".join(date.fromisoformat(d).strftime("%d.%m.%Y") for d in r["checkpoints"]) or "срок не распознан"
+            due = format_dates_numeric(date.fromisoformat(d) for d in r["checkpoints"]) or "срок не распознан"
             print(f"  {r['item']:>5}  {r['status']:<10}  факт {r['actual']} из {r['required_total']}  (сроки: {due})")
     return 0
 
@@ -199,7 +200,6 @@ def cmd_template(args) -> int:
 def cmd_import_plan(args) -> int:
     from lib.sources.word_plan import UNPARSED_DEADLINE
     from lib.export.template import plan_workbook_bytes
-    from lib.metrics.tables import fmt_dates
     plan = _import_plan(args.plan, args.year)
     if args.output:
         out = Path(args.output)
@@ -210,7 +210,7 @@ def cmd_import_plan(args) -> int:
         return 0
     print(f"{plan.file_name}: {plan.summary}")
     for i in plan.items:
-        due = fmt_dates(i.checkpoints) if i.deadline_parsed else UNPARSED_DEADLINE
+        due = format_dates_numeric(i.checkpoints) if i.deadline_parsed else UNPARSED_DEADLINE
         print(f"  {i.item:>6}  {due} · {i.target_text} · {i.indicator or 'вид не определён'}")
     return 0
 
@@ -284,7 +284,7 @@ def cmd_hash_password(args) -> int:
 
 def _add_source_and_scope(p: argparse.ArgumentParser) -> None:
     p.add_argument("source", help="путь к .xlsx или gsheet:<ключ таблицы>")
-    p.add_argument("--period", required=True, help="2026-Q1…2026-Q4, 2026-H1, 2026-9M или 2026")
+    p.add_argument("--period", required=True, help=CODES_HINT)
     p.add_argument("--institution", action="append", help="учреждение (можно несколько раз)")
 
 

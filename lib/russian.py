@@ -1,8 +1,11 @@
-"""Russian wording shared by the report, its Word file and the pages: plural forms, dates, numbers,
-percentages, lists, quotes.
+"""All Russian wording of the dashboard, the report, its Word file and the CLI: plural forms, the
+grammar of activity types (read from each type's own declaration in `lib.model.contract`), numbers,
+percentages, dates, quarter names (the period kinds' names are the table in `lib.model.periods`),
+lists, quotes.
 
-Plural categories and month names come from babel (CLDR), not from hand-written rules:
-`babel.Locale('ru').plural_form(n)` gives 'one' / 'few' / 'many' / 'other' and
+Plural categories, number formats and month names come from babel (CLDR), not from hand-written rules:
+`babel.Locale('ru').plural_form(n)` gives 'one' / 'few' / 'many' / 'other',
+`babel.numbers.format_decimal(12345, locale="ru")` gives «12 345» and
 `babel.dates.format_date(d, "dd MMMM", locale="ru")` gives «16 января».
 """
 from __future__ import annotations
@@ -10,41 +13,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from numbers import Integral
 
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from lib.model.contract import ACTIVITY_TYPE_BY_NAME
+from lib.model.contract import ACTIVITY_TYPE_BY_NAME, ActivityType
+from lib.model.periods import ROMAN
 
 RU = Locale("ru")
 NBSP = "\u00a0"
-
-# Grammatical gender of the head noun of each activity type's singular form ("m" / "f" / "n"):
-# it decides the past participle with counts ending in 1 («проведена 21 консультация»).
-TYPE_GENDER: dict[str, str] = {
-    "консультация": "f", "семинар": "m", "совещание": "n", "круглый стол": "m", "мастер-класс": "m",
-    "стажировка": "f", "конференция": "f", "выступление": "n", "публикация": "f", "буклет": "m",
-    "формуляр практики": "m", "методические материалы": "m", "видеоматериал": "m",
-    "мероприятие для получателей": "n", "соглашение": "n", "мониторинг": "m", "обучение специалистов": "n",
-}
-
-# The participle stem the report uses for each activity type («проведено 11 консультаций»,
-# «разработано 2 буклета», «размещено 5 публикаций»). Types not listed are «проведен…».
-TYPE_VERB: dict[str, str] = {
-    "выступление": "подготовлен", "публикация": "размещен", "буклет": "разработан",
-    "формуляр практики": "разработан", "методические материалы": "разработан", "видеоматериал": "подготовлен",
-    "соглашение": "заключен", "стажировка": "организован",
-}
-DEFAULT_VERB = "проведен"
+MISSING = "—"                      # what a number, percentage or date that is not there reads as
 _ENDINGS = {"m": "", "f": "а", "n": "о"}
-
-# Nominative plurals of the multi-word types («круглые столы»), for criteria sources and headings.
-PLURAL_NOMINATIVE: dict[str, str] = {
-    "круглый стол": "круглые столы", "формуляр практики": "формуляры практики",
-    "мероприятие для получателей": "мероприятия для получателей", "обучение специалистов": "обучения специалистов",
-    "методические материалы": "методические материалы",
-}
 
 # Frequent nouns: forms for 1 / 2 / 5 (nominative), as contract.ActivityType.plural_forms.
 PEOPLE = ("человек", "человека", "человек")
@@ -54,6 +35,12 @@ INSTITUTIONS = ("учреждение", "учреждения", "учрежде�
 INSTITUTIONS_GEN = ("учреждения", "учреждений", "учреждений")      # «из 28 учреждений», «от 1 учреждения»
 EVENTS = ("мероприятие", "мероприятия", "мероприятий")
 EVENTS_GEN = ("мероприятия", "мероприятий", "мероприятий")          # «и ещё 12 мероприятий»
+# The validation's nouns (named …_FORMS: `readiness.ERRORS` is a check, not a word).
+ERROR_FORMS = ("ошибка", "ошибки", "ошибок")
+WARNING_FORMS = ("предупреждение", "предупреждения", "предупреждений")
+CELL_FORMS = ("ячейка", "ячейки", "ячеек")
+ROW_FORMS = ("строка", "строки", "строк")
+IN_ROW_FORMS = ("строке", "строках", "строках")                     # «в 1 строке», «в 5 строках»
 
 
 def plural_category(n: int | float) -> str:
@@ -72,31 +59,39 @@ def plural(n: int | float, forms: Sequence[str]) -> str:
     return f"{format_number(n)} {plural_word(n, forms)}"
 
 
-def type_forms(activity_type: str) -> tuple[str, str, str]:
-    """The 1 / 2 / 5 forms of a canonical activity type; an unknown name is used as is."""
-    t = ACTIVITY_TYPE_BY_NAME.get(activity_type)
-    return t.plural_forms if t else (activity_type, activity_type, activity_type)
+def activity_type(name: str) -> ActivityType:
+    """The vocabulary's declaration of a canonical activity type; KeyError for any other name."""
+    try:
+        return ACTIVITY_TYPE_BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"«{name}» is not an activity type of lib.model.contract.ACTIVITY_TYPES") from None
 
 
-def count_phrase(n: int, activity_type: str) -> str:
-    """«11 консультаций», «1 семинар», «3 формуляра практики» — from the contract's plural forms."""
-    return plural(n, type_forms(activity_type))
+def count_phrase(n: int, activity_type_name: str) -> str:
+    """«11 консультаций», «1 семинар», «3 формуляра практики» — from the type's plural forms."""
+    return plural(n, activity_type(activity_type_name).plural_forms)
 
 
-def participle(stem: str, n: int | float, gender: str = "n") -> str:
+def participle(stem: str, n: int | float, gender: str) -> str:
     """The short participle that agrees with «n <noun>»: «проведена 1 консультация» / «проведено 5 консультаций».
 
-    With a count in the 'one' category the participle takes the noun's gender; otherwise the neuter
-    impersonal form the seed uses («Проведено 11 консультаций», «проведено 2 семинара»).
+    With a count in the 'one' category the participle takes the noun's gender («m» / «f» / «n»);
+    otherwise the neuter impersonal form the seed uses («Проведено 11 консультаций», «проведено 2 семинара»).
     """
     if plural_category(n) == "one":
-        return stem + _ENDINGS.get(gender, "о")
+        return stem + _ENDINGS[gender]
     return stem + "о"
 
 
-def type_verb(activity_type: str, n: int) -> str:
-    """«проведено» / «проведен» / «разработано» … agreeing with `count_phrase(n, activity_type)`."""
-    return participle(TYPE_VERB.get(activity_type, DEFAULT_VERB), n, TYPE_GENDER.get(activity_type, "n"))
+def type_verb_stem(activity_type_name: str) -> str:
+    """The participle stem the report uses for a type: «проведен», «разработан», «размещен»."""
+    return activity_type(activity_type_name).verb
+
+
+def type_verb(activity_type_name: str, n: int) -> str:
+    """«проведено» / «проведен» / «разработано» … agreeing with `count_phrase(n, activity_type_name)`."""
+    kind = activity_type(activity_type_name)
+    return participle(kind.verb, n, kind.gender)
 
 
 def took_part(n: int) -> str:
@@ -107,22 +102,36 @@ def took_part(n: int) -> str:
 # --------------------------------------------------------------------------- numbers
 
 
-def format_number(value: int | float | Decimal | None, max_decimals: int = 1) -> str:
-    """Russian number: «1 234», «12,5», «88» (no `.0`); group separator is a no-break space."""
+def is_missing(value: object) -> bool:
+    """None, NaN, pandas' NA and NaT: a value that is not there (shown as «—»)."""
     if value is None:
-        return "—"
+        return True
+    try:
+        return bool(value != value)             # NaN, NaT; pandas.NA raises on bool()
+    except TypeError:
+        return True
+
+
+def format_number(value: int | float | Decimal | None, max_decimals: int = 1) -> str:
+    """The one Russian number format: «1 234», «12,5», «110,95» (with `max_decimals=2`), «88» (no `,0`),
+    rounded half up; the group separator is a no-break space; a missing value is «—»."""
+    if is_missing(value):
+        return MISSING
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, int):
-        return format_decimal(value, locale=RU)
+    if isinstance(value, Integral):
+        return format_decimal(int(value), locale=RU)
+    value = round_half_up(value, max_decimals)
     pattern = "#,##0." + "#" * max_decimals if max_decimals > 0 else "#,##0"
     return format_decimal(value, format=pattern, locale=RU)
 
 
-def round_half_up(value: float, decimals: int = 0) -> float:
-    """School rounding (54,5 → 55), unlike Python's round-half-to-even."""
+def round_half_up(value: float | Decimal, decimals: int = 0) -> float:
+    """School rounding (54,5 → 55), unlike Python's round-half-to-even. A float is taken as it prints
+    (2.675 → 2,68); a Decimal exactly."""
     quantum = Decimal(1).scaleb(-decimals)
-    result = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    exact = value if isinstance(value, Decimal) else Decimal(str(value))
+    result = exact.quantize(quantum, rounding=ROUND_HALF_UP)
     return int(result) if decimals == 0 else float(result)
 
 
@@ -133,13 +142,22 @@ def share_percent(part: int | float, whole: int | float) -> int | None:
     return int(round_half_up(100.0 * part / whole))
 
 
-def format_percent(value: int | float | None, max_decimals: int = 1) -> str:
-    """«55 %», «88,5 %» — Russian style, a space before the sign (a plain one, so the text reads and
-    searches the same everywhere). `value` is already in percent."""
-    if value is None:
-        return "—"
-    value = round_half_up(float(value), max_decimals)
-    return f"{format_number(value, max_decimals)} %"
+def format_percent(value: int | float | Decimal | None, max_decimals: int = 1) -> str:
+    """The one percent format for text — the report, messages, chart labels: «55 %», «88,5 %», with
+    the plain space the seed report has before the sign. `value` is already in percent."""
+    if is_missing(value):
+        return MISSING
+    return f"{format_number(round_half_up(value, max_decimals), max_decimals)} %"
+
+
+def format_share(share: float | None, max_decimals: int = 0) -> str:
+    """A share (0–1) as the metric cards show it: 0.425 → «42 %». The same format as `format_percent`
+    but with a no-break space, so a narrow card never puts the sign on a line of its own. The share is
+    rounded as it is stored (0.425 is a little less than 0,425), not after a float multiplication."""
+    if is_missing(share):
+        return MISSING
+    exact = Decimal(share) * 100 if isinstance(share, float) else Decimal(str(share)) * 100
+    return format_percent(exact, max_decimals).replace(" %", f"{NBSP}%")
 
 
 # --------------------------------------------------------------------------- dates
@@ -152,8 +170,13 @@ def _as_date(value: date | datetime) -> date:
 
 
 def format_date_numeric(value: date | datetime | None) -> str:
-    """«16.01.2026»."""
-    return "" if value is None else _as_date(value).strftime("%d.%m.%Y")
+    """«16.01.2026»; a missing date is «—»."""
+    return MISSING if is_missing(value) else _as_date(value).strftime("%d.%m.%Y")
+
+
+def format_dates_numeric(values: Iterable[date | datetime]) -> str:
+    """«16.01.2026, 15.04.2026»."""
+    return ", ".join(format_date_numeric(d) for d in values)
 
 
 def format_day_month(value: date | datetime) -> str:
@@ -161,7 +184,30 @@ def format_day_month(value: date | datetime) -> str:
     return format_date(_as_date(value), "dd MMMM", locale=RU)
 
 
+# --------------------------------------------------------------------------- quarters
+
+
+def quarter_label(q: int) -> str:
+    """3 → «III кв.» (table columns and chart axes)."""
+    return f"{ROMAN[int(q)]} кв."
+
+
+def quarters_text(quarters: Iterable[int]) -> str:
+    """(1, 3) → «I, III кварталы», (2,) → «II квартал»."""
+    qs = [ROMAN[int(q)] for q in quarters]
+    return f"{', '.join(qs)} {'квартал' if len(qs) == 1 else 'кварталы'}" if qs else ""
+
+
 # --------------------------------------------------------------------------- text
+
+
+def institutions_text(institutions: list[str], total: int | None = None) -> str:
+    """The institutions a view is filtered to: «все учреждения (28)», «А, Б», «5 учреждений»."""
+    if not institutions:
+        return "все учреждения" + (f" ({total})" if total else "")
+    if len(institutions) <= 3:
+        return ", ".join(institutions)
+    return plural(len(institutions), INSTITUTIONS)
 
 
 def join_ru(items: Iterable[str], conj: str = "и") -> str:

@@ -20,7 +20,7 @@ from lib.metrics.counts import (counts_by_group, monitoring_period_values, regio
 from lib.model.periods import Period
 from lib.metrics.plan_status import plan_status, status_counts
 from lib.report.reminders import find_laggards
-from lib.metrics.tables import fmt_int, fmt_num
+from lib.russian import format_number
 from tests.app_support import PAGES, assert_clean, go
 from tests.app_workbook import build_app_workbook
 from tests.fake_sheets import FakeSheets, make_client, workbook_tabs
@@ -116,9 +116,9 @@ def expected_overview(wb, period: Period, institutions: list[str]) -> dict[str, 
     groups = counts_by_group(select_activities(wb, period, institutions))
     out = {"Выполнено": counts["выполнено"], "В работе": counts["в работе"], "Просрочено": counts["просрочено"],
            "Не начато": counts["не начато"], **groups}
-    out = {k: fmt_int(v) for k, v in out.items()}
+    out = {k: format_number(v) for k, v in out.items()}
     issues = wb.issues if not institutions else wb.issues[wb.issues["institution"].isin(institutions)]
-    out["Ошибок в данных"] = fmt_int(int((issues["severity"] == "error").sum()))
+    out["Ошибок в данных"] = format_number(int((issues["severity"] == "error").sum()))
     if not institutions:
         reported, total = reported_count(wb, period)
         out[f"Сдали данные за {period.label}"] = f"{reported} из {total}"
@@ -156,12 +156,12 @@ def test_period_and_institution_filters_change_the_overview(make_app, demo_path,
     at.selectbox(key="omp_period").set_value("Q3").run()
     q3 = metrics(at)
     assert q1["Консультации"] != q3["Консультации"]
-    assert q3["Консультации"] == fmt_int(counts_by_group(select_activities(demo_wb, Period.parse("2026-Q3")))[
+    assert q3["Консультации"] == format_number(counts_by_group(select_activities(demo_wb, Period.parse("2026-Q3")))[
         "Консультации"])
     at.multiselect(key="omp_institutions").set_value(["Белозерский"]).run()
     one = metrics(at)
     acts = select_activities(demo_wb, Period.parse("2026-Q3"), ["Белозерский"])
-    assert one["Консультации"] == fmt_int(counts_by_group(acts)["Консультации"])
+    assert one["Консультации"] == format_number(counts_by_group(acts)["Консультации"])
     assert one["Ошибок в данных"] == "3"           # the three broken rows are Белозерский's
     assert one["Сдали данные за III квартал 2026"] == "1 из 1"
 
@@ -206,7 +206,7 @@ def test_plan_page_filters_by_status_and_section(make_app, demo_path, demo_wb):
 def test_activities_page_counts_search_types_and_download(make_app, demo_path, demo_wb):
     at = go(make_app(demo_path, as_of=AS_OF, period="Q2"), "activities")
     period = Period.parse("2026-Q2")
-    assert metrics(at)["Мероприятий"] == fmt_int(len(select_activities(demo_wb, period)))
+    assert metrics(at)["Мероприятий"] == format_number(len(select_activities(demo_wb, period)))
     rows = table_with(at, "Тема / содержание")
     assert len(rows) == len(select_activities(demo_wb, period))
     assert at.get("download_button")[0].proto.label == "Скачать таблицу (.xlsx)"
@@ -215,7 +215,7 @@ def test_activities_page_counts_search_types_and_download(make_app, demo_path, d
     at.multiselect(key="acts_types").set_value(["семинар"]).run()
     seminars = select_activities(demo_wb, period)
     seminars = seminars[seminars["type"] == "семинар"]
-    assert metrics(at)["Мероприятий"] == fmt_int(len(seminars))
+    assert metrics(at)["Мероприятий"] == format_number(len(seminars))
     assert set(table_with(at, "Тема / содержание")["Вид мероприятия"]) == {"семинар"}
 
     at.multiselect(key="acts_types").set_value([]).run()
@@ -234,9 +234,9 @@ def test_monitoring_page_totals_and_blanks(make_app, demo_path, demo_wb):
     totals = region_totals(monitoring_period_values(demo_wb, period), demo_wb.indicators)
     shown = metrics(at)
     road = "Достижение показателей дорожной карты"
-    assert shown[road] == f"{fmt_num(totals[road])} %"
+    assert shown[road] == f"{format_number(totals[road])} %"
     home = "Граждане с психическими расстройствами, обслуженные на дому"
-    assert shown[home] == f"{fmt_num(totals[home])} чел."
+    assert shown[home] == f"{format_number(totals[home])} чел."
     blanks = table_with(at, "Не заполнено показателей")
     # Бабушкинский left quarter II blank; Вологодский (the silent one) filled nothing
     assert set(blanks["Учреждение"]) == {"Бабушкинский", "Вологодский"}
@@ -298,7 +298,7 @@ def test_my_institution_page(make_app, demo_path, demo_wb):
     own = select_activities(demo_wb, Period.parse("2026-Q2"), ["Белозерский"])
     region = select_activities(demo_wb, Period.parse("2026-Q2"))
     shown = metrics(at)
-    assert shown["Мероприятий за период"] == fmt_int(len(own))
+    assert shown["Мероприятий за период"] == format_number(len(own))
     assert shown["Ошибок на вкладке"] == "3"
     assert shown["Доля в области"] == f"{round(100 * len(own) / len(region))}\u00a0%"
     # the sidebar's first chosen institution is the default

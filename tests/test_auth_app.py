@@ -21,7 +21,7 @@ from lib.auth import FAILURE_DELAY_S, FAILURE_MESSAGE, User
 from lib.loader import load_workbook
 from lib.metrics.counts import counts_by_group, monitoring_period_values, region_totals, select_activities
 from lib.model.periods import Period
-from lib.metrics.tables import fmt_int, fmt_num
+from lib.russian import format_number
 from tests.app_support import PAGES, ROOT, assert_clean, hashed_users, sign_in
 from tests.app_workbook import build_app_workbook
 
@@ -249,7 +249,7 @@ def test_an_institution_user_sees_only_its_own_rows_on_every_page(make_app, demo
     assert not at.multiselect, "no institution filter: a fixed label instead"
     assert any(m.value == f"**Учреждение:** {OWN}" for m in at.sidebar.markdown)
     own = counts_by_group(select_activities(demo_wb, Period.parse("2026-Q2"), [OWN]))
-    assert {m.label: m.value for m in at.metric}["Консультации"] == fmt_int(own["Консультации"])
+    assert {m.label: m.value for m in at.metric}["Консультации"] == format_number(own["Консультации"])
     assert {m.label: m.value for m in at.metric}["Сдали данные за II квартал 2026"] == "1 из 1"
     for page in PAGES:
         at.switch_page(f"app_pages/{page}.py").run()
@@ -275,7 +275,7 @@ def test_an_institution_user_sees_the_region_totals_and_its_own_figures(make_app
     everyone = counts_by_group(select_activities(demo_wb, period))
     overview_captions = [c.value for c in at.caption]
     for group, count in everyone.items():
-        assert f"По области: {fmt_int(count)}" in overview_captions, group
+        assert f"По области: {format_number(count)}" in overview_captions, group
     at.switch_page("app_pages/monitoring.py").run()
     assert_clean(at)
     region = region_totals(monitoring_period_values(demo_wb, period, []), demo_wb.indicators)
@@ -285,9 +285,9 @@ def test_an_institution_user_sees_the_region_totals_and_its_own_figures(make_app
     captions = [c.value for c in at.caption]
     for ind in demo_wb.indicators:
         if region.get(ind.name) is not None:
-            assert cards[ind.name] == f"{fmt_num(region[ind.name])} {ind.unit}"
+            assert cards[ind.name] == f"{format_number(region[ind.name])} {ind.unit}"
         mine = own.get(ind.name)
-        assert f"Ваше учреждение: {'нет данных' if mine is None else f'{fmt_num(mine)} {ind.unit}'}" in captions
+        assert f"Ваше учреждение: {'нет данных' if mine is None else f'{format_number(mine)} {ind.unit}'}" in captions
     assert region != own                           # the region's figures, not a copy of the own ones
     assert_only_own(at, demo_wb, "monitoring with region totals")
 
@@ -298,7 +298,7 @@ def test_forged_session_values_and_urls_cannot_reach_another_institution(make_ap
              omp_institutions=_foreign(demo_wb)[:3], institution=other)
     sign_in(at, "kcson", PASSWORDS["kcson"])
     own = counts_by_group(select_activities(demo_wb, Period.parse("2026-Q2"), [OWN]))
-    assert {m.label: m.value for m in at.metric}["Консультации"] == fmt_int(own["Консультации"])
+    assert {m.label: m.value for m in at.metric}["Консультации"] == format_number(own["Консультации"])
     assert_only_own(at, demo_wb, "overview with a forged filter")
 
     # «Моё учреждение» with another institution in the URL and in the session state
@@ -311,7 +311,7 @@ def test_forged_session_values_and_urls_cannot_reach_another_institution(make_ap
     assert_only_own(at, demo_wb, "my_institution?institution=other")
     shown = {m.label: m.value for m in at.metric}
     mine = select_activities(demo_wb, Period.parse("2026-Q2"), [OWN])
-    assert shown["Мероприятий за период"] == fmt_int(len(mine))
+    assert shown["Мероприятий за период"] == format_number(len(mine))
 
     # forged filters on every page
     for page in PAGES:

@@ -12,7 +12,7 @@ from lib.auth import FAILURE_MESSAGE
 from lib.loader import load_workbook
 from lib.metrics.counts import select_activities
 from lib.model.periods import Period
-from lib.metrics.tables import fmt_int
+from lib.russian import format_number
 from tests.app_workbook import build_app_workbook
 from tests.browser_support import (PAGE_H1, PAGES, assert_no_exception, expect, open_page, screenshot, sign_in,
                                    wait_idle)
@@ -104,7 +104,7 @@ def test_a_crafted_url_for_another_institution_shows_only_own_data(page, server,
     page.get_by_role("option", name="I квартал", exact=True).click()
     wait_idle(page)
     metric = page.locator("[data-testid='stMetric']").filter(has_text="Мероприятий за период")
-    expect(metric.locator("[data-testid='stMetricValue']")).to_have_text(fmt_int(len(own)))
+    expect(metric.locator("[data-testid='stMetricValue']")).to_have_text(format_number(len(own)))
     # the list offers nothing else
     page.get_by_role("combobox", name="Учреждение", exact=True).click()
     options = page.get_by_role("option").all_inner_texts()

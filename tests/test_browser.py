@@ -16,7 +16,7 @@ import pytest
 from lib.loader import SAMPLE_WORKBOOK, load_workbook
 from lib.metrics.counts import counts_by_group, select_activities
 from lib.model.periods import Period
-from lib.metrics.tables import fmt_int
+from lib.russian import format_number
 from tests.app_workbook import build_app_workbook
 from tests.browser_support import (PAGE_H1, PAGES, assert_no_exception, choose_multiselect, choose_selectbox,
                                    expect, metric_value, open_page, screenshot, wait_idle)
@@ -82,28 +82,28 @@ def test_period_and_institution_filters_change_the_numbers(page, workbook):
     set_period(page, "I квартал")
     q1 = counts_by_group(select_activities(workbook, Period.quarter(year, 1)))
     expect(page.locator("[data-testid='stMetric']").filter(has_text="Консультации")
-           .locator("[data-testid='stMetricValue']")).to_have_text(fmt_int(q1["Консультации"]))
+           .locator("[data-testid='stMetricValue']")).to_have_text(format_number(q1["Консультации"]))
 
     set_period(page, "1 полугодие")
     h1 = counts_by_group(select_activities(workbook, Period(year, 1, 2)))
     assert h1["Консультации"] != q1["Консультации"]
     expect(page.locator("[data-testid='stMetric']").filter(has_text="Консультации")
-           .locator("[data-testid='stMetricValue']")).to_have_text(fmt_int(h1["Консультации"]))
-    assert metric_value(page, "Публикации") == fmt_int(h1["Публикации"])
+           .locator("[data-testid='stMetricValue']")).to_have_text(format_number(h1["Консультации"]))
+    assert metric_value(page, "Публикации") == format_number(h1["Публикации"])
 
     name = workbook.institution_names[0]
     choose_multiselect(page, "Учреждения", name)
     wait_idle(page)
     own = counts_by_group(select_activities(workbook, Period(year, 1, 2), [name]))
     expect(page.locator("[data-testid='stMetric']").filter(has_text="Консультации")
-           .locator("[data-testid='stMetricValue']")).to_have_text(fmt_int(own["Консультации"]))
+           .locator("[data-testid='stMetricValue']")).to_have_text(format_number(own["Консультации"]))
     expect(page.get_by_text("Сдали данные за 1 полугодие").first).to_be_visible()
     screenshot(page, "8_overview_one_institution")
 
     # the filters hold across pages
     open_page(page, "", "Мероприятия")
     acts = select_activities(workbook, Period(year, 1, 2), [name])
-    assert metric_value(page, "Мероприятий") == fmt_int(len(acts))
+    assert metric_value(page, "Мероприятий") == format_number(len(acts))
     assert metric_value(page, "Учреждений с мероприятиями") == f"{acts['institution'].nunique()} из 1"
 
 
@@ -143,7 +143,7 @@ def test_download_activity_table(page, workbook):
     open_page(page, "", "Мероприятия")
     set_period(page, "II квартал")
     expected = select_activities(workbook, Period.quarter(workbook.year, 2))
-    expect(page.get_by_text(f"Строк: {fmt_int(len(expected))}.").first).to_be_visible()
+    expect(page.get_by_text(f"Строк: {format_number(len(expected))}.").first).to_be_visible()
     with page.expect_download() as info:
         page.get_by_role("button", name="Скачать таблицу (.xlsx)").click()
     download = info.value
@@ -180,7 +180,7 @@ def test_upload_broken_then_good_workbook(page, workbook, tmp_path):
     set_period(page, "II квартал")
     q2 = counts_by_group(select_activities(uploaded, Period.quarter(2026, 2)))
     expect(page.locator("[data-testid='stMetric']").filter(has_text="Консультации")
-           .locator("[data-testid='stMetricValue']")).to_have_text(fmt_int(q2["Консультации"]))
+           .locator("[data-testid='stMetricValue']")).to_have_text(format_number(q2["Консультации"]))
     expect(page.get_by_text("загруженный файл «загрузка.xlsx»").first).to_be_visible()
     for title in PAGES:
         open_page(page, "", title, PAGE_H1[title])

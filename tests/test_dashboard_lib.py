@@ -8,20 +8,19 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from lib.metrics.choices import default_period_kind, empty_workbook, period_of, year_options
+from lib.metrics.choices import default_period_kind, empty_workbook, year_options
 from lib.export.excel import frames_to_xlsx
 from lib.loader import load_workbook
 from lib.metrics.counts import counts_by_group, period_targets, reported_count, select_activities
 from lib.metrics.overview import build_overview, has_data_for, overdue_text
-from lib.russian import plural_word
 from lib.model.periods import Period
 from lib.metrics.plan_status import OVERDUE, plan_status, status_counts
 from lib.report.reminders import find_laggards, reminder_text, reply_by
 from lib.sources import SourceInfo
-from lib.metrics.tables import (activities_table, blanks_by_institution, completeness_table, counts_long, fmt_date, fmt_int,
-                       fmt_num, fmt_pct, heatmap_frame, institution_monitoring, institution_share, issues_table,
-                       monitoring_blanks, monitoring_grid, monitoring_matrix, pivot_counts, plan_table, plan_timeline,
-                       quarters_text)
+from lib.metrics.tables import (activities_table, blanks_by_institution, completeness_table, counts_long,
+                               heatmap_frame, institution_monitoring, institution_share, issues_table,
+                               monitoring_blanks, monitoring_grid, monitoring_matrix, pivot_counts, plan_table,
+                               plan_timeline)
 from tests.app_workbook import build_app_workbook
 from tests.workbook_builder import ACTIVITY_HEADER, write_workbook
 
@@ -34,25 +33,11 @@ def wb(tmp_path_factory):
     return load_workbook(build_app_workbook(tmp_path_factory.mktemp("lib") / "demo.xlsx", n_institutions=8))
 
 
-# --------------------------------------------------------------------------- formatting
-
-
-def test_russian_number_and_date_formats():
-    assert fmt_int(1234567) == "1\u00a0234\u00a0567"
-    assert fmt_num(88.5) == "88,5" and fmt_num(12.0) == "12" and fmt_num(None) == "—"
-    assert fmt_num(float("nan")) == "—" and fmt_num(0.25, 2) == "0,25"
-    assert fmt_pct(0.425) == "42\u00a0%" and fmt_pct(None) == "—"
-    assert fmt_date(date(2026, 3, 5)) == "05.03.2026" and fmt_date(None) == "—"
-    assert [plural_word(n, ("ошибка", "ошибки", "ошибок")) for n in (1, 2, 5, 11, 21, 22, 112)] == \
-        ["ошибка", "ошибки", "ошибок", "ошибок", "ошибка", "ошибки", "ошибок"]
-    assert quarters_text([2]) == "II квартал" and quarters_text([1, 3]) == "I, III кварталы"
-
-
 # --------------------------------------------------------------------------- periods in the sidebar
 
 
 def test_period_kinds_and_defaults(wb):
-    assert period_of(2026, "H1") == Period(2026, 1, 2) and period_of(2026, "Y").label == "2026 год"
+    assert Period.of_kind(2026, "H1") == Period(2026, 1, 2) and Period.of_kind(2026, "Y").label == "2026 год"
     assert year_options(wb) == [2026]
     # the latest quarter with data, not after today's quarter
     assert default_period_kind(wb, 2026, date(2026, 11, 22)) == "Q3"

@@ -17,7 +17,7 @@ from lib.loader import load_workbook
 from lib.metrics.counts import counts_by_group, select_activities
 from lib.model.periods import Period
 from lib.sources.snapshot import snapshot_path
-from lib.metrics.tables import fmt_int
+from lib.russian import format_number
 from tests.app_support import PAGES, assert_clean
 from tests.app_workbook import build_app_workbook
 from tests.fake_sheets import FakeSheets, make_client, workbook_tabs
@@ -49,7 +49,7 @@ def google(monkeypatch, tmp_path, books):
 
 
 def consultations(wb) -> str:
-    return fmt_int(counts_by_group(select_activities(wb, Period.parse("2026-Q2")))["Консультации"])
+    return format_number(counts_by_group(select_activities(wb, Period.parse("2026-Q2")))["Консультации"])
 
 
 def shown(at: AppTest) -> dict[str, str]:

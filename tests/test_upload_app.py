@@ -17,7 +17,7 @@ from ui.widgets import CSS
 from lib.loader import load_workbook
 from lib.metrics.counts import counts_by_group, select_activities
 from lib.model.periods import Period
-from lib.metrics.tables import fmt_int
+from lib.russian import format_number
 from tests.app_support import ROOT
 from tests.app_workbook import build_app_workbook
 from tests.test_bad_files import good_xlsx, ods_file, ole_file, raw_xlsx, rows_xml, zip_of
@@ -128,7 +128,7 @@ def test_the_app_shows_the_message_and_the_previous_data_stays_usable(make_app, 
     assert any("«битый.xlsx» повреждён" in e.value and "Показаны прежние данные" in e.value for e in at.sidebar.error)
     uploaded = previous[context.KEY_UPLOADED][2]
     expected = counts_by_group(select_activities(uploaded, Period.parse("2026-Q2")))["Консультации"]
-    assert {m.label: m.value for m in at.metric}["Консультации"] == fmt_int(expected)
+    assert {m.label: m.value for m in at.metric}["Консультации"] == format_number(expected)
     for page in ["plan", "activities", "monitoring", "quality", "my_institution"]:
         at.switch_page(f"app_pages/{page}.py").run()
         assert not at.exception, page

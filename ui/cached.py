@@ -20,6 +20,7 @@ from lib.metrics import plan_status
 from lib.metrics import readiness
 from lib.report import reminders
 from lib.metrics import tables as views
+from lib.russian import format_number
 from lib.model.contract import ACTIVITY_TYPE_NAMES
 from lib.model.workbook import Workbook
 from lib.model.periods import Period
@@ -235,7 +236,7 @@ def rows_caption(total: int, shown: int) -> str:
     """«Строк: 12 345, показаны первые 1 000 — …» when a table shows only its first rows, else «»."""
     if total <= shown:
         return ""
-    return (f"Строк: {views.fmt_int(total)}, показаны первые {views.fmt_int(shown)} — уточните фильтры "
+    return (f"Строк: {format_number(total)}, показаны первые {format_number(shown)} — уточните фильтры "
             "(все строки — на странице «Мероприятия», в скачиваемой таблице).")
 
 

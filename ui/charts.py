@@ -25,7 +25,7 @@ import streamlit as st
 
 from lib.model.contract import ACTIVITY_TYPE_NAMES
 from lib.metrics.plan_status import STATUS_COLORS
-from lib.metrics.tables import quarter_label
+from lib.russian import quarter_label
 
 # Label expressions: Russian decimal comma and thousands separated by a space; Russian month names.
 NUM_LABEL = "replace(replace(format(datum.value, ',~r'), ',', ' '), '.', ',')"

@@ -51,10 +51,10 @@ from streamlit.logger import get_logger
 from ui.markup import plain
 from lib.metrics import changes
 from lib.auth import User, scope_filter, visible_institutions
-from lib.metrics.choices import PERIOD_KINDS, default_period_kind, empty_workbook, period_of, year_options
+from lib.metrics.choices import default_period_kind, empty_workbook, year_options
 from lib.loader import SAMPLE_WORKBOOK, load_workbook
 from lib.model.workbook import Workbook
-from lib.model.periods import Period
+from lib.model.periods import SELECTABLE_KINDS, Period
 from lib.sources.snapshot import Fetched, SingleFlight, fetch_shared
 from lib import sources
 from lib.sources import GSHEET_PREFIX, SourceError
@@ -82,7 +82,7 @@ GSHEET_OPTIONS: dict = {}
 
 # st.session_state keys (widgets and accepted upload)
 KEY_YEAR = "omp_year"
-KEY_PERIOD = "omp_period"            # a PERIOD_KINDS code: Q1…Q4, H1, 9M, Y
+KEY_PERIOD = "omp_period"            # a SELECTABLE_KINDS code: Q1…Q4, H1, 9M, Y
 KEY_INSTITUTIONS = "omp_institutions"
 KEY_AS_OF = "omp_as_of"
 KEY_UPLOADER = "omp_upload_widget"
@@ -419,7 +419,7 @@ def _sanitize(wb: Workbook, today: date, user: User | None) -> list[int]:
     years = year_options(wb)
     if st.session_state.get(KEY_YEAR) not in years:
         st.session_state[KEY_YEAR] = wb.year if wb.year in years else years[0]
-    if st.session_state.get(KEY_PERIOD) not in PERIOD_KINDS:
+    if st.session_state.get(KEY_PERIOD) not in SELECTABLE_KINDS:
         st.session_state[KEY_PERIOD] = default_period_kind(wb, st.session_state[KEY_YEAR], today)
     known = set(visible_institutions(user, wb.institution_names))
     chosen = st.session_state.get(KEY_INSTITUTIONS) or []
@@ -444,8 +444,8 @@ def draw_sidebar(user: User | None = None) -> Context:
     sb = st.sidebar
     sb.markdown("**Период и учреждения**")
     col_period, col_year = sb.columns([3, 2])
-    col_period.selectbox("Период", list(PERIOD_KINDS), key=KEY_PERIOD,
-                         format_func=lambda k: PERIOD_KINDS[k][2])
+    col_period.selectbox("Период", list(SELECTABLE_KINDS), key=KEY_PERIOD,
+                         format_func=lambda k: SELECTABLE_KINDS[k].name)
     col_year.selectbox("Год", years, key=KEY_YEAR)
     if restricted:
         sb.markdown(f"**Учреждение:** {plain(scope_filter(user, None, wb.institution_names)[0])}")
@@ -473,7 +473,7 @@ def draw_sidebar(user: User | None = None) -> Context:
 
     year = int(st.session_state[KEY_YEAR])
     chosen = list(st.session_state.get(KEY_INSTITUTIONS) or []) if not restricted else []
-    ctx = Context(wb=wb, period=period_of(year, st.session_state[KEY_PERIOD]),
+    ctx = Context(wb=wb, period=Period.of_kind(year, st.session_state[KEY_PERIOD]),
                   institutions=scope_filter(user, chosen, wb.institution_names),
                   as_of=st.session_state[KEY_AS_OF], year=year, key=loaded.key, load_error=loaded.error,
                   user=user, banner=loaded.banner, kept_error=loaded.kept_error)

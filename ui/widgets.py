@@ -9,7 +9,8 @@ from ui.context import Context, get_context
 from ui.markup import plain
 from lib.metrics.plan_status import STATUS_COLORS
 from lib.sources.spreadsheet import MAX_FILE_BYTES
-from lib.metrics.tables import COMPLETENESS_COLORS, institutions_text
+from lib.metrics.tables import COMPLETENESS_COLORS
+from lib.russian import institutions_text
 
 CSS = """<style>
 [data-testid="stMainBlockContainer"] { padding-top: 2.5rem; }

@@ -155,11 +155,11 @@ def list_rows(issues: pd.DataFrame) -> list[tuple[str, str, str, str]]:
 
 
 def summary_line(issues: pd.DataFrame, checked_on: date, label: str) -> str:
-    from lib.russian import plural
+    from lib.russian import ERROR_FORMS, WARNING_FORMS, plural
     errors = int((issues["severity"] == ERROR).sum())
     warnings_ = len(issues) - errors
-    return (f"{MARK}, {checked_on:%d.%m.%Y}, «{label}»: {plural(errors, ('ошибка', 'ошибки', 'ошибок'))}, "
-            f"{plural(warnings_, ('предупреждение', 'предупреждения', 'предупреждений'))}")
+    return (f"{MARK}, {checked_on:%d.%m.%Y}, «{label}»: {plural(errors, ERROR_FORMS)}, "
+            f"{plural(warnings_, WARNING_FORMS)}")
 
 
 # --------------------------------------------------------------------------- results

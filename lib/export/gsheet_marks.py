@@ -86,8 +86,8 @@ class MarkResult:
     @property
     def text(self) -> str:
         """What happened, in Russian, for the page and the command line."""
-        from lib.russian import plural
-        parts = [f"Отмечено {plural(self.marked, ('ячейка', 'ячейки', 'ячеек'))}"]
+        from lib.russian import CELL_FORMS, plural
+        parts = [f"Отмечено {plural(self.marked, CELL_FORMS)}"]
         if self.cleared:
             parts.append(f"снято отметок с исправленных ячеек: {self.cleared}")
         if self.person_notes:

@@ -16,19 +16,15 @@ from lib.model.contract import ACTIVITY_TYPE_NAMES, MonitoringIndicator
 from lib.export.excel import add_sheet
 from lib.metrics.counts import region_totals, select_activities
 from lib.model.workbook import Workbook
-from lib.model.periods import ROMAN, Period
+from lib.model.periods import Period
 from lib.metrics.plan_status import STATUS_COLORS, plan_status
 from lib.report.draft import as_of_for, period_monitoring, scope_label
-from lib.russian import format_date_numeric
+from lib.russian import format_date_numeric, format_dates_numeric
 
 TOTAL_FONT = Font(bold=True)
 TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 WRAP = Alignment(wrap_text=True, vertical="top")
 ALL = "Все учреждения"
-
-
-def _quarter_label(q: int, year: int) -> str:
-    return f"{ROMAN[q]} квартал {year}"
 
 
 def counts_frame(wb: Workbook, period: Period, institutions: list[str]) -> pd.DataFrame:
@@ -42,12 +38,12 @@ def counts_frame(wb: Workbook, period: Period, institutions: list[str]) -> pd.Da
     records = []
     for inst in scope:
         for q in period.quarters:
-            row = {"Учреждение": inst, "Квартал": _quarter_label(q, period.year)}
+            row = {"Учреждение": inst, "Квартал": Period.quarter(period.year, q).label}
             for t in ACTIVITY_TYPE_NAMES:
                 row[t] = int(grouped.get((inst, q, t), 0))
             records.append(row)
     for q in period.quarters:
-        row = {"Учреждение": f"{ALL} — итого", "Квартал": _quarter_label(q, period.year)}
+        row = {"Учреждение": f"{ALL} — итого", "Квартал": Period.quarter(period.year, q).label}
         for t in ACTIVITY_TYPE_NAMES:
             row[t] = int(by_quarter.get((q, t), 0))
         records.append(row)
@@ -71,7 +67,7 @@ def monitoring_frame(wb: Workbook, period: Period, institutions: list[str]) -> p
     per_q = per_q[~per_q.index.duplicated()]
     values = period_monitoring(wb, period, scope)
     period_value = values.set_index(["institution", "indicator"])["value"] if len(values) else pd.Series(dtype=float)
-    q_cols = [_quarter_label(q, period.year) for q in period.quarters]
+    q_cols = [Period.quarter(period.year, q).label for q in period.quarters]
     known = {i.name for i in wb.indicators}
     extra = [MonitoringIndicator(n) for n in pd.unique(mon["indicator"]) if n not in known]   # «учтён как есть»
     indicators = (*wb.indicators, *extra)
@@ -109,7 +105,7 @@ def plan_frame(wb: Workbook, institutions: list[str], as_of: date) -> pd.DataFra
         target = s.target if s.target is not None and s.target == s.target else None
         records.append({
             "№": s.item, "Раздел": s.section, "Мероприятие": s.title, "Сроки": s.deadline_text,
-            "Контрольные даты": ", ".join(format_date_numeric(d) for d in s.checkpoints) or "срок не распознан",
+            "Контрольные даты": format_dates_numeric(s.checkpoints) or "срок не распознан",
             "Вид мероприятия": s.indicator or "", "Цель": target, "Период цели": s.target_period or "",
             "Требуется на дату": int(s.required_due), "Требуется за год": int(s.required_total),
             "Факт": int(s.actual), "Выполнение": float(s.progress), "Статус": s.status})

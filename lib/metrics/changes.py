@@ -47,7 +47,7 @@ from pathlib import Path
 import pandas as pd
 
 from lib.model.workbook import Workbook
-from lib.russian import format_number, participle, plural, plural_word
+from lib.russian import ROW_FORMS, format_number, participle, plural, plural_word
 from lib.sources.snapshot import snapshot_path, write_json_gz
 
 FORMAT_VERSION = 2
@@ -62,7 +62,6 @@ CONTENT_COLUMNS = ("date", "type_raw", "plan_item", "topic", "participants", "sp
                    "link", "note")
 ISSUES_GEN = ("замечания", "замечаний", "замечаний")          # «из 1 замечания», «из 7 замечаний»
 NEW_ISSUES = ("новое замечание", "новых замечания", "новых замечаний")
-ROWS = ("строка", "строки", "строк")
 OTHER_TABS = "служебные вкладки"                              # issues that name no institution
 
 _CELL = re.compile(r"^([A-Z]+)(\d+)$")
@@ -246,7 +245,7 @@ class CentreChanges:
             parts.append(plural(len(self.new), NEW_ISSUES))
         for stem, rows in (("добавлен", self.added), ("изменен", self.changed), ("удален", self.removed)):
             if rows:
-                parts.append(f"{participle(stem, len(rows), 'f')} {plural(len(rows), ROWS)}")
+                parts.append(f"{participle(stem, len(rows), 'f')} {plural(len(rows), ROW_FORMS)}")
         delta = self.filled_after - self.filled_before
         if delta:
             parts.append(f"заполнено ячеек мониторинга: {'+' if delta > 0 else '−'}{format_number(abs(delta))}")

@@ -1,5 +1,6 @@
-"""App-level helpers without Streamlit: the period selector's choices and defaults, the year choices,
-and an empty workbook to show when the source cannot be read (every page still renders, with guidance).
+"""App-level helpers without Streamlit: the period selector's default (its choices are
+`lib.model.periods.SELECTABLE_KINDS`), the year choices, and an empty workbook to show when the source
+cannot be read (every page still renders, with guidance).
 """
 from __future__ import annotations
 
@@ -7,20 +8,8 @@ from datetime import date, datetime
 
 from lib.model.workbook import (ACTIVITY_COLUMNS, INSTITUTION_COLUMNS, MONITORING_COLUMNS, PLAN_COLUMNS, Settings, Workbook,
                        empty_frame)
-from lib.model.periods import Period, quarter_of
+from lib.model.periods import quarter_of
 from lib.sources import GSHEET_PREFIX, SourceInfo, describe
-
-# Period kinds as the sidebar offers them: code → (first quarter, last quarter, label without the year)
-PERIOD_KINDS: dict[str, tuple[int, int, str]] = {
-    "Q1": (1, 1, "I квартал"), "Q2": (2, 2, "II квартал"), "Q3": (3, 3, "III квартал"), "Q4": (4, 4, "IV квартал"),
-    "H1": (1, 2, "1 полугодие"), "9M": (1, 3, "9 месяцев"), "Y": (1, 4, "Год"),
-}
-
-
-def period_of(year: int, kind: str) -> Period:
-    first, last, _ = PERIOD_KINDS.get(kind, PERIOD_KINDS["Y"])
-    return Period(year, first, last)
-
 
 def year_options(wb: Workbook) -> list[int]:
     """The plan year plus every year that has activity rows, newest first."""

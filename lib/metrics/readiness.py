@@ -37,9 +37,9 @@ from datetime import date
 import pandas as pd
 
 from lib.model.workbook import ERROR, WARNING, Workbook
-from lib.model.periods import ROMAN, Period
-from lib.russian import EVENTS, capitalize_first, plural
-from lib.metrics.tables import quarter_label, quarters_text
+from lib.model.periods import Period, quarter_name
+from lib.russian import (CELL_FORMS, ERROR_FORMS, EVENTS, IN_ROW_FORMS, capitalize_first, plural, quarter_label,
+                          quarters_text)
 
 ERRORS, MONITORING, ACTIVITIES, PLAN_ITEMS = "errors", "monitoring", "activities", "plan_items"
 LINE_KEYS = (ERRORS, MONITORING, ACTIVITIES, PLAN_ITEMS)
@@ -57,8 +57,6 @@ STATE_COLORS = {READY: "#c8e6c9", NOT_READY: "#ffcdd2", AHEAD: "#eeeeee"}
 # The warnings of lib.validate.parsing that say a loaded row cites a plan item the plan does not know.
 _UNKNOWN_ITEM = re.compile(r"^(?:Пункта \S+ нет в плане|Пункт плана «.*» не распознан)")
 
-ERRORS_FORMS = ("ошибка", "ошибки", "ошибок")
-CELLS_FORMS = ("ячейка", "ячейки", "ячеек")
 
 
 @dataclass(frozen=True)
@@ -200,7 +198,7 @@ def _errors_line(facts: _Facts, checked: tuple[int, ...]) -> Line:
     n = len(facts.errors)
     if not n:
         return Line(ERRORS, True, "Ошибок нет.")
-    return Line(ERRORS, False, f"На вкладке {plural(n, ERRORS_FORMS)}: строки и значения с ошибками не учтены — "
+    return Line(ERRORS, False, f"На вкладке {plural(n, ERROR_FORMS)}: строки и значения с ошибками не учтены — "
                                "исправьте ячейки.", tuple(facts.errors))
 
 
@@ -214,7 +212,7 @@ def _monitoring_line(a: Assessment, facts: _Facts, checked: tuple[int, ...]) -> 
         return Line(MONITORING, True, f"Все {plural(a.indicator_count, ('показатель', 'показателя', 'показателей'))} "
                                       f"заполнены за {quarters_text(checked)}.")
     red = tuple(q for q in checked if facts.blanks.get(q))
-    return Line(MONITORING, False, f"Не заполнено {plural(len(fixes), CELLS_FORMS)} мониторинга за "
+    return Line(MONITORING, False, f"Не заполнено {plural(len(fixes), CELL_FORMS)} мониторинга за "
                                    f"{quarters_text(red)}. Пустая ячейка — не ноль: если значение нулевое, "
                                    "укажите 0.", tuple(fixes), red)
 
@@ -237,7 +235,7 @@ def _activities_line(facts: _Facts, checked: tuple[int, ...]) -> Line:
         fixes = (Fix(None, "", f"В таблице нет вкладки «{facts.institution}»: создайте её по образцу других "
                                "вкладок."),)
     else:
-        fixes = tuple(Fix(facts.tab, "", f"Внесите мероприятия за {ROMAN[q]} квартал в блок «Мероприятия» — или, "
+        fixes = tuple(Fix(facts.tab, "", f"Внесите мероприятия за {quarter_name(q)} в блок «Мероприятия» — или, "
                                          "если их не было, строку: в «Тема / содержание» — «мероприятий не "
                                          "было», в «Дата» — любой день квартала.", facts.tab_url, q)
                       for q in missing)
@@ -255,7 +253,7 @@ def _plan_items_line(facts: _Facts, checked: tuple[int, ...]) -> Line:
         return Line(PLAN_ITEMS, True, "Все указанные пункты есть в плане работы.")
     red = tuple(q for q in checked if facts.unknown_items.get(q))
     n = len(fixes)
-    return Line(PLAN_ITEMS, False, f"В {plural(n, ('строке', 'строках', 'строках'))} указан пункт, которого нет в плане "
+    return Line(PLAN_ITEMS, False, f"В {plural(n, IN_ROW_FORMS)} указан пункт, которого нет в плане "
                                    "работы: такие мероприятия не засчитываются ни одному пункту — исправьте номер.",
                 fixes, red)
 
@@ -340,11 +338,11 @@ def assess(wb: Workbook, year: int, as_of: date, institutions: list[str] | None 
                 for ind in wb.indicators:
                     found = cells.get((inst, ind.name, q))
                     if found is None:
-                        blank.append(Fix(f.tab, "", f"«{ind.name}», {ROMAN[q]} квартал: нет строки показателя в "
+                        blank.append(Fix(f.tab, "", f"«{ind.name}», {quarter_name(q)}: нет строки показателя в "
                                                     "блоке «Мониторинг»", None, q, ind.name))
                     elif not _filled(found[2]):
                         tab, cell, _ = found
-                        blank.append(Fix(tab, cell, f"«{ind.name}», {ROMAN[q]} квартал: не заполнено",
+                        blank.append(Fix(tab, cell, f"«{ind.name}», {quarter_name(q)}: не заполнено",
                                          wb.cell_url(tab, cell), q, ind.name))
                 if blank:
                     f.blanks[q] = blank

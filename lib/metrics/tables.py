@@ -1,4 +1,5 @@
-"""Display-ready tables for the dashboard pages: Russian column names, Russian number and date text.
+"""Display-ready tables for the dashboard pages: Russian column names, numbers and dates as text
+(from `lib.russian`).
 
 Pure pandas (no Streamlit): the pages only filter, call these and draw. Every function accepts empty
 inputs and returns an empty frame with the same columns, so pages can show an empty state instead of
@@ -8,74 +9,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import date
 
 import pandas as pd
 
 from lib.model.contract import ACTIVITY_GROUPS, ACTIVITY_TYPE_NAMES
 from lib.metrics.counts import NOTHING, PARTLY, REPORTED, completeness
 from lib.model.workbook import SEVERITY_RU, Workbook
-from lib.model.periods import ROMAN, Period
-from lib.russian import plural
+from lib.model.periods import Period
+from lib.russian import format_date_numeric, format_dates_numeric, format_number, quarter_label, quarters_text
 
-# --------------------------------------------------------------------------- Russian text
-
-NBSP = "\u00a0"
 COMPLETENESS_COLORS = {REPORTED: "#c8e6c9", PARTLY: "#fff3c4", NOTHING: "#ffcdd2"}
-
-
-def fmt_int(value) -> str:
-    """12345 → «12 345» (no-break space), None → «—»."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    return f"{int(round(value)):,}".replace(",", NBSP)
-
-
-def fmt_num(value, digits: int = 1) -> str:
-    """A number as Russians write it: «88,5», «1 234», integers without a fraction; None → «—»."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return "—"
-    value = float(value)
-    if value.is_integer():
-        return fmt_int(value)
-    text = f"{value:,.{digits}f}".replace(",", NBSP).replace(".", ",")
-    return text.rstrip("0").rstrip(",") if "," in text else text
-
-
-def fmt_pct(share: float | None, digits: int = 0) -> str:
-    """0.425 → «42 %» (a share, not a percentage)."""
-    if share is None or (isinstance(share, float) and math.isnan(share)):
-        return "—"
-    return f"{fmt_num(round(share * 100, digits), digits)}{NBSP}%"
-
-
-def fmt_date(day: date | datetime | pd.Timestamp | None) -> str:
-    if day is None or day is pd.NaT or (isinstance(day, float) and math.isnan(day)):
-        return "—"
-    return day.strftime("%d.%m.%Y")
-
-
-def fmt_dates(days: Iterable[date]) -> str:
-    return ", ".join(fmt_date(d) for d in days)
-
-
-def quarter_label(q: int) -> str:
-    """3 → «III кв.»"""
-    return f"{ROMAN[int(q)]} кв."
-
-
-def quarters_text(quarters: Iterable[int]) -> str:
-    """(1, 3) → «I, III квартал», (2,) → «II квартал»."""
-    qs = [ROMAN[int(q)] for q in quarters]
-    return f"{', '.join(qs)} {'квартал' if len(qs) == 1 else 'кварталы'}" if qs else ""
-
-
-def institutions_text(institutions: list[str], total: int | None = None) -> str:
-    if not institutions:
-        return "все учреждения" + (f" ({total})" if total else "")
-    if len(institutions) <= 3:
-        return ", ".join(institutions)
-    return plural(len(institutions), ("учреждение", "учреждения", "учреждений"))
 
 
 def source_text(wb: Workbook, escape: Callable[[str], str] = str) -> str:
@@ -99,7 +43,7 @@ def _target_text(row) -> str:
         return f"{row['required_total']} (по числу сроков)"
     what = row["count_what"] or "мероприятия"
     unit = {"мероприятия": "", "участники": " участн.", "специалисты": " спец.", "учреждения": " учрежд."}.get(what, "")
-    return f"{fmt_num(target)}{unit} {_PER.get(row['target_period'], '')}".strip()
+    return f"{format_number(target)}{unit} {_PER.get(row['target_period'], '')}".strip()
 
 
 def plan_table(status: pd.DataFrame) -> pd.DataFrame:
@@ -111,7 +55,7 @@ def plan_table(status: pd.DataFrame) -> pd.DataFrame:
         "Раздел": status["section"].fillna(""),
         "Мероприятие": status["title"],
         "Сроки": status["deadline_text"].fillna(""),
-        "Контрольные даты": [fmt_dates(c) if p else "срок не распознан"
+        "Контрольные даты": [format_dates_numeric(c) if p else "срок не распознан"
                              for c, p in zip(status["checkpoints"], status["parsed"])],
         "Цель": [_target_text(r) for _, r in status.iterrows()],
         "Нужно к дате": status["required_due"].astype(int),
@@ -137,7 +81,7 @@ def plan_timeline(status: pd.DataFrame, as_of: date | None = None, max_title: in
         short = title if len(title) <= max_title else title[: max_title - 1].rstrip() + "…"
         for day in checkpoints:
             records.append({"Пункт": f"{row['item']} {short}", "Порядок": order, "Дата": pd.Timestamp(day),
-                            "Статус": row["status"], "Срок": fmt_date(day),
+                            "Статус": row["status"], "Срок": format_date_numeric(day),
                             "Начало": pd.Timestamp(checkpoints[0]), "Конец": pd.Timestamp(checkpoints[-1]),
                             "Мероприятие": f"{row['item']}. {title}",
                             "Этап": "прошла" if as_of is not None and day < as_of else "впереди"})
@@ -259,7 +203,7 @@ def monitoring_grid(wb: Workbook, indicator: str, institutions: list[str], quart
             records.append({"Учреждение": inst, "Квартал": quarter_label(q), "q": q,
                             "value": None if blank else float(value),
                             "Значение": "не заполнено" if present and blank else ("нет строки" if blank else
-                                                                                  fmt_num(value)),
+                                                                                  format_number(value)),
                             "state": "заполнено" if not blank else ("не заполнено" if present else "нет строки")})
     return pd.DataFrame(records, columns=["Учреждение", "Квартал", "q", "value", "Значение", "state"])
 

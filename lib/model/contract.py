@@ -1,12 +1,18 @@
-"""The workbook contract: tab names, header synonyms, the activity-type vocabulary, default
-monitoring indicators. Pure data plus the normalisation that matches people's spelling to it.
+"""The workbook contract: tab names, header synonyms, the activity-type vocabulary (with each type's
+headline group and Russian grammar), the default monitoring indicators (read from
+`lib/data/default_indicators.csv`). Pure data plus the normalisation that matches people's spelling to it.
 
 Everything topic-specific here is only a *default*: a workbook's own service tabs override it.
 """
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
+from pathlib import Path
+
+from lib.data import INDICATORS_FILE
+from lib.model.periods import quarter_name
 
 # --------------------------------------------------------------------------- normalisation
 
@@ -134,7 +140,7 @@ QUARTER_HEADERS = {
 MONITORING_COLUMNS = _cols(
     Column("indicator", "Показатель", ("показатель", "показатели", "наименование показателя",
                                        "показатель мониторинга"), True),
-    *[Column(f"q{q}", ["I", "II", "III", "IV"][q - 1] + " квартал", syns) for q, syns in QUARTER_HEADERS.items()],
+    *[Column(f"q{q}", quarter_name(q), syns) for q, syns in QUARTER_HEADERS.items()],
 )
 
 CRITERIA_COLUMNS = _cols(
@@ -153,59 +159,108 @@ INDICATOR_COLUMNS = _cols(
 
 # --------------------------------------------------------------------------- activity types
 
+GENDERS = ("m", "f", "n")
+
 
 @dataclass(frozen=True)
 class ActivityType:
+    """One activity type and everything said about it, so that adding a type is this one declaration:
+    how people spell it, the headline group it counts in, and the Russian grammar of the report's
+    sentences («проведена 1 консультация», «разработано 2 буклета», «круглые столы»). The grammar has no
+    default: a type declared without it fails at import."""
     name: str
-    plural_forms: tuple[str, str, str]   # 1 / 2 / 5 — "консультация / консультации / консультаций"
+    plural_forms: tuple[str, str, str]   # after a count of 1 / 2 / 5: «консультация / консультации / консультаций»
+    plural_nominative: str               # «консультации», «круглые столы» — for headings and criteria sources
+    gender: str                          # of the singular head noun, "m" / "f" / "n": «проведена 1 консультация»
+    verb: str                            # the participle stem of the report: «проведен», «разработан», «размещен»
+    group: str | None = None             # the overview's and report's headline group, if it is in one
     synonyms: tuple[str, ...] = ()
     stems: tuple[str, ...] = ()          # prefixes of the normalised text that also mean this type
 
+    def __post_init__(self) -> None:
+        problems = []
+        if self.gender not in GENDERS:
+            problems.append(f"gender {self.gender!r} is not one of {GENDERS}")
+        if not (isinstance(self.verb, str) and self.verb.isalpha()):
+            problems.append(f"verb stem {self.verb!r} is not a word")
+        if len(self.plural_forms) != 3 or not all(isinstance(f, str) and f.strip() for f in self.plural_forms):
+            problems.append(f"plural forms {self.plural_forms!r} are not three words (for 1 / 2 / 5)")
+        if not (isinstance(self.plural_nominative, str) and self.plural_nominative.strip()):
+            problems.append("the nominative plural is empty")
+        if problems:
+            raise ValueError(f"activity type «{self.name}»: " + "; ".join(problems))
+
 
 ACTIVITY_TYPES: tuple[ActivityType, ...] = (
-    ActivityType("консультация", ("консультация", "консультации", "консультаций"),
-                 ("консультирование", "консультативная помощь", "рабочая консультация",
-                  "консультация совещание"), ("консульт",)),
-    ActivityType("семинар", ("семинар", "семинара", "семинаров"),
-                 ("вебинар", "семинар практикум", "обучающий семинар", "практикум", "онлайн семинар",
-                  "веб семинар"), ("семинар", "вебинар")),
-    ActivityType("совещание", ("совещание", "совещания", "совещаний"),
-                 ("рабочее совещание", "заседание", "заседание рабочей группы", "планерка",
-                  "видеоконференция", "вкс"), ("совещан", "заседан")),
-    ActivityType("круглый стол", ("круглый стол", "круглых стола", "круглых столов"), (), ("круглый стол",)),
-    ActivityType("мастер-класс", ("мастер-класс", "мастер-класса", "мастер-классов"), ("мк",), ("мастер класс",)),
-    ActivityType("стажировка", ("стажировка", "стажировки", "стажировок"),
-                 ("стажировочная площадка",), ("стажиров",)),
-    ActivityType("конференция", ("конференция", "конференции", "конференций"),
-                 ("форум", "научно практическая конференция"), ("конференц", "форум")),
-    ActivityType("выступление", ("выступление", "выступления", "выступлений"), ("доклад",), ("выступлен", "доклад")),
-    ActivityType("публикация", ("публикация", "публикации", "публикаций"),
-                 ("статья", "пресс релиз", "пост", "новость", "размещение информации", "информация на сайте",
-                  "пост вк", "заметка"), ("публикац", "стать", "пресс релиз", "пост ")),
-    ActivityType("буклет", ("буклет", "буклета", "буклетов"), ("лифлет", "листовка", "памятка", "брошюра"),
-                 ("буклет", "лифлет", "листовк", "памятк", "брошюр")),
+    ActivityType("консультация", ("консультация", "консультации", "консультаций"), "консультации",
+                 gender="f", verb="проведен", group="Консультации",
+                 synonyms=("консультирование", "консультативная помощь", "рабочая консультация",
+                           "консультация совещание"), stems=("консульт",)),
+    ActivityType("семинар", ("семинар", "семинара", "семинаров"), "семинары",
+                 gender="m", verb="проведен", group="Семинары",
+                 synonyms=("вебинар", "семинар практикум", "обучающий семинар", "практикум", "онлайн семинар",
+                           "веб семинар"), stems=("семинар", "вебинар")),
+    ActivityType("совещание", ("совещание", "совещания", "совещаний"), "совещания",
+                 gender="n", verb="проведен",
+                 synonyms=("рабочее совещание", "заседание", "заседание рабочей группы", "планерка",
+                           "видеоконференция", "вкс"), stems=("совещан", "заседан")),
+    ActivityType("круглый стол", ("круглый стол", "круглых стола", "круглых столов"), "круглые столы",
+                 gender="m", verb="проведен", stems=("круглый стол",)),
+    ActivityType("мастер-класс", ("мастер-класс", "мастер-класса", "мастер-классов"), "мастер-классы",
+                 gender="m", verb="проведен", synonyms=("мк",), stems=("мастер класс",)),
+    ActivityType("стажировка", ("стажировка", "стажировки", "стажировок"), "стажировки",
+                 gender="f", verb="организован", synonyms=("стажировочная площадка",), stems=("стажиров",)),
+    ActivityType("конференция", ("конференция", "конференции", "конференций"), "конференции",
+                 gender="f", verb="проведен", synonyms=("форум", "научно практическая конференция"),
+                 stems=("конференц", "форум")),
+    ActivityType("выступление", ("выступление", "выступления", "выступлений"), "выступления",
+                 gender="n", verb="подготовлен", synonyms=("доклад",), stems=("выступлен", "доклад")),
+    ActivityType("публикация", ("публикация", "публикации", "публикаций"), "публикации",
+                 gender="f", verb="размещен", group="Публикации",
+                 synonyms=("статья", "пресс релиз", "пост", "новость", "размещение информации",
+                           "информация на сайте", "пост вк", "заметка"),
+                 stems=("публикац", "стать", "пресс релиз", "пост ")),
+    ActivityType("буклет", ("буклет", "буклета", "буклетов"), "буклеты",
+                 gender="m", verb="разработан", group="Материалы",
+                 synonyms=("лифлет", "листовка", "памятка", "брошюра"),
+                 stems=("буклет", "лифлет", "листовк", "памятк", "брошюр")),
     ActivityType("формуляр практики", ("формуляр практики", "формуляра практики", "формуляров практики"),
-                 ("формуляр", "формуляр социальной практики"), ("формуляр",)),
+                 "формуляры практики", gender="m", verb="разработан", group="Материалы",
+                 synonyms=("формуляр", "формуляр социальной практики"), stems=("формуляр",)),
     ActivityType("методические материалы", ("методический материал", "методических материала",
-                                            "методических материалов"),
-                 ("методические рекомендации", "методическое пособие", "методичка", "методический материал"),
-                 ("методическ",)),
-    ActivityType("видеоматериал", ("видеоматериал", "видеоматериала", "видеоматериалов"),
-                 ("видеофильм", "видеоролик", "видео", "фильм", "ролик"), ("видео",)),
+                                            "методических материалов"), "методические материалы",
+                 gender="m", verb="разработан", group="Материалы",
+                 synonyms=("методические рекомендации", "методическое пособие", "методичка",
+                           "методический материал"), stems=("методическ",)),
+    ActivityType("видеоматериал", ("видеоматериал", "видеоматериала", "видеоматериалов"), "видеоматериалы",
+                 gender="m", verb="подготовлен", synonyms=("видеофильм", "видеоролик", "видео", "фильм", "ролик"),
+                 stems=("видео",)),
     ActivityType("мероприятие для получателей", ("мероприятие для получателей", "мероприятия для получателей",
-                                                 "мероприятий для получателей"),
-                 ("мероприятие для получателей услуг", "акция", "фестиваль", "праздник", "экскурсия",
-                  "соревнования"), ("мероприятие для получ", "фестивал", "акци")),
-    ActivityType("соглашение", ("соглашение", "соглашения", "соглашений"),
-                 ("договор", "соглашение о сотрудничестве", "договор о сотрудничестве"), ("соглашен", "договор")),
-    ActivityType("мониторинг", ("мониторинг", "мониторинга", "мониторингов"),
-                 ("анализ", "аналитическая справка", "сбор отчетности"), ("мониторинг",)),
+                                                 "мероприятий для получателей"), "мероприятия для получателей",
+                 gender="n", verb="проведен",
+                 synonyms=("мероприятие для получателей услуг", "акция", "фестиваль", "праздник", "экскурсия",
+                           "соревнования"), stems=("мероприятие для получ", "фестивал", "акци")),
+    ActivityType("соглашение", ("соглашение", "соглашения", "соглашений"), "соглашения",
+                 gender="n", verb="заключен",
+                 synonyms=("договор", "соглашение о сотрудничестве", "договор о сотрудничестве"),
+                 stems=("соглашен", "договор")),
+    ActivityType("мониторинг", ("мониторинг", "мониторинга", "мониторингов"), "мониторинги",
+                 gender="m", verb="проведен", synonyms=("анализ", "аналитическая справка", "сбор отчетности"),
+                 stems=("мониторинг",)),
     ActivityType("обучение специалистов", ("обучение специалистов", "обучения специалистов",
-                                           "обучений специалистов"),
-                 ("обучение", "курсы", "повышение квалификации"), ("обучени", "курсы повышения")),
+                                           "обучений специалистов"), "обучения специалистов",
+                 gender="n", verb="проведен", synonyms=("обучение", "курсы", "повышение квалификации"),
+                 stems=("обучени", "курсы повышения")),
 )
 ACTIVITY_TYPE_NAMES: tuple[str, ...] = tuple(t.name for t in ACTIVITY_TYPES)
 ACTIVITY_TYPE_BY_NAME = {t.name: t for t in ACTIVITY_TYPES}
+
+# Headline groups on the overview and in the report, in the order of their first type:
+# «Консультации», «Семинары», «Публикации», «Материалы».
+ACTIVITY_GROUPS: dict[str, tuple[str, ...]] = {}
+for _t in ACTIVITY_TYPES:
+    if _t.group:
+        ACTIVITY_GROUPS[_t.group] = ACTIVITY_GROUPS.get(_t.group, ()) + (_t.name,)
 
 _TYPE_EXACT = {norm(t.name): t.name for t in ACTIVITY_TYPES}
 for _t in ACTIVITY_TYPES:
@@ -246,14 +301,6 @@ def exact_activity_type(text: object) -> str | None:
     return None
 
 
-# Headline groups on the overview and in the report.
-ACTIVITY_GROUPS: dict[str, tuple[str, ...]] = {
-    "Консультации": ("консультация",),
-    "Семинары": ("семинар",),
-    "Публикации": ("публикация",),
-    "Материалы": ("буклет", "формуляр практики", "методические материалы"),
-}
-
 COUNT_WHAT = {
     "мероприятия": "events",
     "участники": "participants",
@@ -287,21 +334,15 @@ class MonitoringIndicator:
         return self.unit.strip() == "%"
 
 
-DEFAULT_MONITORING_INDICATORS: tuple[MonitoringIndicator, ...] = (
-    MonitoringIndicator("Граждане с психическими расстройствами, обслуженные на дому",
-                        synonyms=("обслужено на дому", "на дому", "форма социального обслуживания на дому")),
-    MonitoringIndicator("Граждане с психическими расстройствами, обслуженные в полустационарной форме",
-                        synonyms=("полустационарная форма", "в полустационарной форме", "полустационар")),
-    MonitoringIndicator("Граждане с психическими расстройствами, обслуженные в стационарной форме",
-                        synonyms=("стационарная форма", "в стационарной форме", "стационар")),
-    MonitoringIndicator("Граждане с психическими расстройствами, охваченные СЗТ",
-                        synonyms=("охвачено сзт", "стационарозамещающие технологии", "сзт")),
-    MonitoringIndicator("Инвалиды в сопровождаемом проживании",
-                        synonyms=("сопровождаемое проживание", "в сопровождаемом проживании")),
-    MonitoringIndicator("Достижение показателей дорожной карты", unit="%", over_region="среднее",
-                        synonyms=("дорожная карта", "достижение дорожной карты", "выполнение дорожной карты")),
-    MonitoringIndicator("Открыто служб социально-реабилитационной помощи", unit="ед.", over_time="сумма",
-                        synonyms=("открыто служб", "службы социально реабилитационной помощи")),
-    MonitoringIndicator("Заключено соглашений о партнерстве и волонтерстве", unit="ед.", over_time="сумма",
-                        synonyms=("заключено соглашений", "соглашения о партнерстве", "соглашения")),
-)
+def read_indicators_file(path: Path = INDICATORS_FILE) -> tuple[MonitoringIndicator, ...]:
+    """The monitoring indicators of a CSV file with the columns of the «Показатели мониторинга» tab
+    (Показатель, Единица, За период, По области) plus «Синонимы» separated by «;»."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        return tuple(MonitoringIndicator(row["Показатель"].strip(), row["Единица"].strip(), row["За период"].strip(),
+                                         row["По области"].strip(),
+                                         tuple(s.strip() for s in row["Синонимы"].split(";") if s.strip()))
+                     for row in csv.DictReader(fh))
+
+
+# The indicators a workbook without its own «Показатели мониторинга» tab is read with.
+DEFAULT_MONITORING_INDICATORS: tuple[MonitoringIndicator, ...] = read_indicators_file()

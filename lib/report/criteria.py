@@ -32,13 +32,11 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
 
 from lib.data import CRITERIA_FILE
 from lib.model.contract import ACTIVITY_TYPES, MonitoringIndicator, norm
-from lib.russian import PLURAL_NOMINATIVE
 from lib.model.workbook import CRITERIA_COLUMNS, Workbook
 from lib.validate.values import plan_ref_exact
 
@@ -218,10 +216,10 @@ def parse_source(text: str, wb: Workbook) -> tuple[Source, list[str]]:
 
 @lru_cache(maxsize=1)
 def _type_words() -> dict[str, str]:
-    """Every spelling a `Источник` may use for an activity type: name, synonyms, the 1/2/5 forms."""
+    """Every spelling a `Источник` may use for an activity type: name, synonyms, the 1/2/5 forms, the plural."""
     words: dict[str, str] = {}
     for t in ACTIVITY_TYPES:
-        for text in (t.name, *t.synonyms, *t.plural_forms, PLURAL_NOMINATIVE.get(t.name, "")):
+        for text in (t.name, *t.synonyms, *t.plural_forms, t.plural_nominative):
             if text:
                 words.setdefault(norm(text), t.name)
     return words

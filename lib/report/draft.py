@@ -418,7 +418,7 @@ def _verb_groups(counts: list[tuple[str, int]]) -> str:
     """«проведено 11 консультаций и 2 совещания; разработано 3 буклета» (types grouped by their verb)."""
     groups: dict[str, list[tuple[str, int]]] = {}
     for kind, n in counts:
-        groups.setdefault(ru.TYPE_VERB.get(kind, ru.DEFAULT_VERB), []).append((kind, n))
+        groups.setdefault(ru.type_verb_stem(kind), []).append((kind, n))
     phrases = []
     for members in groups.values():
         first_kind, first_n = members[0]

@@ -15,8 +15,7 @@ from lib.metrics import readiness
 from lib.model.workbook import Workbook
 from lib.model.periods import Period
 from lib.metrics.readiness import ACTIVITIES, ERRORS, MONITORING, PLAN_ITEMS, Checklist
-from lib.russian import plural
-from lib.metrics.tables import fmt_date, quarters_text
+from lib.russian import ERROR_FORMS, IN_ROW_FORMS, ROW_FORMS, format_date_numeric, plural, quarters_text
 
 MAX_LISTED_ERRORS = 10
 
@@ -130,7 +129,7 @@ def reminder_text(wb: Workbook, lag: Laggard, period: Period, as_of: date, deadl
     greeting = f"Добрый день, {name}!" if name else "Добрый день!"
     where = f"на вкладке «{lag.tab}»" if lag.tab else f"для учреждения «{lag.institution}»"
     lines = [f"Тема: данные ОМП за {period.label} — {lag.institution}", "", greeting, "",
-             f"По состоянию на {fmt_date(as_of)} в общей таблице ОМП {where} за {period.label} "
+             f"По состоянию на {format_date_numeric(as_of)} в общей таблице ОМП {where} за {period.label} "
              "не хватает данных:"]
     red = [line.key for line in lag.checklist.red_lines] if lag.checklist is not None else \
         [k for k, on in ((ERRORS, lag.errors), (MONITORING, lag.blank_indicators), (ACTIVITIES, lag.no_activities),
@@ -138,8 +137,8 @@ def reminder_text(wb: Workbook, lag: Laggard, period: Period, as_of: date, deadl
     for key in red:
         if key == ERRORS:
             n = lag.error_count
-            lines.append(f"• {plural(n, ('ошибка', 'ошибки', 'ошибок'))} в заполнении — исправьте ячейки:")
-            lines += _cells(wb, lag.errors, ("ошибка", "ошибки", "ошибок"))
+            lines.append(f"• {plural(n, ERROR_FORMS)} в заполнении — исправьте ячейки:")
+            lines += _cells(wb, lag.errors, ERROR_FORMS)
         elif key == MONITORING:
             lines.append("• не заполнены показатели мониторинга (пустая ячейка — не ноль, укажите 0, если значение "
                          "нулевое):")
@@ -155,10 +154,10 @@ def reminder_text(wb: Workbook, lag: Laggard, period: Period, as_of: date, deadl
                              "«мероприятий не было», в «Дата» — любой день квартала);")
         elif key == PLAN_ITEMS:
             n = len(lag.unknown_items)
-            lines.append(f"• в {plural(n, ('строке', 'строках', 'строках'))} указан пункт, которого нет в "
+            lines.append(f"• в {plural(n, IN_ROW_FORMS)} указан пункт, которого нет в "
                          "плане работы, — исправьте номер пункта:")
-            lines += _cells(wb, lag.unknown_items, ("строка", "строки", "строк"))
-    lines += ["", f"Пожалуйста, внесите данные до {fmt_date(deadline)}."]
+            lines += _cells(wb, lag.unknown_items, ROW_FORMS)
+    lines += ["", f"Пожалуйста, внесите данные до {format_date_numeric(deadline)}."]
     if wb.source.url:
         lines.append(f"Таблица: {wb.source.url}")
     lines += ["", "С уважением,", omp]

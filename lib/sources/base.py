@@ -64,11 +64,6 @@ class Reader(Protocol):
     def __call__(self, location, label: str | None = None, **options) -> tuple[list[RawTab], SourceInfo]: ...
 
 
-def group_digits(number: int) -> str:
-    """12 345 678 — digits grouped the Russian way (no-break spaces)."""
-    return f"{number:,}".replace(",", "\u00a0")
-
-
 def user_file(source: str | os.PathLike | bytes, label: str | None, *, what: str, max_bytes: int,
               error: type[Exception] = SourceError) -> tuple[bytes, str, str | None]:
     """A file the user gave — a path or uploaded bytes — as (its bytes, the name the user sees, its path

@@ -39,9 +39,9 @@ from lib.model.contract import Column, norm
 from lib.model.deadlines import parse_deadline
 from lib.model.headers import HeaderVocabulary
 from lib.model.workbook import PLAN_COLUMNS, empty_frame
-from lib.russian import EVENTS, INSTITUTIONS, PARTICIPANTS, SPECIALISTS, count_phrase, plural
+from lib.russian import (EVENTS, INSTITUTIONS, PARTICIPANTS, SPECIALISTS, WARNING_FORMS, count_phrase,
+                         format_dates_numeric, plural)
 from lib.sources.base import user_file
-from lib.metrics.tables import fmt_dates
 from lib.validate.values import is_blank, normalise_plan_item, parse_count, parse_date, plan_ref_exact
 
 MAX_DOCX_BYTES = 20 * 1024 * 1024           # an approved plan is some 100 KB; a bigger file is not a plan
@@ -55,7 +55,6 @@ _COUNT_FORMS = {"мероприятия": EVENTS, "участники": PARTICIP
                 "учреждения": INSTITUTIONS}
 ITEMS = ("пункт", "пункта", "пунктов")
 IN_SECTIONS = ("разделе", "разделах", "разделах")      # «в 1 разделе», «в 3 разделах»
-WARNINGS = ("предупреждение", "предупреждения", "предупреждений")
 
 # --------------------------------------------------------------------------- the header
 
@@ -187,7 +186,7 @@ class ImportedPlan:
         text = f"План на {self.year} год: {plural(len(self.items), ITEMS)}"
         if self.sections:
             text += f" в {plural(len(self.sections), IN_SECTIONS)}"
-        return text + (f", {plural(len(self.warnings), WARNINGS)}" if self.warnings else ", без предупреждений")
+        return text + (f", {plural(len(self.warnings), WARNING_FORMS)}" if self.warnings else ", без предупреждений")
 
     def frame(self) -> pd.DataFrame:
         """The items as a table with the columns of `lib.model.workbook.PLAN_COLUMNS` (checkpoints as lists)."""
@@ -870,7 +869,7 @@ UNPARSED_DEADLINE = "срок не распознан"
 def review_table(plan: pd.DataFrame) -> pd.DataFrame:
     """The plan (`PLAN_COLUMNS`) for the import page's editor: checkpoints as «31.03.2026, 30.06.2026»."""
     table = plan.reindex(columns=REVIEW_COLUMNS).copy()
-    table["checkpoints"] = [fmt_dates(c) if parsed else UNPARSED_DEADLINE
+    table["checkpoints"] = [format_dates_numeric(c) if parsed else UNPARSED_DEADLINE
                             for c, parsed in zip(plan["checkpoints"], plan["deadline_parsed"])]
     table["target"] = pd.array(plan["target"].tolist(), dtype="Int64")
     return table.reset_index(drop=True)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from lib.model.contract import norm
-from lib.model.periods import ROMAN
+from lib.model.periods import Period
 
 MAX_MARK_CHARS = 80          # a long text is a topic, not a mark
 
@@ -56,7 +56,7 @@ class Mark:
 
     @property
     def quarter_text(self) -> str:
-        return f"{ROMAN[self.quarter]} квартал {self.year}"
+        return Period.quarter(self.year, self.quarter).label
 
     @property
     def problem(self) -> str | None:

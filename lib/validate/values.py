@@ -14,6 +14,8 @@ from operator import not_, or_
 
 import numpy as np
 
+from lib.russian import format_number
+
 _MONTH_WORDS = {  # every case form people write after a day number
     **{w: m for m, forms in {
         1: "январь января январе янв", 2: "февраль февраля феврале фев февр", 3: "март марта марте мар",
@@ -174,7 +176,7 @@ def parse_count_coded(value: object) -> tuple[int | None, str | None, str | None
     """`parse_count`, and the kind of its problem (`COUNT_NOT_NUMBER` …; None when there is none)."""
     number, problem, kind = _parse_count_any(value)
     if number is not None and number > MAX_COUNT:
-        return None, f"«{shown(value)}» — слишком большое количество (больше {MAX_COUNT:,})".replace(",", " "), \
+        return None, f"«{shown(value)}» — слишком большое количество (больше {format_number(MAX_COUNT)})", \
             COUNT_TOO_BIG
     return number, problem, kind
 
