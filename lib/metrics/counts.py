@@ -165,6 +165,25 @@ def monitoring_period_values(wb: Workbook, period: Period,
     return out[columns]
 
 
+def monitoring_cells(wb: Workbook, period: Period, institution: str) -> tuple[int, int]:
+    """(filled, expected) monitoring cells of one institution in the period's quarters: every
+    indicator of the workbook (and any other its tab has) × quarter; blank is not filled."""
+    mon = wb.monitoring[wb.monitoring["institution"] == institution]
+    names = {i.name for i in wb.indicators} | set(mon["indicator"].dropna())
+    in_period = mon[mon["quarter"].isin(period.quarters)].dropna(subset=["value"])
+    return len(in_period[["indicator", "quarter"]].drop_duplicates()), len(names) * len(period.quarters)
+
+
+def latest_filled_quarter(wb: Workbook, institutions: Iterable[str] | None = None) -> int | None:
+    """The last quarter with a monitoring figure filled by one of the institutions (None or empty:
+    any); None when nothing is filled."""
+    mon = wb.monitoring.dropna(subset=["value"])
+    chosen = list(institutions or [])
+    if chosen:
+        mon = mon[mon["institution"].isin(chosen)]
+    return int(mon["quarter"].max()) if len(mon) else None
+
+
 @dataclass(frozen=True)
 class RegionFigure:
     """One indicator over the chosen institutions: the figure (sum, or mean for percentages; None

@@ -49,6 +49,20 @@ class Overview:
     partly: list[str] = field(default_factory=list)          # something, but not everything
     errors: int = 0
     warnings: int = 0
+    plan_items: int = 0                      # items of the plan (0: no plan loaded)
+
+    @property
+    def fully_reported(self) -> int:
+        """Institutions with activities and every monitoring figure in every quarter of the period."""
+        return self.reported - len(self.partly)
+
+    @property
+    def not_reported_total(self) -> int:
+        return len(self.not_reported)
+
+    @property
+    def partly_total(self) -> int:
+        return len(self.partly)
 
 
 def build_overview(wb: Workbook, period: Period, institutions: Iterable[str] | None, as_of: date,
@@ -75,7 +89,7 @@ def build_overview(wb: Workbook, period: Period, institutions: Iterable[str] | N
         reported=int((~nothing).sum()) if len(matrix) else 0, institutions_total=len(matrix),
         not_reported=list(matrix.index[nothing]) if len(matrix) else [],
         partly=list(matrix.index[partly]) if len(matrix) else [],
-        errors=issues[ERROR], warnings=issues[WARNING])
+        errors=issues[ERROR], warnings=issues[WARNING], plan_items=len(status))
 
 
 def overdue_text(row: pd.Series) -> str:

@@ -99,6 +99,22 @@ def plan_status(wb: Workbook, as_of: date, institutions: Iterable[str] | None = 
     return pd.DataFrame(records, columns=STATUS_COLUMNS)
 
 
+def matching_items(status: pd.DataFrame, statuses: Iterable[str] = (), sections: Iterable[str] = (),
+                   query: str = "") -> pd.DataFrame:
+    """The plan status rows of the chosen statuses and sections (none chosen: all) whose number or
+    title contains `query` (case-insensitive)."""
+    shown = status
+    statuses, sections, q = list(statuses or []), list(sections or []), str(query or "").strip().lower()
+    if statuses:
+        shown = shown[shown["status"].isin(statuses)]
+    if sections:
+        shown = shown[shown["section"].isin(sections)]
+    if q:
+        shown = shown[shown["item"].str.lower().str.contains(q, regex=False) |
+                      shown["title"].str.lower().str.contains(q, regex=False)]
+    return shown
+
+
 def status_counts(status: pd.DataFrame) -> dict[str, int]:
     counts = status["status"].value_counts() if len(status) else pd.Series(dtype=int)
     return {s: int(counts.get(s, 0)) for s in STATUSES}
