@@ -82,11 +82,11 @@ def activity_counts(rows: RowsLike) -> pd.DataFrame:
 def counts_by_institution_quarter(rows: Rows) -> dict[tuple[str, int], int]:
     """(institution, quarter) → rows."""
     inst, quarter = rows.codes("institution"), rows.index.quarter[rows.positions]
-    keep = (inst >= 0) & ~np.isnan(quarter)
-    pairs, counts = np.unique(np.stack([inst[keep], quarter[keep].astype(np.int64)]), axis=1, return_counts=True) \
-        if keep.any() else (np.zeros((2, 0), dtype=np.int64), np.zeros(0, dtype=np.int64))
+    keep = (inst >= 0) & (quarter >= 1) & (quarter <= 4)
+    pair = inst[keep] * 4 + (quarter[keep].astype(np.int64) - 1)
+    tally = np.bincount(pair, minlength=4 * len(rows.index.inst_names))
     names = rows.index.inst_names
-    return {(names[i], int(q)): int(n) for (i, q), n in zip(pairs.T.tolist(), counts.tolist())}
+    return {(names[p // 4], p % 4 + 1): int(tally[p]) for p in np.flatnonzero(tally).tolist()}
 
 
 def has_data_for(wb: Workbook, period: Period) -> bool:
@@ -138,31 +138,42 @@ def period_targets(wb: Workbook, period: Period) -> dict[str, float | None]:
 
 def monitoring_period_values(wb: Workbook, period: Period,
                              institutions: Iterable[str] | None = None) -> pd.DataFrame:
-    """Per institution × indicator: the figure for the period (sum of quarters or the latest
-    filled quarter, as the indicator says) and how many of the period's quarters were left blank —
-    computed with whole-column operations."""
+    """Per institution × indicator (in order of first appearance): the figure for the period (sum of
+    the quarters in quarter order, or the latest filled quarter, as the indicator says; None when
+    none is filled) and how many of the period's quarters were left blank — computed with
+    whole-array operations."""
+    columns = ["institution", "indicator", "value", "blank_quarters"]
     mon = wb.monitoring
-    mon = mon[mon["quarter"].between(period.first_quarter, period.last_quarter)]
+    quarter = mon["quarter"].to_numpy(dtype="float64", na_value=np.nan)
+    keep = (quarter >= period.first_quarter) & (quarter <= period.last_quarter)
+    keep &= mon["institution"].notna().to_numpy() & mon["indicator"].notna().to_numpy()
     chosen = list(institutions or [])
     if chosen:
-        mon = mon[mon["institution"].isin(chosen)]
-    keys = ["institution", "indicator"]
-    mon = mon.dropna(subset=keys)                          # a row without its keys has no figure
-    columns = ["institution", "indicator", "value", "blank_quarters"]
-    if mon.empty:
+        keep &= mon["institution"].isin(chosen).to_numpy()
+    if not keep.any():
         return pd.DataFrame(columns=columns)
-    groups = mon[keys].drop_duplicates()
-    filled = mon.dropna(subset=["value"]).sort_values("quarter", kind="stable")
-    by_key = filled.groupby(keys, sort=False)["value"]
-    summed, latest, n_filled = by_key.sum(), by_key.last(), by_key.size()
+    inst, name = mon["institution"].to_numpy()[keep], mon["indicator"].to_numpy()[keep]
+    quarter, value = quarter[keep], mon["value"].to_numpy(dtype="float64", na_value=np.nan)[keep]
+    inst_code, _ = pd.factorize(inst)
+    name_code, names = pd.factorize(name)
+    pair = inst_code.astype(np.int64) * len(names) + name_code
+    group, firsts = pd.factorize(pair)                 # group per row, in order of first appearance
+    n_groups = len(firsts)
+    filled = np.flatnonzero(~np.isnan(value))
+    filled = filled[np.argsort(quarter[filled], kind="stable")]          # quarter order
+    g = group[filled]
+    n_filled = np.bincount(g, minlength=n_groups)
+    summed = np.bincount(g, weights=value[filled], minlength=n_groups)   # added in quarter order, from 0.0
+    last = np.full(n_groups, -1, dtype=np.int64)
+    np.maximum.at(last, g, np.arange(len(g)))
+    latest = np.where(last >= 0, value[filled][np.maximum(last, 0)] if len(g) else np.nan, np.nan)
     sum_names = {i.name for i in wb.indicators if i.over_time == "сумма"}
-    index = pd.MultiIndex.from_frame(groups)
-    value = np.where(groups["indicator"].isin(sum_names).to_numpy(),
-                     summed.reindex(index).to_numpy(), latest.reindex(index).to_numpy())
-    out = groups.reset_index(drop=True).copy()
-    out["value"] = pd.Series(value, dtype="float64").where(n_filled.reindex(index).notna().to_numpy(), None)
-    out["blank_quarters"] = (len(period.quarters) - n_filled.reindex(index).fillna(0).to_numpy()).astype(int)
-    return out[columns]
+    first_row = np.unique(group, return_index=True)[1]
+    is_sum = np.fromiter((names[c] in sum_names for c in name_code[first_row].tolist()), dtype=bool, count=n_groups)
+    figure = np.where(n_filled > 0, np.where(is_sum, summed, latest), np.nan)
+    return pd.DataFrame({"institution": inst[first_row], "indicator": name[first_row],
+                         "value": pd.Series(figure, dtype="float64"),
+                         "blank_quarters": (len(period.quarters) - n_filled).astype(int)}, columns=columns)
 
 
 def monitoring_cells(wb: Workbook, period: Period, institution: str) -> tuple[int, int]:
