@@ -71,7 +71,7 @@ def build_overview(wb: Workbook, period: Period, institutions: Iterable[str] | N
     status on `as_of`) and `year_matrix` (`completeness` of the period's year) when the caller
     already has them."""
     sel = Selection(period, tuple(institutions or ()), as_of)
-    status = plan_status(wb, as_of) if status is None else status
+    status = plan_status(wb, sel.judged_on) if status is None else status
     rows = select_rows(wb, sel)
     counts = counts_by_group(rows)
     previous = previous_group_counts(wb, sel)

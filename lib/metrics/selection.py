@@ -46,10 +46,6 @@ class Selection:
         return replace(self, period=self.period.previous(), as_of=None)
 
 
-def selection(period: Period, institutions: Iterable[str] | None = None, as_of: date | None = None) -> Selection:
-    return Selection(period, tuple(institutions or ()), as_of)
-
-
 def _codes(column: pd.Series) -> tuple[np.ndarray, list]:
     """(integer code per row, -1 for a blank; the distinct values)."""
     codes, names = pd.factorize(column)
