@@ -23,7 +23,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from lib.metrics.counts import measure, target_over
-from lib.metrics.selection import select_rows
+from lib.metrics.selection import Rows, select_rows
 from lib.model.workbook import Workbook
 
 DONE, IN_PROGRESS, OVERDUE, NOT_STARTED = "выполнено", "в работе", "просрочено", "не начато"
@@ -44,6 +44,13 @@ def _months_ended(as_of: date, year: int, per: str) -> int:
         return 0
     months = as_of.month - 1               # months fully ended before this month
     return months - months % 3 if per == "квартал" else months
+
+
+def item_rows(rows: Rows, item: str, indicator: str | None) -> Rows:
+    """The rule for what counts toward a plan item: the rows that cite its number, of its
+    «Показатель» type when one is set (the plan page, the overview, the summary and the report)."""
+    cited = rows.citing(item)
+    return cited.of_type(indicator) if isinstance(indicator, str) and indicator else cited
 
 
 def item_requirements(item: pd.Series, year: int, as_of: date) -> tuple[int, int, list[date]]:
@@ -74,9 +81,7 @@ def plan_status(wb: Workbook, as_of: date, institutions: Iterable[str] | None = 
     done = select_rows(wb, year=year, until=as_of, institutions=tuple(institutions or ()))
     records = []
     for _, item in plan.iterrows():
-        rows = done.citing(item["item"])
-        if isinstance(item["indicator"], str):
-            rows = rows.of_type(item["indicator"])
+        rows = item_rows(done, item["item"], item["indicator"])
         actual = measure(rows, item["count_what"])
         total, due, passed = item_requirements(item, year, as_of)
         if actual >= total:
