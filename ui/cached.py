@@ -235,10 +235,8 @@ def present_types(ctx: Context) -> list[str]:
 def _activities_view(key: str, period_code: str, institutions: tuple[str, ...], scope_size: int,
                      types: tuple[str, ...], query: str, _wb: Workbook) -> ActivityView:
     period = Period.parse(period_code)
-    index = activity_index(_wb)
-    year = index.select(year=period.year, institutions=institutions, types=types, query=query)
-    in_period = year.where((index.quarter[year.positions] >= period.first_quarter)
-                           & (index.quarter[year.positions] <= period.last_quarter))
+    year = activity_index(_wb).select(year=period.year, institutions=institutions, types=types, query=query)
+    in_period = year.in_period(period)
     participants, specialists = counts.people(in_period)
     year_counts = counts.activity_counts(year)
     return ActivityView(

@@ -60,6 +60,10 @@ def search_text(acts: pd.DataFrame) -> pd.Series:
     return text.str.lower().str.replace("ё", "е", regex=False)
 
 
+def _in_quarters(quarter: np.ndarray, first: int, last: int) -> np.ndarray:
+    return (quarter >= first) & (quarter <= last)
+
+
 class ActivityIndex:
     """The activity rows of one workbook in report order, with their columns as plain arrays.
     Every array is in that order; `frame_positions` maps a position back to `wb.activities`."""
@@ -100,7 +104,7 @@ class ActivityIndex:
         if year is not None:
             mask &= self.year == year
         if quarters is not None:
-            mask &= (self.quarter >= quarters[0]) & (self.quarter <= quarters[1])
+            mask &= _in_quarters(self.quarter, *quarters)
         chosen = tuple(institutions or ())
         if chosen:
             mask &= self._code_mask(self.inst_code, self.inst_of, chosen)
@@ -156,6 +160,12 @@ class Rows:
 
     def where(self, keep: np.ndarray) -> "Rows":
         return Rows(self.index, self.positions[keep])
+
+    def in_period(self, period: Period) -> "Rows":
+        """Those of the rows dated in the period."""
+        at = self.positions
+        return self.where((self.index.year[at] == period.year)
+                          & _in_quarters(self.index.quarter[at], period.first_quarter, period.last_quarter))
 
     def of_type(self, kind: str) -> "Rows":
         return self.where(self.codes("type") == self.index.type_of.get(kind, -2))
