@@ -46,10 +46,10 @@ class Selection:
         return replace(self, period=self.period.previous(), as_of=None)
 
 
-def _codes(column: pd.Series) -> tuple[np.ndarray, list]:
-    """(integer code per row, -1 for a blank; the distinct values)."""
+def _codes(column: pd.Series, order: np.ndarray) -> tuple[np.ndarray, list]:
+    """(integer code per row in `order`, -1 for a blank; the distinct values)."""
     codes, names = pd.factorize(column)
-    return codes.astype(np.int64, copy=False), list(names)
+    return codes.astype(np.int64, copy=False)[order], list(names)
 
 
 def search_text(acts: pd.DataFrame) -> pd.Series:
@@ -70,22 +70,26 @@ class ActivityIndex:
 
     def __init__(self, acts: pd.DataFrame):
         self.source = acts                                      # the frame it was built from (identity)
-        self.frame_positions = (acts.reset_index(drop=True).sort_values(REPORT_ORDER, kind="stable")
-                                .index.to_numpy(dtype=np.int64))
-        self.rows = acts.iloc[self.frame_positions]             # report order, original index labels
-        rows = self.rows
-        self.n = len(rows)
-        self.year = rows["year"].astype("float64").to_numpy()
-        self.quarter = rows["quarter"].astype("float64").to_numpy()
-        self.day = rows["date"].to_numpy(dtype="datetime64[D]")
-        self.inst_code, self.inst_names = _codes(rows["institution"])
-        self.type_code, self.type_names = _codes(rows["type"])
-        self.item_code, self.item_names = _codes(rows["plan_item"])
+        order = acts.reset_index(drop=True).sort_values(REPORT_ORDER, kind="stable").index.to_numpy(dtype=np.int64)
+        self.frame_positions = order
+        self.n = len(acts)
+        self.year = acts["year"].to_numpy(dtype="float64", na_value=np.nan)[order]
+        self.quarter = acts["quarter"].to_numpy(dtype="float64", na_value=np.nan)[order]
+        self.day = acts["date"].to_numpy(dtype="datetime64[D]")[order]
+        self.inst_code, self.inst_names = _codes(acts["institution"], order)
+        self.type_code, self.type_names = _codes(acts["type"], order)
+        self.item_code, self.item_names = _codes(acts["plan_item"], order)
         self.inst_of = {v: c for c, v in enumerate(self.inst_names)}
         self.type_of = {v: c for c, v in enumerate(self.type_names)}
         self.item_of = {v: c for c, v in enumerate(self.item_names)}
-        self.num = {k: rows[k].astype("float64").fillna(0).to_numpy() if self.n else np.zeros(0) for k in NUMERIC}
+        self.num = {k: acts[k].astype("float64").fillna(0).to_numpy()[order] if self.n else np.zeros(0)
+                    for k in NUMERIC}
         self._text: pd.Series | None = None
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        """Every row as a DataFrame in report order (the index labels of `wb.activities`)."""
+        return self.source.iloc[self.frame_positions]
 
     # masks (bool per row, report order) -------------------------------------
 
@@ -142,7 +146,7 @@ class Rows:
     @property
     def frame(self) -> pd.DataFrame:
         """The rows as a DataFrame in report order (the index labels of `wb.activities`)."""
-        return self.index.rows.iloc[self.positions]
+        return self.index.source.iloc[self.frame_positions]
 
     @property
     def frame_positions(self) -> np.ndarray:
