@@ -10,22 +10,19 @@ from lib.metrics.tables import counts_long, heatmap_frame, pivot_counts
 from lib.russian import format_number, quarter_label
 
 ctx = widgets.page("Мероприятия", needs_institutions=True)
-wb = ctx.wb
 
 # --------------------------------------------------------------------------- filters
-# Everything below is computed once per filter combination (app_pages/cached.py): the page only draws
+# Everything below is computed once per filter combination (ui/cached.py): the page only draws
 # small aggregated frames and at most ROWS_SHOWN table rows.
-chosen = tuple(ctx.institutions)
-present_types = cached.present_types_of(ctx.key, ctx.year, chosen, wb)
+present_types = cached.present_types(ctx)
 f1, f2 = st.columns([3, 2])
 types = f1.multiselect("Вид мероприятия", present_types, key="acts_types", placeholder="Все виды",
                        select_all=False)
 query = f2.text_input("Поиск по теме, учреждению, примечанию", key="acts_search", placeholder="например, волонтер")
-filters = (ctx.key, ctx.year, chosen, tuple(types), query.strip(), ctx.period.first_quarter,
-           ctx.period.last_quarter)
-view = cached.activities_view(*filters, wb)
+filters = (tuple(types), query.strip())
+view = cached.activities_view(ctx, *filters)
 year_counts = view.counts
-counts = year_counts[year_counts["quarter"].between(ctx.period.first_quarter, ctx.period.last_quarter)]
+counts = view.period_counts
 
 # --------------------------------------------------------------------------- figures
 scope = ctx.scope
@@ -33,7 +30,7 @@ m1, m2, m3, m4 = st.columns(4)
 m1.metric("Мероприятий", format_number(view.rows))
 m2.metric("Участников", format_number(view.participants))
 m3.metric("Специалистов", format_number(view.specialists))
-m4.metric("Учреждений с мероприятиями", f"{view.active} из {len(scope)}")
+m4.metric("Учреждений с мероприятиями", f"{view.active} из {view.scope_size}")
 
 if view.year_rows == 0:
     widgets.empty(f"Нет мероприятий за {ctx.year} год" + (" с такими условиями — измените фильтры." if types or query
@@ -95,7 +92,7 @@ else:
         "Строка": st.column_config.NumberColumn(format="%d")})
     st.download_button(
         "Скачать таблицу (.xlsx)",
-        data=lambda: frames_to_xlsx({"Мероприятия": cached.activity_rows(*filters, wb)}),
+        data=lambda: frames_to_xlsx({"Мероприятия": cached.activity_rows(ctx, *filters)}),
         file_name=f"мероприятия_{ctx.period.file_suffix}_{ctx.year}.xlsx", key="acts_download",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:",
         on_click="ignore")

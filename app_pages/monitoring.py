@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import html
 
-import pandas as pd
 import streamlit as st
 
 from ui import charts, cached, widgets
 from ui.markup import plain
-from lib.metrics.counts import region_totals
+from lib.metrics.counts import latest_filled_quarter
+from lib.russian import format_number, format_percent
 from lib.model.periods import quarter_name
 from lib.metrics.tables import blanks_by_institution, monitoring_grid, monitoring_matrix
-from lib.russian import format_number, format_percent
 
 ctx = widgets.page("Мониторинг", needs_institutions=True)
 wb = ctx.wb
@@ -26,25 +25,24 @@ if wb.monitoring.empty:
     st.stop()
 
 scope = ctx.scope
-values = cached.monitoring_values(ctx.key, ctx.period.code, tuple(ctx.institutions), _wb=wb)
-totals = region_totals(values, wb.indicators)
+values = cached.monitoring_values(ctx)
+figures = cached.monitoring_figures(ctx)
+totals = {name: fig.value for name, fig in figures.items()}
 units = {i.name: i.unit for i in wb.indicators}
 # A centre's user sees its own figures plus the region's totals (sums and means only, no other centre's row).
 own_only = ctx.own_only
-region_values = cached.monitoring_values(ctx.key, ctx.period.code, (), _wb=wb) if own_only else values
-region = region_totals(region_values, wb.indicators) if own_only else totals
+region = cached.monitoring_figures(ctx, institutions=()) if own_only else figures
 
 # --------------------------------------------------------------------------- region totals and road map
 
 def draw_totals() -> None:
     where = "области" if own_only or not ctx.institutions else "выбранным учреждениям"
     st.subheader(f"Итого по {where}: {ctx.period.label}")
-    filled_by = region_values.dropna(subset=["value"]).groupby("indicator")["institution"].nunique() \
-        if len(region_values) else pd.Series(dtype=int)
     in_region = len(wb.institution_names) if own_only else len(scope)
     cols = st.columns(4)
     for n, ind in enumerate(wb.indicators):
-        total = region.get(ind.name)
+        fig = region.get(ind.name)
+        total = fig.value if fig is not None else None
         how = "среднее" if ind.over_region == "среднее" else "сумма"
         with cols[n % 4].container(border=True):
             # the name comes from the workbook: escaped, so a cell cannot inject HTML or script (an HTML block
@@ -55,7 +53,7 @@ def draw_totals() -> None:
                       label_visibility="collapsed",
                       help=f"{how.capitalize()} по учреждениям, заполнившим показатель; за период — "
                            f"{'сумма кварталов' if ind.over_time == 'сумма' else 'последний заполненный квартал'}.")
-            st.caption(f"Заполнили {int(filled_by.get(ind.name, 0))} из {in_region}")
+            st.caption(f"Заполнили {fig.filled if fig is not None else 0} из {in_region}")
             if own_only:
                 mine = totals.get(ind.name)
                 shown = "нет данных" if mine is None else f"{format_number(mine)} {plain(ind.unit)}"
@@ -77,22 +75,21 @@ def draw_road_map() -> None:
         st.caption("Красная линия — 100 % плана дорожной карты.")
 
 
-any_filled = bool(len(values)) and bool(values["value"].notna().any())
+any_filled = any(fig.value is not None for fig in figures.values())
 if any_filled:
     draw_totals()
     draw_road_map()
 else:
-    latest = wb.monitoring[wb.monitoring["institution"].isin(scope)].dropna(subset=["value"])["quarter"]
-    hint = (f" Последние данные — за {quarter_name(latest.max())}: выберите его в боковой панели."
-            if len(latest) else "")
+    latest = latest_filled_quarter(wb, scope)
+    hint = (f" Последние данные — за {quarter_name(latest)}: выберите его в боковой панели."
+            if latest else "")
     widgets.empty(f"За {ctx.period.label} показатели мониторинга ещё не заполнены ни одним учреждением.{hint}")
 
 # --------------------------------------------------------------------------- one indicator
 st.subheader("Показатель по учреждениям и кварталам")
 names = [i.name for i in wb.indicators]
 indicator = st.selectbox("Показатель", names, key="mon_indicator")
-filled_quarters = wb.monitoring.dropna(subset=["value"])["quarter"]
-last_q = max([ctx.period.last_quarter, *[int(q) for q in filled_quarters.unique()]])
+last_q = max(ctx.period.last_quarter, latest_filled_quarter(wb) or 0)
 grid = monitoring_grid(wb, indicator, scope, range(1, last_q + 1))
 grid["Текст"] = [v if s == "заполнено" else "—" for v, s in zip(grid["Значение"], grid["state"])]
 grid["В периоде"] = grid["q"].isin(ctx.period.quarters)
@@ -126,7 +123,7 @@ if any_filled:
                "остальные — значение последнего заполненного квартала.")
 
 st.subheader("Кто не заполнил")
-blanks = cached.monitoring_blanks_of(ctx.key, ctx.period.code, tuple(scope), _wb=wb)
+blanks = cached.monitoring_blanks(ctx)
 if blanks.empty:
     st.success(f"Все показатели за {ctx.period.label} заполнены.", icon=":material/check_circle:")
 else:

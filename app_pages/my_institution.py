@@ -8,9 +8,6 @@ import streamlit as st
 from ui import cached, readiness_panel, widgets
 from ui.context import get_context
 from ui.markup import plain
-from lib.model.workbook import ERROR
-from lib.metrics.overview import has_data_for
-from lib.metrics.tables import institution_monitoring
 from lib.russian import format_number, format_share, quarter_label
 
 ctx = get_context()
@@ -44,32 +41,27 @@ if tab is None:
     st.error(f"В таблице нет вкладки «{plain(inst)}». Создайте вкладку с таким именем (скопируйте вкладку другого "
              "учреждения и очистите данные).", icon=":material/tab_unselected:")
 
-n_own, own = cached.activity_rows_page(ctx.key, ctx.year, (inst,),
-                                        quarters=(ctx.period.first_quarter, ctx.period.last_quarter), _wb=wb)
-n_prev = cached.activity_count(ctx.key, ctx.period.previous().code, (inst,), _wb=wb)
-share = cached.institution_share_of(ctx.key, ctx.period.code, inst, _wb=wb)
-n_issues, issues = cached.issues_of(ctx.key, (inst,), (), "", _wb=wb)
-own_errors = int(((wb.issues["institution"] == inst) & (wb.issues["severity"] == ERROR)).sum())
-mon = institution_monitoring(wb, inst) if ctx.year == wb.year else None
-period_cols = [c for q, c in zip((1, 2, 3, 4), ["I кв.", "II кв.", "III кв.", "IV кв."]) if q in ctx.period.quarters]
-filled = int(mon[period_cols].notna().sum().sum()) if mon is not None else 0
-expected = len(mon) * len(period_cols) if mon is not None else 0
+n_own, own = cached.activity_rows_page(ctx, (inst,))
+figures = cached.institution_figures(ctx, inst)
+share = figures.share
+n_issues, issues = cached.issues(ctx, institutions=(inst,))
+mon = figures.monitoring
+period_cols = [quarter_label(q) for q in ctx.period.quarters]
 
 m1, m2, m3, m4 = st.columns(4)
-comparable = has_data_for(wb, ctx.period.previous())
-m1.metric("Мероприятий за период", format_number(n_own), delta=n_own - n_prev if comparable else None, border=True,
-          delta_description="к пред. периоду" if comparable else None,
-          help=f"{ctx.period.previous().label}: {format_number(n_prev)}.")
+m1.metric("Мероприятий за период", format_number(figures.rows), delta=figures.delta, border=True,
+          delta_description="к пред. периоду" if figures.comparable else None,
+          help=f"{ctx.period.previous().label}: {format_number(figures.previous)}.")
 total = share.iloc[-1]
 m2.metric("Доля в области", format_share(total["Доля"]), border=True,
           help=f"{format_number(total['Учреждение'])} из {format_number(total['Область'])} мероприятий всех учреждений.")
-m3.metric("Показатели мониторинга", f"{filled} из {expected}", border=True,
+m3.metric("Показатели мониторинга", f"{figures.monitoring_filled} из {figures.monitoring_expected}", border=True,
           help="Заполненных ячеек мониторинга за кварталы периода.")
-m4.metric("Ошибок на вкладке", format_number(own_errors), border=True)
+m4.metric("Ошибок на вкладке", format_number(figures.errors), border=True)
 
 # --------------------------------------------------------------------------- ready to send (lib.metrics.readiness)
 st.subheader(f"Готово к отправке: {ctx.period.label}")
-assessment = cached.readiness_of(ctx.key, ctx.year, ctx.as_of, _wb=wb)
+assessment = cached.readiness(ctx)
 if inst in assessment.facts:
     readiness_panel.draw_checklist(assessment.checklist(inst, ctx.period), wb)
     by_quarter = assessment.quarter_checklists(inst)

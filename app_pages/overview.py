@@ -1,5 +1,6 @@
-"""Обзор — the director's 10-second glance: plan status, this period's headline counts against the
-plan, who has reported, open data errors. Every number opens the rows behind it."""
+"""Обзор — the director's 10-second glance: plan status, this period's headline counts and their
+change to the previous period, who has reported, open data errors. Every number opens the rows
+behind it. The plan comparison lives with the plan items (the block above and the «План» page)."""
 from __future__ import annotations
 
 import streamlit as st
@@ -9,21 +10,20 @@ from ui.markup import plain
 from lib.model.contract import ACTIVITY_GROUPS
 from lib.metrics.overview import overdue_text
 from lib.metrics.plan_status import DONE, IN_PROGRESS, NOT_STARTED, OVERDUE
-from lib.russian import format_date_numeric, format_number, format_share, plural, quarter_label
+from lib.russian import format_date_numeric, format_number, plural, quarter_label
 
 INSTITUTION_FORMS = ("учреждение", "учреждения", "учреждений")
 ROWS_IN_EXPANDER = 200     # a glance: the full lists are on «Мероприятия» and «Качество данных»
 
 ctx = widgets.page("Обзор", lambda ctx: f"статус плана на {format_date_numeric(ctx.as_of)}")
 wb = ctx.wb
-ov = cached.overview_of(ctx.key, ctx.period.code, tuple(ctx.institutions), ctx.as_of, _wb=wb)
+ov = cached.overview(ctx)
 # A centre's user sees its own figures plus the region's totals (counts only, no other centre's row).
-region = cached.overview_of(ctx.key, ctx.period.code, (), ctx.as_of, _wb=wb) if ctx.own_only else None
-status = cached.plan_status_on(ctx.key, ctx.as_of, _wb=wb)
+region = cached.overview(ctx, institutions=()) if ctx.own_only else None
 
 # --------------------------------------------------------------------------- plan
 st.subheader(f"Выполнение плана на {format_date_numeric(ctx.as_of)}")
-if status.empty:
+if not ov.plan_items:
     widgets.empty("План работы не загружен: заполните вкладку «План» (№, Мероприятие, Сроки, Показатель, Цель) "
              "и нажмите «Обновить данные».")
 else:
@@ -32,14 +32,14 @@ else:
                                          (OVERDUE, "Просрочено"), (NOT_STARTED, "Не начато")]):
         with col.container(border=True):
             st.metric(label, format_number(ov.status_counts[name]), help=f"Пунктов плана со статусом «{name}» "
-                      f"из {len(status)}. Статус считается по всем учреждениям.")
-    if len(ov.overdue):
+                      f"из {ov.plan_items}. Статус считается по всем учреждениям.")
+    if not ov.overdue.empty:
         st.error("**Просрочено:**\n" + "\n".join(f"- {plain(overdue_text(r))}" for _, r in ov.overdue.iterrows()),
                  icon=":material/schedule:")
     else:
         st.success("Просроченных пунктов плана нет.", icon=":material/check_circle:")
     with st.expander("Пункты плана по статусам"):
-        plan_rows = cached.plan_table_on(ctx.key, ctx.as_of, _wb=wb)
+        plan_rows = cached.plan_table(ctx)
         widgets.table(plan_rows[["№", "Мероприятие", "Статус", "Факт", "Нужно к дате", "Ближайший срок"]],
                  hide_index=True, column_config={
                      "Ближайший срок": st.column_config.DateColumn(format="DD.MM.YYYY")})
@@ -55,15 +55,6 @@ for n, (col, fig) in enumerate(zip(cols, ov.groups)):
                   delta_description="к пред. периоду" if fig.delta is not None else None,
                   help=(f"За {prev.label} — {format_number(fig.previous)}." if fig.previous is not None
                         else f"Данных за {prev.label} в книге нет, сравнить не с чем."))
-        if fig.target:
-            target = format_number(fig.target) if float(fig.target).is_integer() else f"≈{format_number(fig.target)}"
-            if ctx.institutions:       # the plan's target is the whole ОМП's: show a contribution, not progress
-                st.caption(f"План ОМП на период: {target} (для всех учреждений) · вклад {format_share(fig.share)}")
-            else:
-                st.progress(min(fig.share, 1.0))
-                st.caption(f"План ОМП на период: {target} · выполнено {format_share(fig.share)}")
-        else:
-            st.caption("Цель в плане не задана")
         if region is not None:
             st.caption(f"По области: {format_number(region.groups[n].count)}")
 if ov.activities_total == 0:
@@ -74,12 +65,11 @@ else:
     st.caption(f"Всего мероприятий за период: {format_number(ov.activities_total)}. " +
                (f"Стрелки — изменение к предыдущему периоду ({prev.label}). " if compared else
                 f"Сравнения нет: в книге нет данных за {prev.label}. ") +
-               "План ОМП на период — цель из вкладки «План», пересчитанная на период.")
+               "Выполнение плана — по пунктам плана: в зачёт идут строки, где указан номер пункта.")
     for fig in (f for f in ov.groups if f.count):
         with st.expander(f"Строки: {fig.group} ({format_number(fig.count)})"):
-            n_rows, rows = cached.activity_rows_page(
-                ctx.key, ctx.year, tuple(ctx.institutions), tuple(ACTIVITY_GROUPS[fig.group]),
-                (ctx.period.first_quarter, ctx.period.last_quarter), limit=ROWS_IN_EXPANDER, _wb=wb)
+            n_rows, rows = cached.activity_rows_page(ctx, types=tuple(ACTIVITY_GROUPS[fig.group]),
+                                                     limit=ROWS_IN_EXPANDER)
             if n_rows > len(rows):
                 st.caption(cached.rows_caption(n_rows, len(rows)))
             widgets.table(rows.drop(columns=["Квартал"]), hide_index=True,
@@ -96,14 +86,14 @@ with left.container(border=True):
     if ov.institutions_total == 0:
         st.caption("В книге нет учреждений: заполните вкладку «Учреждения».")
     elif ov.partly:
-        st.caption(f"Из них полностью (мероприятия и все показатели мониторинга): {ov.reported - len(ov.partly)}")
+        st.caption(f"Из них полностью (мероприятия и все показатели мониторинга): {ov.fully_reported}")
     if ov.not_reported:
-        st.markdown(f"**Нет данных ({len(ov.not_reported)}):** " + ", ".join(map(plain, ov.not_reported)))
+        st.markdown(f"**Нет данных ({ov.not_reported_total}):** " + ", ".join(map(plain, ov.not_reported)))
     if ov.partly:
-        if len(ov.partly) <= 5:
-            st.markdown(f"**Частично ({len(ov.partly)}):** " + ", ".join(map(plain, ov.partly)))
+        if ov.partly_total <= 5:
+            st.markdown(f"**Частично ({ov.partly_total}):** " + ", ".join(map(plain, ov.partly)))
         else:
-            st.markdown(f"**Частично:** {plural(len(ov.partly), INSTITUTION_FORMS)} — "
+            st.markdown(f"**Частично:** {plural(ov.partly_total, INSTITUTION_FORMS)} — "
                         "список ниже, в «Сдаче данных по учреждениям»")
     if ov.institutions_total and not ov.not_reported and not ov.partly:
         st.caption("Все учреждения сдали данные полностью.")
@@ -114,14 +104,14 @@ with right.container(border=True):
     st.page_link("app_pages/quality.py", label="Ошибки и напоминания учреждениям", icon=":material/fact_check:")
 if ov.institutions_total:
     with st.expander("Сдача данных по учреждениям"):
-        matrix = cached.reporting_of(ctx.key, ctx.period.code, tuple(ctx.institutions), _wb=wb)
+        matrix = cached.reporting(ctx)
         matrix = matrix.rename(columns={q: quarter_label(q) for q in matrix.columns})
         matrix.index.name = "Учреждение"
         widgets.table(widgets.styled(matrix.reset_index(), {c: widgets.completeness_style for c in matrix.columns}),
                  hide_index=True, height="content")
 if ov.errors:
     with st.expander(f"Ошибки ({format_number(ov.errors)})"):
-        n_errors, errors = cached.issues_of(ctx.key, tuple(ctx.institutions), ("error",), "", _wb=wb)
+        n_errors, errors = cached.issues(ctx, severities=("error",))
         errors = errors.head(ROWS_IN_EXPANDER)
         if n_errors > len(errors):
             st.caption(f"Показаны первые {format_number(len(errors))} — все ошибки на странице «Качество данных».")

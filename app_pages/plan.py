@@ -6,14 +6,14 @@ import streamlit as st
 
 from ui import charts, cached, widgets
 from ui.markup import plain
-from lib.metrics.plan_status import STATUSES
-from lib.metrics.tables import plan_table, plan_timeline
+from lib.metrics.plan_status import STATUSES, matching_items, status_counts
 from lib.russian import format_date_numeric, format_number
+from lib.metrics.tables import plan_table, plan_timeline
 
 ctx = widgets.page("План работы", lambda ctx: f"статус на {format_date_numeric(ctx.as_of)}; мероприятия всех учреждений",
               with_period=False)
 wb = ctx.wb
-status = cached.plan_status_on(ctx.key, ctx.as_of, _wb=wb)
+status = cached.plan_status(ctx)
 
 if status.empty:
     widgets.empty("План работы не загружен. Заполните вкладку «План» — столбцы «№», «Раздел», «Мероприятие», «Сроки», "
@@ -40,19 +40,10 @@ chosen_sections = f2.multiselect("Раздел", sections, key="plan_section_fil
                                  select_all=False)
 query = f3.text_input("Поиск", key="plan_search", placeholder="номер или слово")
 
-shown = status
-if chosen_status:
-    shown = shown[shown["status"].isin(chosen_status)]
-if chosen_sections:
-    shown = shown[shown["section"].isin(chosen_sections)]
-if query.strip():
-    q = query.strip().lower()
-    shown = shown[shown["item"].str.lower().str.contains(q, regex=False) |
-                  shown["title"].str.lower().str.contains(q, regex=False)]
-
-counts = shown["status"].value_counts()
+shown = matching_items(status, chosen_status, chosen_sections, query)
+counts = status_counts(shown)
 st.caption(f"Пунктов: {len(shown)} из {len(status)} · " +
-           " · ".join(f"{s}: {int(counts.get(s, 0))}" for s in STATUSES))
+           " · ".join(f"{s}: {counts[s]}" for s in STATUSES))
 
 # --------------------------------------------------------------------------- table
 table = plan_table(shown)
@@ -78,7 +69,7 @@ titles = dict(zip(status["item"], status["title"]))
 item = st.selectbox("Пункт плана", items, key="plan_item_rows",
                     format_func=lambda i: f"{i}. {titles.get(i, '')}"[:120])
 # the sidebar's choice of institutions; an institution's user: its own rows only
-n_rows, rows = cached.activity_rows_page(ctx.key, wb.year, tuple(ctx.institutions), plan_item=item, _wb=wb)
+n_rows, rows = cached.activity_rows_page(ctx, whole_year=True, year=wb.year, plan_item=item)
 if rows.empty:
     widgets.empty(f"Ни одна строка мероприятий не ссылается на пункт {plain(item)}. Учреждения указывают номер пункта "
              "в столбце «Пункт плана» (например, «2.4»).")

@@ -30,11 +30,10 @@ wb = ctx.wb
 
 # --------------------------------------------------------------------------- summary
 acc = wb.accounting
-errors = int((wb.issues["severity"] == ERROR).sum())
-warnings = int((wb.issues["severity"] == WARNING).sum())
+counted = cached.issue_counts(ctx, institutions=())      # the whole workbook's, whatever the filter
 m1, m2, m3, m4 = st.columns(4)
-m1.metric("Ошибок", format_number(errors), help="Строка или значение не учтены — нужно исправить.", border=True)
-m2.metric("Предупреждений", format_number(warnings), help="Данные учтены, но стоит проверить.", border=True)
+m1.metric("Ошибок", format_number(counted[ERROR]), help="Строка или значение не учтены — нужно исправить.", border=True)
+m2.metric("Предупреждений", format_number(counted[WARNING]), help="Данные учтены, но стоит проверить.", border=True)
 m3.metric("Строк мероприятий учтено", format_number(acc.rows_loaded), border=True)
 m4.metric("Строк не учтено", format_number(acc.rows_rejected), border=True,
           help="Непустые строки блоков «Мероприятия», отклонённые из-за ошибок (каждая есть в списке ниже).")
@@ -49,8 +48,7 @@ severities = f2.multiselect("Серьёзность", [ERROR, WARNING], format_f
                             bind="query-params")
 query = f3.text_input("Поиск в сообщениях", key="quality_search", placeholder="например, дата",
                       bind="query-params")
-n_issues, table = cached.issues_of(ctx.key, tuple(ctx.institutions), tuple(severities), query.strip(), _wb=wb,
-                                    codes=tuple(codes))
+n_issues, table = cached.issues(ctx, tuple(severities), query.strip(), tuple(codes))
 if wb.issues.empty and not ctx.load_error:
     st.success("Ошибок и предупреждений нет — все строки учтены.", icon=":material/check_circle:")
 elif table.empty:
@@ -164,7 +162,7 @@ st.subheader(f"Готово к отправке, {ctx.year} год")
 if not wb.institution_names:
     widgets.no_institutions(ctx)
     st.stop()
-matrix = cached.readiness_matrix_of(ctx.key, ctx.year, ctx.as_of, tuple(ctx.institutions), _wb=wb)
+matrix = cached.readiness_matrix(ctx)
 widgets.table(widgets.styled(matrix.reset_index(), {c: readiness_panel.readiness_style for c in matrix.columns}),
          hide_index=True, key="quality_matrix", height="content" if len(matrix) <= 30 else "auto")
 st.caption("«готово» — на вкладке нет ошибок, за квартал заполнены все показатели мониторинга, внесены мероприятия "
@@ -178,7 +176,7 @@ if not ctx.own_only:                     # coordinators: who fixed what since th
 
 # --------------------------------------------------------------------------- reminders
 st.subheader(f"Напоминания: {ctx.period.label}")
-laggards = cached.laggards_of(ctx.key, ctx.period.code, tuple(ctx.institutions), ctx.as_of, _wb=wb)
+laggards = cached.laggards(ctx)
 if not laggards:
     st.success(f"За {ctx.period.label} у всех учреждений всё заполнено и без ошибок.", icon=":material/check_circle:")
     st.stop()
@@ -194,7 +192,7 @@ by_name = {lag.institution: lag for lag in laggards}
 chosen = c1.selectbox("Напоминание для", list(by_name), key="quality_reminder_for")
 deadline = c2.date_input("Срок в напоминании", value=reply_by(ctx.as_of), key="quality_deadline",
                          format="DD.MM.YYYY")
-texts = cached.reminders_of(ctx.key, ctx.period.code, tuple(ctx.institutions), ctx.as_of, deadline, _wb=wb)
+texts = cached.reminders(ctx, deadline)
 st.code(texts[chosen], language=None, wrap_lines=True)
 st.caption("Скопируйте текст кнопкой в правом верхнем углу блока и отправьте по почте или в мессенджер.")
 if len(laggards) > 1:

@@ -15,8 +15,9 @@ from datetime import date
 from pathlib import Path
 
 from lib.loader import load_workbook
-from lib.metrics.counts import counts_by_type, select_activities
-from lib.model.workbook import ERROR, SEVERITY_RU, Workbook
+from lib.metrics.counts import counts_by_type, issue_counts
+from lib.metrics.selection import Selection, select_rows
+from lib.model.workbook import ERROR, SEVERITY_RU, WARNING, Workbook
 from lib.model.periods import CODES_HINT, Period
 from lib.metrics.plan_status import plan_status
 from lib.russian import format_date_numeric, format_dates_numeric
@@ -74,6 +75,7 @@ def _check_institutions(wb: Workbook, names: list[str]) -> list[str]:
 def cmd_validate(args) -> int:
     wb = _load(args.source)
     issues = wb.issues
+    counted = issue_counts(wb)
     if args.json:
         _print_json({
             "rows_total": wb.accounting.rows_total, "rows_loaded": wb.accounting.rows_loaded,
@@ -87,9 +89,8 @@ def cmd_validate(args) -> int:
         for i in issues.itertuples():
             where = f"«{i.tab}»" + (f"!{i.cell}" if i.cell else "")
             print(f"[{SEVERITY_RU[i.severity]}] {where}: {i.message}")
-        errors = int((issues["severity"] == ERROR).sum())
-        print(f"Ошибок: {errors}, предупреждений: {len(issues) - errors}")
-    return 1 if wb.error_count else 0
+        print(f"Ошибок: {counted[ERROR]}, предупреждений: {counted[WARNING]}")
+    return 1 if counted[ERROR] else 0
 
 
 def cmd_annotate(args) -> int:
@@ -142,7 +143,7 @@ def cmd_counts(args) -> int:
     wb = _load(args.source)
     period = _period(args.period)
     chosen = _check_institutions(wb, args.institution or [])
-    counts = counts_by_type(select_activities(wb, period, chosen))
+    counts = counts_by_type(select_rows(wb, Selection(period, tuple(chosen))))
     if args.json:
         _print_json(counts)
     else:

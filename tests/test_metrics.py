@@ -1,9 +1,15 @@
 """Shared numbers: counts, period targets, monitoring per period, completeness, and periods themselves."""
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 import pytest
 
 from lib.loader import load_workbook
+from lib.metrics.counts import RegionFigure, measure, region_figures, target_over
+from lib.metrics.plan_status import plan_status
+from lib.metrics.selection import Selection, activity_index, select_rows
 from lib.metrics.counts import (NOTHING, PARTLY, REPORTED, completeness, counts_by_group,
                          monitoring_period_values, period_targets, region_totals, reported_count, select_activities)
 from lib.model.periods import Period
@@ -50,6 +56,30 @@ def test_period_targets_scale_with_the_period(wb):
     assert q["Публикации"] is None
 
 
+def test_one_activity_index_per_workbook_and_rows_in_report_order(wb):
+    index = activity_index(wb)
+    assert activity_index(wb) is index                                   # built once, kept on the workbook
+    fewer = replace(wb, activities=wb.activities.iloc[:2])
+    assert activity_index(fewer) is not index and activity_index(fewer).n == 2
+    sel = Selection(Period.parse("2026-Q1"), [A])
+    assert sel.institutions == (A,) and sel.judged_on == date(2026, 3, 31)
+    rows = select_rows(wb, sel)
+    assert len(rows) == 3 and set(rows.frame["institution"]) == {A}
+    assert rows.frame["date"].is_monotonic_increasing
+    assert list(wb.activities.iloc[rows.frame_positions]["date"]) == list(rows.frame["date"])
+    assert measure(rows, "мероприятия") == 3 and measure(rows, "участники") == measure(rows.frame, "участники") == 0
+
+
+def test_one_target_rule_for_period_targets_and_plan_status(wb):
+    assert (target_over(10, "квартал", 3), target_over(10, "квартал", 12)) == (10, 40)
+    assert (target_over(2, "месяц", 6), target_over(3, "год", 3)) == (12, 0.75)
+    status = plan_status(wb, date(2026, 7, 1)).set_index("item")
+    year = period_targets(wb, Period.parse("2026"))
+    assert status.loc["1.3", "required_total"] == target_over(10, "квартал", 12) == year["Консультации"]
+    assert status.loc["1.3", "required_due"] == target_over(10, "квартал", 6)       # two quarters ended
+    assert status.loc["2.2", "required_total"] == target_over(3, "год", 12) == year["Семинары"]
+
+
 def test_monitoring_period_values_and_region_totals(wb):
     h1 = monitoring_period_values(wb, Period.parse("2026-H1")).set_index(["institution", "indicator"])
     assert h1.loc[(A, ROAD), "value"] == 90              # latest filled quarter
@@ -58,6 +88,10 @@ def test_monitoring_period_values_and_region_totals(wb):
     totals = region_totals(monitoring_period_values(wb, Period.parse("2026-Q1")), wb.indicators)
     assert totals[ROAD] == 70.0                          # percentages average
     assert totals[HOME] == 90                            # A: 80, B: 10
+    figures = region_figures(monitoring_period_values(wb, Period.parse("2026-Q1")), wb.indicators)
+    assert figures[ROAD] == RegionFigure(70.0, 2) and figures[OPENED] == RegionFigure(81.0, 2)
+    only_a = [name for name in figures if name not in (ROAD, OPENED, HOME)]
+    assert only_a and all(figures[name].filled == 1 for name in only_a)     # B has no such rows
 
 
 def test_completeness_matrix_and_reported_count(wb):

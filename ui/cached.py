@@ -1,143 +1,208 @@
-"""Cached values derived from the loaded workbook.
+"""The cached facade the pages call: every number and table a page shows, for the page's `Context`.
 
-Each function takes the data key (`Context.key`, which changes whenever the data is read again) and
-the filter values as hashed arguments, and the workbook itself as `_wb` (not hashed). So a widget
-change that does not affect a value reuses it, and nothing is ever re-read or re-parsed.
+Pages call `cached.overview(ctx)`, `cached.activities_view(ctx, types, query)`, …; this module passes
+the data key (`Context.key`, which changes whenever the data is read again) and the filter values to
+`st.cache_data` functions as hashed arguments, and the workbook as `_wb` (not hashed). So a widget
+change that does not affect a value reuses it, and nothing is ever re-read or re-parsed. Everything
+is computed by `lib.metrics` (rows selected through its one activity index); `clear()` — the refresh
+button — forgets all of it.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
-from lib.metrics import changes
-from lib.metrics import counts as metrics
-from lib.metrics import overview
-from lib.metrics import plan_status
-from lib.metrics import readiness
-from lib.report import reminders
-from lib.metrics import tables as views
+from lib.metrics import changes, counts, overview as overview_lib, plan_status as plan_lib, readiness as readiness_lib
 from lib.russian import format_number
+from lib.metrics import tables
+from lib.metrics.selection import Selection, activity_index
 from lib.model.contract import ACTIVITY_TYPE_NAMES
-from lib.model.workbook import Workbook
 from lib.model.periods import Period
+from lib.model.workbook import ERROR, Workbook
+from lib.report import reminders as reminders_lib
+
+if TYPE_CHECKING:
+    from ui.context import Context
 
 _TTL = 3600
 _ENTRIES = 64
 ROWS_SHOWN = 1000          # rows of a long table sent to the browser at once (downloads have all of them)
 
 
-@st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
-def plan_status_on(key: str, as_of: date, _wb: Workbook) -> pd.DataFrame:
-    return plan_status.plan_status(_wb, as_of)
+def _chosen(ctx: Context, institutions) -> tuple[str, ...]:
+    return tuple(ctx.institutions if institutions is None else institutions)
+
+
+# --------------------------------------------------------------------------- plan and overview
 
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
-def year_completeness(key: str, year: int, _wb: Workbook) -> pd.DataFrame:
-    """`metrics.completeness` of every institution and quarter of a year (the pages take slices of it)."""
-    return metrics.completeness(_wb, year)
+def _plan_status(key: str, as_of: date, _wb: Workbook) -> pd.DataFrame:
+    return plan_lib.plan_status(_wb, as_of)
+
+
+def plan_status(ctx: Context) -> pd.DataFrame:
+    """`plan_status` on the context's as-of date (every institution's rows)."""
+    return _plan_status(ctx.key, ctx.as_of, _wb=ctx.wb)
 
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
-def overview_of(key: str, period_code: str, institutions: tuple[str, ...], as_of: date,
-                _wb: Workbook) -> overview.Overview:
+def _plan_table(key: str, as_of: date, _wb: Workbook) -> pd.DataFrame:
+    return tables.plan_table(_plan_status(key, as_of, _wb))
+
+
+def plan_table(ctx: Context) -> pd.DataFrame:
+    return _plan_table(ctx.key, ctx.as_of, _wb=ctx.wb)
+
+
+@st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
+def _year_completeness(key: str, year: int, _wb: Workbook) -> pd.DataFrame:
+    """`counts.completeness` of every institution and quarter of a year (the pages take slices of it)."""
+    return counts.completeness(_wb, year)
+
+
+@st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
+def _overview(key: str, period_code: str, institutions: tuple[str, ...], as_of: date,
+              _wb: Workbook) -> overview_lib.Overview:
     period = Period.parse(period_code)
-    return overview.build_overview(_wb, period, list(institutions), as_of, plan_status_on(key, as_of, _wb),
-                                   year_completeness(key, period.year, _wb))
+    return overview_lib.build_overview(_wb, period, institutions, as_of, _plan_status(key, as_of, _wb),
+                                       _year_completeness(key, period.year, _wb))
+
+
+def overview(ctx: Context, institutions: tuple[str, ...] | None = None) -> overview_lib.Overview:
+    """The overview of the context's period and as-of date; `institutions`: None — the chosen ones,
+    () — the whole region."""
+    return _overview(ctx.key, ctx.period.code, _chosen(ctx, institutions), ctx.as_of, _wb=ctx.wb)
 
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
-def completeness_of(key: str, year: int, institutions: tuple[str, ...], _wb: Workbook) -> pd.DataFrame:
-    return views.completeness_table(_wb, year, list(institutions), year_completeness(key, year, _wb))
+def _reporting(key: str, period_code: str, institutions: tuple[str, ...], _wb: Workbook) -> pd.DataFrame:
+    period = Period.parse(period_code)
+    return counts.reporting_state(_wb, Selection(period, institutions), _year_completeness(key, period.year, _wb))
+
+
+def reporting(ctx: Context) -> pd.DataFrame:
+    """Institution × quarter of the period → сдано / частично / нет данных, for the chosen institutions."""
+    return _reporting(ctx.key, ctx.period.code, tuple(ctx.institutions), _wb=ctx.wb)
+
+
+# --------------------------------------------------------------------------- monitoring
 
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
-def monitoring_values(key: str, period_code: str, institutions: tuple[str, ...], _wb: Workbook) -> pd.DataFrame:
-    return metrics.monitoring_period_values(_wb, Period.parse(period_code), list(institutions))
+def _monitoring_values(key: str, period_code: str, institutions: tuple[str, ...], _wb: Workbook) -> pd.DataFrame:
+    return counts.monitoring_period_values(_wb, Period.parse(period_code), institutions)
+
+
+def monitoring_values(ctx: Context, institutions: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Institution × indicator figures of the period (`institutions` as in `overview`)."""
+    return _monitoring_values(ctx.key, ctx.period.code, _chosen(ctx, institutions), _wb=ctx.wb)
 
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
-def readiness_of(key: str, year: int, as_of: date, _wb: Workbook) -> readiness.Assessment:
-    """«Готово к отправке» of every institution for a year: the one computation behind the checklist
+def _monitoring_figures(key: str, period_code: str, institutions: tuple[str, ...],
+                        _wb: Workbook) -> dict[str, counts.RegionFigure]:
+    return counts.region_figures(_monitoring_values(key, period_code, institutions, _wb), _wb.indicators)
+
+
+def monitoring_figures(ctx: Context, institutions: tuple[str, ...] | None = None) -> dict[str, counts.RegionFigure]:
+    """Indicator → its figure over the institutions and how many of them filled it."""
+    return _monitoring_figures(ctx.key, ctx.period.code, _chosen(ctx, institutions), _wb=ctx.wb)
+
+
+@st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
+def _monitoring_blanks(key: str, period_code: str, scope: tuple[str, ...], _wb: Workbook) -> pd.DataFrame:
+    return tables.monitoring_blanks(_wb, Period.parse(period_code), list(scope))
+
+
+def monitoring_blanks(ctx: Context) -> pd.DataFrame:
+    """Who left the period's monitoring figures blank, over the institutions in view."""
+    return _monitoring_blanks(ctx.key, ctx.period.code, tuple(ctx.scope), _wb=ctx.wb)
+
+
+# --------------------------------------------------------------------------- readiness, issues, reminders
+
+
+@st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
+def _readiness(key: str, year: int, as_of: date, _wb: Workbook) -> readiness_lib.Assessment:
+    return readiness_lib.assess(_wb, year, as_of)
+
+
+def readiness(ctx: Context) -> readiness_lib.Assessment:
+    """«Готово к отправке» of every institution for the year: the one computation behind the checklist
     («Моё учреждение»), the matrix and the reminders («Качество данных»)."""
-    return readiness.assess(_wb, year, as_of)
+    return _readiness(ctx.key, ctx.year, ctx.as_of, _wb=ctx.wb)
 
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
-def readiness_matrix_of(key: str, year: int, as_of: date, institutions: tuple[str, ...],
-                        _wb: Workbook) -> pd.DataFrame:
-    return readiness_of(key, year, as_of, _wb).matrix(list(institutions))
+def _readiness_matrix(key: str, year: int, as_of: date, institutions: tuple[str, ...],
+                      _wb: Workbook) -> pd.DataFrame:
+    return _readiness(key, year, as_of, _wb).matrix(list(institutions))
+
+
+def readiness_matrix(ctx: Context) -> pd.DataFrame:
+    return _readiness_matrix(ctx.key, ctx.year, ctx.as_of, tuple(ctx.institutions), _wb=ctx.wb)
 
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
-def laggards_of(key: str, period_code: str, institutions: tuple[str, ...], as_of: date,
-                _wb: Workbook) -> list[reminders.Laggard]:
+def _laggards(key: str, period_code: str, institutions: tuple[str, ...], as_of: date,
+              _wb: Workbook) -> list[reminders_lib.Laggard]:
     period = Period.parse(period_code)
-    return reminders.find_laggards(_wb, period, list(institutions), as_of,
-                                   assessment=readiness_of(key, period.year, as_of, _wb))
+    return reminders_lib.find_laggards(_wb, period, list(institutions), as_of,
+                                       assessment=_readiness(key, period.year, as_of, _wb))
+
+
+def laggards(ctx: Context) -> list[reminders_lib.Laggard]:
+    return _laggards(ctx.key, ctx.period.code, tuple(ctx.institutions), ctx.as_of, _wb=ctx.wb)
 
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
-def monitoring_blanks_of(key: str, period_code: str, scope: tuple[str, ...], _wb: Workbook) -> pd.DataFrame:
-    return views.monitoring_blanks(_wb, Period.parse(period_code), list(scope))
+def _reminders(key: str, period_code: str, institutions: tuple[str, ...], as_of: date, deadline: date,
+               _wb: Workbook) -> dict[str, str]:
+    period = Period.parse(period_code)
+    return {lag.institution: reminders_lib.reminder_text(_wb, lag, period, as_of, deadline)
+            for lag in _laggards(key, period_code, institutions, as_of, _wb)}
+
+
+def reminders(ctx: Context, deadline: date) -> dict[str, str]:
+    """Institution → its reminder text, for every laggard of the period."""
+    return _reminders(ctx.key, ctx.period.code, tuple(ctx.institutions), ctx.as_of, deadline, _wb=ctx.wb)
 
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
-def issues_of(key: str, institutions: tuple[str, ...], severities: tuple[str, ...], query: str,
-              _wb: Workbook, codes: tuple[str, ...] = ()) -> tuple[int, pd.DataFrame]:
-    """(number of issues, the first ROWS_SHOWN of them as `views.issues_table` shows them)."""
-    table = views.issues_table(_wb, list(institutions), list(severities), query, list(codes))
+def _issue_counts(key: str, institutions: tuple[str, ...], _wb: Workbook) -> dict[str, int]:
+    return counts.issue_counts(_wb, institutions)
+
+
+def issue_counts(ctx: Context, institutions: tuple[str, ...] | None = None) -> dict[str, int]:
+    """{ERROR: n, WARNING: n} of the institutions' issues (`institutions` as in `overview`)."""
+    return _issue_counts(ctx.key, _chosen(ctx, institutions), _wb=ctx.wb)
+
+
+@st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
+def _issues(key: str, institutions: tuple[str, ...], severities: tuple[str, ...], query: str,
+            codes: tuple[str, ...], _wb: Workbook) -> tuple[int, pd.DataFrame]:
+    table = tables.issues_table(_wb, list(institutions), list(severities), query, list(codes))
     return len(table), table.head(ROWS_SHOWN)
 
 
-@st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
-def reminders_of(key: str, period_code: str, institutions: tuple[str, ...], as_of: date, deadline: date,
-                 _wb: Workbook) -> dict[str, str]:
-    """Institution → its reminder text, for every laggard of the period."""
-    period = Period.parse(period_code)
-    return {lag.institution: reminders.reminder_text(_wb, lag, period, as_of, deadline)
-            for lag in laggards_of(key, period_code, institutions, as_of, _wb)}
+def issues(ctx: Context, severities: tuple[str, ...] = (), query: str = "", codes: tuple[str, ...] = (),
+           institutions: tuple[str, ...] | None = None) -> tuple[int, pd.DataFrame]:
+    """(number of issues, the first ROWS_SHOWN of them as `tables.issues_table` shows them)."""
+    return _issues(ctx.key, _chosen(ctx, institutions), tuple(severities), query, tuple(codes), _wb=ctx.wb)
 
 
 # --------------------------------------------------------------------------- activities
 
 
-@dataclass
-class ActivityBase:
-    """The workbook's activity rows sorted for display once, with their display table and (built on
-    the first search) their lower-case search text — shared, read-only, by every filter combination."""
-    acts: pd.DataFrame                      # wb.activities sorted by date, institution, row
-    table: pd.DataFrame                     # views.activities_table(acts), same order
-    _text: pd.Series | None = field(default=None, repr=False)
-
-    def mask(self, year: int, institutions: tuple[str, ...], types: tuple[str, ...] = (),
-             query: str = "", quarters: tuple[int, int] | None = None, plan_item: str | None = None) -> np.ndarray:
-        acts = self.acts
-        mask = (acts["year"] == year).to_numpy(dtype=bool, copy=True)
-        if quarters is not None:
-            mask = mask & acts["quarter"].between(*quarters).to_numpy(dtype=bool)
-        if plan_item is not None:
-            mask = mask & (acts["plan_item"] == plan_item).to_numpy(dtype=bool, na_value=False)
-        if institutions:
-            mask = mask & acts["institution"].isin(institutions).to_numpy(dtype=bool)
-        if types:
-            mask = mask & acts["type"].isin(types).to_numpy(dtype=bool)
-        words = [w for w in str(query or "").lower().replace("ё", "е").split() if w]
-        if words and len(acts):
-            if self._text is None:
-                self._text = views.search_text(acts)
-            for word in words:
-                mask = mask & self._text.str.contains(word, regex=False).to_numpy(dtype=bool, na_value=False)
-        return mask
-
-
 @st.cache_resource(ttl=_TTL, max_entries=4, show_spinner=False)
-def activity_base(key: str, _wb: Workbook) -> ActivityBase:
-    acts = _wb.activities.sort_values(["date", "institution", "row"], kind="stable").reset_index(drop=True)
-    return ActivityBase(acts, views.activities_table(acts))
+def _activity_table(key: str, _wb: Workbook) -> pd.DataFrame:
+    """`tables.activities_table` of every row, in the index's report order (shared, read-only)."""
+    return tables.activities_table(activity_index(_wb).rows)
 
 
 @dataclass(frozen=True)
@@ -145,91 +210,131 @@ class ActivityView:
     """Everything the «Мероприятия» page draws for one filter combination (small frames only)."""
     present_types: list[str]         # types of the year's rows (before the type and text filters)
     year_rows: int                   # rows of the year after the type and text filters
-    counts: pd.DataFrame             # views.activity_counts of those rows (institution × quarter × type)
+    counts: pd.DataFrame             # counts.activity_counts of those rows (institution × quarter × type)
+    period_counts: pd.DataFrame      # the same, the period's quarters only
     rows: int                        # rows in the period
     participants: int
     specialists: int
     active: int                      # institutions with at least one activity in the period
+    scope_size: int                  # institutions in view
     first_rows: pd.DataFrame         # the first ROWS_SHOWN display rows of the period
 
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
-def present_types_of(key: str, year: int, institutions: tuple[str, ...], _wb: Workbook) -> list[str]:
-    base = activity_base(key, _wb)
-    present = set(base.acts.loc[base.mask(year, institutions), "type"].unique())
-    return [t for t in ACTIVITY_TYPE_NAMES if t in present]
+def _present_types(key: str, year: int, institutions: tuple[str, ...], _wb: Workbook) -> list[str]:
+    rows = activity_index(_wb).select(year=year, institutions=institutions)
+    found = counts.counts_by_type(rows)
+    return [t for t in ACTIVITY_TYPE_NAMES if found[t]]
 
 
-def _period_mask(base: ActivityBase, year_mask: np.ndarray, first_q: int, last_q: int) -> np.ndarray:
-    return year_mask & base.acts["quarter"].between(first_q, last_q).to_numpy()
+def present_types(ctx: Context) -> list[str]:
+    """The activity types of the year's rows of the chosen institutions, in vocabulary order."""
+    return _present_types(ctx.key, ctx.year, tuple(ctx.institutions), _wb=ctx.wb)
 
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
-def activities_view(key: str, year: int, institutions: tuple[str, ...], types: tuple[str, ...], query: str,
-                    first_q: int, last_q: int, _wb: Workbook) -> ActivityView:
-    base = activity_base(key, _wb)
-    year_mask = base.mask(year, institutions, types, query)
-    in_period = _period_mask(base, year_mask, first_q, last_q)
-    acts = base.acts
-    positions = np.flatnonzero(in_period)
-    period_acts = acts.iloc[positions]
+def _activities_view(key: str, period_code: str, institutions: tuple[str, ...], scope_size: int,
+                     types: tuple[str, ...], query: str, _wb: Workbook) -> ActivityView:
+    period = Period.parse(period_code)
+    year = activity_index(_wb).select(year=period.year, institutions=institutions, types=types, query=query)
+    in_period = year.in_period(period)
+    participants, specialists = counts.people(in_period)
+    year_counts = counts.activity_counts(year)
     return ActivityView(
-        present_types=present_types_of(key, year, institutions, _wb),
-        year_rows=int(year_mask.sum()),
-        counts=views.activity_counts(acts[year_mask]),
-        rows=len(positions),
-        participants=int(period_acts["participants"].fillna(0).sum()) if len(positions) else 0,
-        specialists=int(period_acts["specialists"].fillna(0).sum()) if len(positions) else 0,
-        active=int(period_acts["institution"].nunique()),
-        first_rows=base.table.iloc[positions[:ROWS_SHOWN]].reset_index(drop=True))
+        present_types=_present_types(key, period.year, institutions, _wb),
+        year_rows=len(year), counts=year_counts,
+        period_counts=counts.activity_counts(in_period),
+        rows=len(in_period), participants=participants, specialists=specialists,
+        active=len(counts.institutions_with_rows(in_period)), scope_size=scope_size,
+        first_rows=_activity_table(key, _wb).iloc[in_period.positions[:ROWS_SHOWN]].reset_index(drop=True))
 
 
-def activity_rows(key: str, year: int, institutions: tuple[str, ...], types: tuple[str, ...], query: str,
-                  first_q: int, last_q: int, wb: Workbook) -> pd.DataFrame:
+def activities_view(ctx: Context, types: tuple[str, ...] = (), query: str = "") -> ActivityView:
+    return _activities_view(ctx.key, ctx.period.code, tuple(ctx.institutions), len(ctx.scope), tuple(types),
+                            query, _wb=ctx.wb)
+
+
+def activity_rows(ctx: Context, types: tuple[str, ...] = (), query: str = "") -> pd.DataFrame:
     """All display rows of the period (for the download: built only when the button is clicked)."""
-    base = activity_base(key, wb)
-    in_period = _period_mask(base, base.mask(year, institutions, types, query), first_q, last_q)
-    return base.table[in_period].reset_index(drop=True)
+    rows = activity_index(ctx.wb).select(period=ctx.period, institutions=tuple(ctx.institutions),
+                                         types=tuple(types), query=query)
+    return _activity_table(ctx.key, _wb=ctx.wb).iloc[rows.positions].reset_index(drop=True)
 
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
-def activity_rows_page(key: str, year: int, institutions: tuple[str, ...], types: tuple[str, ...] = (),
-                       quarters: tuple[int, int] | None = None, plan_item: str | None = None, *,
-                       limit: int = ROWS_SHOWN, _wb: Workbook) -> tuple[int, pd.DataFrame]:
-    """(number of activity rows, the first `limit` of them as `views.activities_table` shows them)."""
-    base = activity_base(key, _wb)
-    positions = np.flatnonzero(base.mask(year, institutions, types, quarters=quarters, plan_item=plan_item))
-    return len(positions), base.table.iloc[positions[:limit]].reset_index(drop=True)
+def _activity_rows_page(key: str, year: int, institutions: tuple[str, ...], types: tuple[str, ...],
+                        quarters: tuple[int, int] | None, plan_item: str | None, limit: int,
+                        _wb: Workbook) -> tuple[int, pd.DataFrame]:
+    rows = activity_index(_wb).select(year=year, institutions=institutions, types=types, quarters=quarters,
+                                      plan_item=plan_item)
+    return len(rows), _activity_table(key, _wb).iloc[rows.positions[:limit]].reset_index(drop=True)
+
+
+def activity_rows_page(ctx: Context, institutions: tuple[str, ...] | None = None, *, types: tuple[str, ...] = (),
+                       whole_year: bool = False, year: int | None = None, plan_item: str | None = None,
+                       limit: int = ROWS_SHOWN) -> tuple[int, pd.DataFrame]:
+    """(number of activity rows, the first `limit` of them as `tables.activities_table` shows them):
+    rows of the period (`whole_year`: of the year; `year`: of that year, default the chosen one),
+    of the institutions (as in `overview`), types and plan item."""
+    quarters = None if whole_year else (ctx.period.first_quarter, ctx.period.last_quarter)
+    return _activity_rows_page(ctx.key, ctx.year if year is None else year, _chosen(ctx, institutions),
+                               tuple(types), quarters, plan_item, limit, _wb=ctx.wb)
 
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
-def reporting_of(key: str, period_code: str, institutions: tuple[str, ...], _wb: Workbook) -> pd.DataFrame:
+def _activity_count(key: str, period_code: str, institutions: tuple[str, ...], _wb: Workbook) -> int:
+    return len(activity_index(_wb).select(Selection(Period.parse(period_code), institutions)))
+
+
+@dataclass(frozen=True)
+class InstitutionFigures:
+    """The headline figures of one institution for the «Моё учреждение» page."""
+    rows: int                        # activity rows in the period
+    previous: int                    # in the previous period
+    comparable: bool                 # whether the workbook covers the previous period
+    share: pd.DataFrame              # tables.institution_share
+    errors: int                      # errors on its tab(s)
+    monitoring: pd.DataFrame | None  # tables.institution_monitoring (None: the workbook's year is another)
+    monitoring_filled: int           # monitoring cells of the period's quarters filled
+    monitoring_expected: int         # … and expected
+
+    @property
+    def delta(self) -> int | None:
+        return self.rows - self.previous if self.comparable else None
+
+
+@st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
+def _institution_figures(key: str, period_code: str, institution: str, _wb: Workbook) -> InstitutionFigures:
     period = Period.parse(period_code)
-    return overview.reporting_state(_wb, period, list(institutions), year_completeness(key, period.year, _wb))
+    previous = period.previous()
+    own_year = period.year == _wb.year
+    filled, expected = counts.monitoring_cells(_wb, period, institution) if own_year else (0, 0)
+    return InstitutionFigures(
+        rows=_activity_count(key, period_code, (institution,), _wb),
+        previous=_activity_count(key, previous.code, (institution,), _wb),
+        comparable=counts.has_data_for(_wb, previous),
+        share=tables.institution_share(_wb, period, institution),
+        errors=_issue_counts(key, (institution,), _wb)[ERROR],
+        monitoring=tables.institution_monitoring(_wb, institution) if own_year else None,
+        monitoring_filled=filled, monitoring_expected=expected)
+
+
+def institution_figures(ctx: Context, institution: str) -> InstitutionFigures:
+    return _institution_figures(ctx.key, ctx.period.code, institution, _wb=ctx.wb)
+
+
+# --------------------------------------------------------------------------- changes since a read
 
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
-def plan_table_on(key: str, as_of: date, _wb: Workbook) -> pd.DataFrame:
-    return views.plan_table(plan_status_on(key, as_of, _wb))
-
-
-@st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
-def activity_count(key: str, period_code: str, institutions: tuple[str, ...], _wb: Workbook) -> int:
-    period = Period.parse(period_code)
-    base = activity_base(key, _wb)
-    return int(base.mask(period.year, institutions, quarters=(period.first_quarter, period.last_quarter)).sum())
-
-
-@st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
-def institution_share_of(key: str, period_code: str, institution: str, _wb: Workbook) -> pd.DataFrame:
-    return views.institution_share(_wb, Period.parse(period_code), institution)
-
-
-@st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
-def changes_since(key: str, baseline: str, _before: changes.Digest, _now: changes.Digest) -> changes.Changes:
-    """What changed from the stored read `_before` (its fingerprint: `baseline`) to the data on screen
-    (`_now`, its digest; `key` names it)."""
+def _changes(key: str, baseline: str, _before: changes.Digest, _now: changes.Digest) -> changes.Changes:
     return changes.compare(_before, _now)
+
+
+def changes_since(ctx: Context, baseline: str, before: changes.Digest, now: changes.Digest) -> changes.Changes:
+    """What changed from the stored read `before` (its fingerprint: `baseline`) to the data on screen
+    (`now`, its digest)."""
+    return _changes(ctx.key, baseline, _before=before, _now=now)
 
 
 def rows_caption(total: int, shown: int) -> str:
@@ -240,12 +345,12 @@ def rows_caption(total: int, shown: int) -> str:
             "(все строки — на странице «Мероприятия», в скачиваемой таблице).")
 
 
-ALL = (year_completeness, plan_status_on, overview_of, completeness_of, monitoring_values, laggards_of,
-       readiness_of, readiness_matrix_of, changes_since,
-       monitoring_blanks_of, issues_of, reminders_of, activity_base, present_types_of, activities_view,
-       activity_rows_page, reporting_of, plan_table_on, activity_count, institution_share_of)
+_RESOURCES = (_activity_table,)
 
 
 def clear() -> None:
-    for func in ALL:
+    """Forget everything derived from the data: every `st.cache_data` value (this module's and the
+    report page's) and the shared display table."""
+    st.cache_data.clear()
+    for func in _RESOURCES:
         func.clear()

@@ -75,7 +75,7 @@ def draw_changes(ctx: Context) -> None:
     base = c1.selectbox("Сравнить с чтением от", list(labels), format_func=labels.get, key="quality_changes_base",
                         help="Прошлые чтения, в которых данные были другими (хранятся последние несколько).")
     before = next(v for v in earlier if v.fingerprint == base)
-    ch = cached.changes_since(ctx.key, base, _before=before, _now=current)
+    ch = cached.changes_since(ctx, base, before, current)
     scope = list(ctx.institutions) or None
     total = ch.total(scope)
     c2.markdown(f"**Всего:** {plain(total.summary)}  \n"

@@ -23,7 +23,7 @@ replaces it for this browser session (until the file is removed from the uploade
   with the Russian error (`Context.kept_error`) instead of an empty dashboard.
 
 «Обновить данные» drops the caches (and the single-flight's freshness). Derived tables are cached in
-`app_pages/cached.py` under `Context.key`, which changes whenever the data is read again.
+`ui/cached.py` under `Context.key`, which changes whenever the data is read again.
 
 Previous reads («Что изменилось с прошлого чтения», `lib.metrics.changes`): each new read of the configured
 source is added once per process to its history on disk (`lib.metrics.changes.record_read`, next to the Google

@@ -5,7 +5,6 @@ frozen panes, number formats; every text cell written as text, so nothing runs a
 from __future__ import annotations
 
 import io
-from dataclasses import replace
 from datetime import date, datetime
 
 import pandas as pd
@@ -14,11 +13,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from lib.model.contract import ACTIVITY_TYPE_NAMES, MonitoringIndicator
 from lib.export.excel import add_sheet
-from lib.metrics.counts import region_totals, select_activities
+from lib.metrics.counts import activity_counts, counts_by_type, monitoring_period_values, region_totals
+from lib.metrics.selection import Selection, select_rows
 from lib.model.workbook import Workbook
 from lib.model.periods import Period
 from lib.metrics.plan_status import STATUS_COLORS, plan_status
-from lib.report.draft import as_of_for, period_monitoring, scope_label
+from lib.report.draft import as_of_for, scope_label
 from lib.russian import format_date_numeric, format_dates_numeric
 
 TOTAL_FONT = Font(bold=True)
@@ -30,11 +30,13 @@ ALL = "Все учреждения"
 def counts_frame(wb: Workbook, period: Period, institutions: list[str]) -> pd.DataFrame:
     """Institution × quarter rows (zeros included), a column per activity type, «Всего»; then the
     totals per quarter and for the period."""
-    acts = select_activities(wb, period, institutions)
+    sel = Selection(period, tuple(institutions))
+    rows = select_rows(wb, sel)
     scope = institutions or wb.institution_names
-    grouped = acts.groupby(["institution", "quarter", "type"]).size() if len(acts) else pd.Series(dtype=int)
-    by_quarter = acts.groupby(["quarter", "type"]).size() if len(acts) else pd.Series(dtype=int)
-    by_type = acts["type"].value_counts() if len(acts) else pd.Series(dtype=int)
+    counted = activity_counts(rows)
+    grouped = dict(zip(zip(counted["institution"], counted["quarter"], counted["type"]), counted["count"]))
+    by_quarter = {q: counts_by_type(select_rows(wb, Selection(Period.quarter(period.year, q), sel.institutions)))
+                  for q in period.quarters}
     records = []
     for inst in scope:
         for q in period.quarters:
@@ -43,15 +45,9 @@ def counts_frame(wb: Workbook, period: Period, institutions: list[str]) -> pd.Da
                 row[t] = int(grouped.get((inst, q, t), 0))
             records.append(row)
     for q in period.quarters:
-        row = {"Учреждение": f"{ALL} — итого", "Квартал": Period.quarter(period.year, q).label}
-        for t in ACTIVITY_TYPE_NAMES:
-            row[t] = int(by_quarter.get((q, t), 0))
-        records.append(row)
+        records.append({"Учреждение": f"{ALL} — итого", "Квартал": Period.quarter(period.year, q).label, **by_quarter[q]})
     if len(period.quarters) > 1:
-        row = {"Учреждение": f"{ALL} — итого", "Квартал": period.label}
-        for t in ACTIVITY_TYPE_NAMES:
-            row[t] = int(by_type.get(t, 0))
-        records.append(row)
+        records.append({"Учреждение": f"{ALL} — итого", "Квартал": period.label, **counts_by_type(rows)})
     frame = pd.DataFrame(records, columns=["Учреждение", "Квартал", *ACTIVITY_TYPE_NAMES])
     frame["Всего"] = frame[list(ACTIVITY_TYPE_NAMES)].sum(axis=1)
     return frame
@@ -65,13 +61,13 @@ def monitoring_frame(wb: Workbook, period: Period, institutions: list[str]) -> p
     mon = mon[mon["quarter"].between(period.first_quarter, period.last_quarter) & mon["institution"].isin(scope)]
     per_q = mon.set_index(["institution", "indicator", "quarter"])["value"]
     per_q = per_q[~per_q.index.duplicated()]
-    values = period_monitoring(wb, period, scope)
+    values = monitoring_period_values(wb, period, scope)
     period_value = values.set_index(["institution", "indicator"])["value"] if len(values) else pd.Series(dtype=float)
     q_cols = [Period.quarter(period.year, q).label for q in period.quarters]
     known = {i.name for i in wb.indicators}
     extra = [MonitoringIndicator(n) for n in pd.unique(mon["indicator"]) if n not in known]   # «учтён как есть»
     indicators = (*wb.indicators, *extra)
-    q_totals = {q: region_totals(period_monitoring(wb, Period(period.year, q, q), scope), indicators)
+    q_totals = {q: region_totals(monitoring_period_values(wb, Period(period.year, q, q), scope), indicators)
                 for q in period.quarters}
     totals = region_totals(values, indicators)
     records = []
@@ -96,8 +92,7 @@ def monitoring_frame(wb: Workbook, period: Period, institutions: list[str]) -> p
 
 def plan_frame(wb: Workbook, institutions: list[str], as_of: date) -> pd.DataFrame:
     """Plan status on `as_of`, counting only the activity rows of the chosen institutions."""
-    scoped = wb if not institutions else replace(wb, activities=wb.activities[wb.activities["institution"].isin(institutions)])
-    status = plan_status(scoped, as_of)
+    status = plan_status(wb, as_of, institutions)
     columns = ["№", "Раздел", "Мероприятие", "Сроки", "Контрольные даты", "Вид мероприятия", "Цель", "Период цели",
                "Требуется на дату", "Требуется за год", "Факт", "Выполнение", "Статус"]
     records = []

@@ -1,23 +1,26 @@
 """The director's overview: plan status counts with the overdue items, this period's headline
-activity counts against plan targets with the change from the previous period, who has reported,
-and how many data errors are open — for the chosen period, institutions and as-of date.
+activity counts with the change from the previous period, who has reported, and how many data
+errors are open — for one `Selection` (period, institutions, as-of date).
 
-Everything here is computed with `lib.metrics.counts` / `lib.metrics.plan_status`, so the page, the tests and the
-report agree on every number.
+The cards show counts, not a comparison with the plan: an item's plan target is judged by the rows
+that cite it (`lib.metrics.plan_status`, the «План» page). Every number comes from `lib.metrics.counts`
+/ `lib.metrics.plan_status`, so the page, the tests, the summary and the report agree.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable
 
 import pandas as pd
 
-from lib.model.contract import ACTIVITY_GROUPS
-from lib.metrics.counts import NOTHING, PARTLY, completeness, counts_by_group, period_targets, select_activities
-from lib.model.workbook import ERROR, WARNING, Workbook
-from lib.model.periods import Period
+from lib.metrics.counts import (NOTHING, PARTLY, counts_by_group, issue_counts, previous_group_counts,
+                                reporting_state)
 from lib.metrics.plan_status import OVERDUE, plan_status, status_counts
+from lib.metrics.selection import Selection, select_rows
+from lib.model.contract import ACTIVITY_GROUPS
+from lib.model.periods import Period
+from lib.model.workbook import ERROR, WARNING, Workbook
 
 
 @dataclass(frozen=True)
@@ -25,16 +28,10 @@ class GroupFigure:
     group: str                 # «Консультации», «Семинары», «Публикации», «Материалы»
     count: int
     previous: int | None       # None: the workbook has no data for the previous period
-    target: float | None       # the plan's target for the whole ОМП for this period
 
     @property
     def delta(self) -> int | None:
         return None if self.previous is None else self.count - self.previous
-
-    @property
-    def share(self) -> float | None:
-        """count / target (may exceed 1)."""
-        return self.count / self.target if self.target else None
 
 
 @dataclass
@@ -52,59 +49,47 @@ class Overview:
     partly: list[str] = field(default_factory=list)          # something, but not everything
     errors: int = 0
     warnings: int = 0
+    plan_items: int = 0                      # items of the plan (0: no plan loaded)
 
+    @property
+    def fully_reported(self) -> int:
+        """Institutions with activities and every monitoring figure in every quarter of the period."""
+        return self.reported - len(self.partly)
 
-def has_data_for(wb: Workbook, period: Period) -> bool:
-    """Whether the workbook covers a period: it is in the plan year, or some activity row is dated in it."""
-    if period.year == wb.year:
-        return True
-    return not select_activities(wb, period).empty
+    @property
+    def not_reported_total(self) -> int:
+        return len(self.not_reported)
 
-
-def scoped_issues(wb: Workbook, institutions: Iterable[str] | None) -> pd.DataFrame:
-    """Issues of the chosen institutions (all issues — workbook-level ones included — when none chosen)."""
-    chosen = list(institutions or [])
-    return wb.issues[wb.issues["institution"].isin(chosen)] if chosen else wb.issues
-
-
-def reporting_state(wb: Workbook, period: Period, institutions: Iterable[str] | None = None,
-                    year_matrix: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Completeness (institution × quarter of the period) for the chosen institutions. `year_matrix`:
-    `completeness(wb, period.year)` when the caller already has it (a cached copy)."""
-    matrix = completeness(wb, period.year, period.quarters) if year_matrix is None \
-        else year_matrix[list(period.quarters)]
-    chosen = list(institutions or [])
-    if chosen:
-        matrix = matrix.loc[[i for i in matrix.index if i in set(chosen)]]
-    return matrix
+    @property
+    def partly_total(self) -> int:
+        return len(self.partly)
 
 
 def build_overview(wb: Workbook, period: Period, institutions: Iterable[str] | None, as_of: date,
                    status: pd.DataFrame | None = None, year_matrix: pd.DataFrame | None = None) -> Overview:
-    chosen = list(institutions or [])
-    status = plan_status(wb, as_of) if status is None else status
-    acts = select_activities(wb, period, chosen)
-    counts = counts_by_group(acts)
-    prev_period = period.previous()
-    prev_counts = counts_by_group(select_activities(wb, prev_period, chosen)) if has_data_for(wb, prev_period) \
-        else None
-    targets = period_targets(wb, period)
-    groups = [GroupFigure(g, counts[g], None if prev_counts is None else prev_counts[g], targets.get(g))
-              for g in ACTIVITY_GROUPS]
+    """The overview of a period and institutions (None or empty: all) on `as_of`; `status` (plan
+    status on `as_of`) and `year_matrix` (`completeness` of the period's year) when the caller
+    already has them."""
+    sel = Selection(period, tuple(institutions or ()), as_of)
+    status = plan_status(wb, sel.judged_on) if status is None else status
+    rows = select_rows(wb, sel)
+    counts = counts_by_group(rows)
+    previous = previous_group_counts(wb, sel)
+    groups = [GroupFigure(g, counts[g], None if previous is None else previous[g]) for g in ACTIVITY_GROUPS]
 
-    matrix = reporting_state(wb, period, chosen, year_matrix)
+    matrix = reporting_state(wb, sel, year_matrix)
     nothing = (matrix == NOTHING).any(axis=1) if len(matrix) else pd.Series(dtype=bool)
     partly = ((matrix == PARTLY).any(axis=1) & ~nothing) if len(matrix) else pd.Series(dtype=bool)
-    issues = scoped_issues(wb, chosen)
+    issues = issue_counts(wb, sel.institutions)
     return Overview(
-        period=period, previous_period=prev_period, institutions=chosen,
+        period=sel.period, previous_period=sel.period.previous(), institutions=list(sel.institutions),
         status_counts=status_counts(status),
         overdue=status[status["status"] == OVERDUE].reset_index(drop=True),
-        groups=groups, activities_total=len(acts),
+        groups=groups, activities_total=len(rows),
         reported=int((~nothing).sum()) if len(matrix) else 0, institutions_total=len(matrix),
         not_reported=list(matrix.index[nothing]) if len(matrix) else [],
         partly=list(matrix.index[partly]) if len(matrix) else [],
-        errors=int((issues["severity"] == ERROR).sum()), warnings=int((issues["severity"] == WARNING).sum()))
+        errors=issues[ERROR], warnings=issues[WARNING], plan_items=len(status))
 
 
 def overdue_text(row: pd.Series) -> str:

@@ -18,9 +18,12 @@ from __future__ import annotations
 import math
 from datetime import date
 
+from collections.abc import Iterable
+
 import pandas as pd
 
-from lib.model.contract import COUNT_WHAT
+from lib.metrics.counts import measure, target_over
+from lib.metrics.selection import Rows, select_rows
 from lib.model.workbook import Workbook
 
 DONE, IN_PROGRESS, OVERDUE, NOT_STARTED = "выполнено", "в работе", "просрочено", "не начато"
@@ -32,21 +35,22 @@ STATUS_COLUMNS = ["item", "section", "title", "deadline_text", "checkpoints", "p
                   "next_checkpoint", "missed_checkpoints", "activity_rows"]
 
 
-def _periods_ended(as_of: date, year: int, per_year: int) -> int:
-    """How many quarters (per_year=4) or months (12) of `year` have fully ended before `as_of`."""
+def _months_ended(as_of: date, year: int, per: str) -> int:
+    """The months of `year` in the quarters (per «квартал») or months (per «месяц») that have fully
+    ended before `as_of`."""
     if as_of.year > year:
-        return per_year
+        return 12
     if as_of.year < year:
         return 0
-    month_index = as_of.month - 1          # months fully ended before this month
-    return month_index // (12 // per_year)
+    months = as_of.month - 1               # months fully ended before this month
+    return months - months % 3 if per == "квартал" else months
 
 
-def _measure(rows: pd.DataFrame, count_what: str) -> int:
-    column = COUNT_WHAT.get(count_what, "events")
-    if column == "events":
-        return int(len(rows))
-    return int(rows[column].fillna(0).sum())
+def item_rows(rows: Rows, item: str, indicator: str | None) -> Rows:
+    """The rule for what counts toward a plan item: the rows that cite its number, of its
+    «Показатель» type when one is set (the plan page, the overview, the summary and the report)."""
+    cited = rows.citing(item)
+    return cited.of_type(indicator) if isinstance(indicator, str) and indicator else cited
 
 
 def item_requirements(item: pd.Series, year: int, as_of: date) -> tuple[int, int, list[date]]:
@@ -57,9 +61,9 @@ def item_requirements(item: pd.Series, year: int, as_of: date) -> tuple[int, int
     has_target = target is not None and not (isinstance(target, float) and math.isnan(target))
     period = item["target_period"]
     if has_target and period in ("квартал", "месяц"):
-        per_year = 4 if period == "квартал" else 12
-        return int(target) * per_year, int(target) * _periods_ended(as_of, year, per_year), passed
-    total = int(target) if has_target else max(1, len(checkpoints))
+        return (int(target_over(target, period, 12)), int(target_over(target, period, _months_ended(as_of, year, period))),
+                passed)
+    total = int(target_over(target, "год", 12)) if has_target else max(1, len(checkpoints))
     if checkpoints:
         due = math.ceil(total * len(passed) / len(checkpoints))
     else:
@@ -67,21 +71,18 @@ def item_requirements(item: pd.Series, year: int, as_of: date) -> tuple[int, int
     return total, due, passed
 
 
-def plan_status(wb: Workbook, as_of: date) -> pd.DataFrame:
-    """One row per plan item with its checkpoints, target, actual and status on `as_of`."""
+def plan_status(wb: Workbook, as_of: date, institutions: Iterable[str] | None = None) -> pd.DataFrame:
+    """One row per plan item with its checkpoints, target, actual and status on `as_of`; `institutions`:
+    count only the activity rows of these (None or empty: every institution's)."""
     plan = wb.plan
     if plan.empty:
         return pd.DataFrame(columns=STATUS_COLUMNS)
     year = wb.year
-    acts = wb.activities
-    acts = acts[(acts["year"] == year) & (acts["date"] <= pd.Timestamp(as_of)) & acts["plan_item"].notna()]
-    by_item = dict(tuple(acts.groupby("plan_item", sort=False)))
+    done = select_rows(wb, year=year, until=as_of, institutions=tuple(institutions or ()))
     records = []
     for _, item in plan.iterrows():
-        rows = by_item.get(item["item"], acts.iloc[0:0])
-        if isinstance(item["indicator"], str):
-            rows = rows[rows["type"] == item["indicator"]]
-        actual = _measure(rows, item["count_what"])
+        rows = item_rows(done, item["item"], item["indicator"])
+        actual = measure(rows, item["count_what"])
         total, due, passed = item_requirements(item, year, as_of)
         if actual >= total:
             status = DONE
@@ -101,6 +102,22 @@ def plan_status(wb: Workbook, as_of: date) -> pd.DataFrame:
             "status": status, "next_checkpoint": upcoming[0] if upcoming else None,
             "missed_checkpoints": passed if status == OVERDUE else [], "activity_rows": len(rows)})
     return pd.DataFrame(records, columns=STATUS_COLUMNS)
+
+
+def matching_items(status: pd.DataFrame, statuses: Iterable[str] = (), sections: Iterable[str] = (),
+                   query: str = "") -> pd.DataFrame:
+    """The plan status rows of the chosen statuses and sections (none chosen: all) whose number or
+    title contains `query` (case-insensitive)."""
+    shown = status
+    statuses, sections, q = list(statuses or []), list(sections or []), str(query or "").strip().lower()
+    if statuses:
+        shown = shown[shown["status"].isin(statuses)]
+    if sections:
+        shown = shown[shown["section"].isin(sections)]
+    if q:
+        shown = shown[shown["item"].str.lower().str.contains(q, regex=False) |
+                      shown["title"].str.lower().str.contains(q, regex=False)]
+    return shown
 
 
 def status_counts(status: pd.DataFrame) -> dict[str, int]:

@@ -36,6 +36,8 @@ from datetime import date
 
 import pandas as pd
 
+from lib.metrics.counts import counts_by_institution_quarter
+from lib.metrics.selection import select_rows
 from lib.model.workbook import ERROR, WARNING, Workbook
 from lib.model.periods import Period, quarter_name
 from lib.russian import (CELL_FORMS, ERROR_FORMS, EVENTS, IN_ROW_FORMS, capitalize_first, plural, quarter_label,
@@ -294,11 +296,10 @@ def assess(wb: Workbook, year: int, as_of: date, institutions: list[str] | None 
         if who is not None:
             facts[who].errors.append(Fix(tab, cell or "", message, wb.cell_url(tab, cell) if cell else None))
 
-    # 3. activities per quarter (counted by pandas: there may be hundreds of thousands of rows)
-    acts = wb.activities
-    acts = acts[(acts["year"] == year) & acts["institution"].isin(list(facts))]
-    for (inst, q), n in acts.groupby(["institution", "quarter"], sort=False).size().items():
-        facts[inst].activities[int(q)] = int(n)
+    # 3. activities per quarter (lib.metrics.counts: there may be hundreds of thousands of rows)
+    rows = select_rows(wb, year=year, institutions=tuple(facts))
+    for (inst, q), n in counts_by_institution_quarter(rows).items():
+        facts[inst].activities[q] = n
     marks = wb.no_activity_marks
     for inst, y, q, tab, cell in zip(marks["institution"], marks["year"], marks["quarter"], marks["tab"],
                                      marks["cell"]):
@@ -314,6 +315,7 @@ def assess(wb: Workbook, year: int, as_of: date, institutions: list[str] | None 
              and _UNKNOWN_ITEM.match(str(message))]
     if cited:
         wanted = {(tab, row) for tab, _, _, _, row in cited}
+        acts = rows.frame
         quarter_of_row = {(tab, int(row)): int(q) for tab, row, q in zip(acts["tab"], acts["row"], acts["quarter"])
                           if (tab, int(row)) in wanted}
         for tab, cell, message, inst, row in cited:

@@ -1,7 +1,8 @@
 """Display-ready tables for the dashboard pages: Russian column names, numbers and dates as text
 (from `lib.russian`).
 
-Pure pandas (no Streamlit): the pages only filter, call these and draw. Every function accepts empty
+Pure pandas (no Streamlit): the pages only call these and draw. They format and reshape; every count
+comes from `lib.metrics.counts`. Every function accepts empty
 inputs and returns an empty frame with the same columns, so pages can show an empty state instead of
 failing.
 """
@@ -13,8 +14,10 @@ from datetime import date
 
 import pandas as pd
 
-from lib.model.contract import ACTIVITY_GROUPS, ACTIVITY_TYPE_NAMES
-from lib.metrics.counts import NOTHING, PARTLY, REPORTED, completeness
+from lib.model.contract import ACTIVITY_TYPE_NAMES
+from lib.metrics import counts as metrics
+from lib.metrics.counts import NOTHING, PARTLY, REPORTED, activity_counts, completeness
+from lib.metrics.selection import Selection
 from lib.model.workbook import SEVERITY_RU, Workbook
 from lib.model.periods import Period
 from lib.russian import format_date_numeric, format_dates_numeric, format_number, quarter_label, quarters_text
@@ -93,17 +96,6 @@ def plan_timeline(status: pd.DataFrame, as_of: date | None = None, max_title: in
 ACTIVITY_TABLE_COLUMNS = ["Учреждение", "Дата", "Квартал", "Вид мероприятия", "Как записано", "Пункт плана",
                           "Тема / содержание", "Участников", "Специалистов", "Учреждений", "Ссылка", "Примечание",
                           "Вкладка", "Строка"]
-_SEARCHED = ("institution", "type", "type_raw", "plan_item", "topic", "note", "link")
-
-
-def search_text(acts: pd.DataFrame) -> pd.Series:
-    """The searched columns of each activity row joined, lower case, «ё» as «е»."""
-    text = acts[_SEARCHED[0]].astype("string").fillna("")
-    for column in _SEARCHED[1:]:
-        text = text + " " + acts[column].astype("string").fillna("")
-    return text.str.lower().str.replace("ё", "е", regex=False)
-
-
 def activities_table(acts: pd.DataFrame) -> pd.DataFrame:
     """Activity rows for display and export, sorted by date then institution."""
     if acts.empty:
@@ -130,21 +122,10 @@ def activities_table(acts: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def activity_counts(acts: pd.DataFrame) -> pd.DataFrame:
-    """Activity rows counted per institution × quarter × type (`count`): a small frame the charts and
-    pivots below accept instead of the rows themselves (same results, without touching every row)."""
-    cols = ["institution", "quarter", "type", "count"]
-    if acts.empty:
-        return pd.DataFrame({"institution": pd.Series(dtype="object"), "quarter": pd.Series(dtype="int64"),
-                             "type": pd.Series(dtype="object"), "count": pd.Series(dtype="int64")})
-    return acts.groupby(["institution", "quarter", "type"], sort=False).size().reset_index(name="count")[cols]
-
-
 def _counted(acts: pd.DataFrame, keys: list[str]) -> pd.Series:
-    """Counts per `keys` from activity rows, or from an `activity_counts()` frame."""
-    if "count" in acts.columns:
-        return acts.groupby(keys, sort=False)["count"].sum()
-    return acts.groupby(keys, sort=False).size()
+    """Counts per `keys` of an `activity_counts()` frame (activity rows are counted by it first)."""
+    counts = acts if "count" in acts.columns else activity_counts(acts)
+    return counts.groupby(keys, sort=False)["count"].sum()
 
 
 def counts_long(acts: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -338,11 +319,7 @@ def completeness_table(wb: Workbook, year: int, institutions: list[str] | None =
 
 def institution_share(wb: Workbook, period: Period, institution: str) -> pd.DataFrame:
     """Headline groups and all activity: the institution's count, the region's, and its share."""
-    from lib.metrics.counts import counts_by_group, select_activities
-    region = select_activities(wb, period)
-    own = region[region["institution"] == institution]
-    own_g, reg_g = counts_by_group(own), counts_by_group(region)
-    rows = [(g, own_g[g], reg_g[g]) for g in ACTIVITY_GROUPS] + [("Все мероприятия", len(own), len(region))]
+    rows = metrics.institution_share(wb, Selection(period), institution)
     out = pd.DataFrame(rows, columns=["Показатель", "Учреждение", "Область"])
     out["Доля"] = [o / r if r else None for o, r in zip(out["Учреждение"], out["Область"])]
     return out
