@@ -14,11 +14,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from lib.model.contract import ACTIVITY_TYPE_NAMES, MonitoringIndicator
 from lib.export.excel import add_sheet
-from lib.metrics.counts import region_totals, select_activities
+from lib.metrics.counts import monitoring_period_values, region_totals, select_activities
 from lib.model.workbook import Workbook
 from lib.model.periods import ROMAN, Period
 from lib.metrics.plan_status import STATUS_COLORS, plan_status
-from lib.report.draft import as_of_for, period_monitoring, scope_label
+from lib.report.draft import as_of_for, scope_label
 from lib.russian import format_date_numeric
 
 TOTAL_FONT = Font(bold=True)
@@ -69,13 +69,13 @@ def monitoring_frame(wb: Workbook, period: Period, institutions: list[str]) -> p
     mon = mon[mon["quarter"].between(period.first_quarter, period.last_quarter) & mon["institution"].isin(scope)]
     per_q = mon.set_index(["institution", "indicator", "quarter"])["value"]
     per_q = per_q[~per_q.index.duplicated()]
-    values = period_monitoring(wb, period, scope)
+    values = monitoring_period_values(wb, period, scope)
     period_value = values.set_index(["institution", "indicator"])["value"] if len(values) else pd.Series(dtype=float)
     q_cols = [_quarter_label(q, period.year) for q in period.quarters]
     known = {i.name for i in wb.indicators}
     extra = [MonitoringIndicator(n) for n in pd.unique(mon["indicator"]) if n not in known]   # «учтён как есть»
     indicators = (*wb.indicators, *extra)
-    q_totals = {q: region_totals(period_monitoring(wb, Period(period.year, q, q), scope), indicators)
+    q_totals = {q: region_totals(monitoring_period_values(wb, Period(period.year, q, q), scope), indicators)
                 for q in period.quarters}
     totals = region_totals(values, indicators)
     records = []
