@@ -35,7 +35,7 @@ from lib.model.periods import Period
 
 NO_DATA = phrase("no_data")
 DETAIL_MAX = 8            # a type with at most this many rows is listed row by row, else summarised
-NOTABLE = 4               # a summarised list names this many notable events
+NOTABLE = 4               # a summarised list names this many notable events (fewer when a cell holds many types)
 QUANT_TOPICS = 2          # a quantitative count of at most this many rows names their topics and organisers
 
 
@@ -261,6 +261,7 @@ class ReportData:
                           for spec in crit.indicators for share in spec.source.shares}
         self._share_hits: dict[tuple[str, ...], np.ndarray] = {}
         self._topic_groups: np.ndarray | None = None
+        self._raw_keys: tuple[np.ndarray, list[str]] | None = None
 
     def fits(self, wb: Workbook) -> bool:
         return len(wb.activities) == self.n_rows and tuple(wb.activities.columns) == self.columns
@@ -278,6 +279,16 @@ class ReportData:
         codes, names = self._texts[column]
         values = np.append(np.asarray([v if isinstance(v, str) else "" for v in names.tolist()], dtype=object), "")
         return values[np.where(codes[pos] >= 0, codes[pos], len(names))]
+
+    def raw_type_keys(self) -> tuple[np.ndarray, list[str]]:
+        """(per row: a code of the `norm` of its type as written, -1 for none; the normalised texts)."""
+        if self._raw_keys is None:
+            codes, names = self._type_raw
+            keys: dict[str, int] = {}
+            per_name = np.array([keys.setdefault(norm(v), len(keys)) if isinstance(v, str) and v else -1
+                                 for v in names.tolist()] + [-1], dtype=np.int64)
+            self._raw_keys = (per_name[np.where(codes >= 0, codes, len(names))], list(keys))
+        return self._raw_keys
 
     def topic(self, pos: np.ndarray) -> np.ndarray:
         """The topics (as written, "" when none) of the rows at `pos`."""
@@ -329,7 +340,8 @@ class _Context:
         self.num = {k: v[pos] for k, v in data.num.items()}
         self.note = data.text_at("note", pos)
         self.link = data.text_at("link", pos)
-        self.type_raw = data.text_at("type_raw", pos)
+        raw_codes, self.raw_keys = data.raw_type_keys()
+        self.raw_code = raw_codes[pos]
         self.scope = institutions or wb.institution_names
         self.indicator_rules = {i.name: i for i in wb.indicators}
         mon = monitoring_period_values(wb, period, institutions)
@@ -341,6 +353,7 @@ class _Context:
                             {rec["item"]: rec for rec in status.drop_duplicates("item").to_dict("records")})
         self.plan_said: set[str] = set()          # plan items whose status a quantitative indicator gave
         self.claims: dict[str, dict[str, np.ndarray]] = {}
+        self.owner_of: dict[str, tuple[np.ndarray, list[IndicatorSpec]]] = {}
 
     # row selection ---------------------------------------------------------
 
@@ -376,7 +389,7 @@ class _Context:
         out = {}
         for j, spec in enumerate(specs):
             out[spec.key] = np.flatnonzero(named[j] if spec.source.again else owner == j)
-        self.owner_of = {spec.key: (owner, specs) for spec in specs}
+        self.owner_of.update({spec.key: (owner, specs) for spec in specs})
         return out
 
     def rows_for(self, spec: IndicatorSpec) -> np.ndarray:
@@ -426,9 +439,9 @@ def _words(ctx: _Context, idx: np.ndarray, kind: str) -> tuple[tuple[str, str, s
     """How rows of one type are named: (1/2/5 forms, gender) — the people's own word when they all
     wrote the same known one («пресс-релиз»), else the type's — and, when they wrote several, the
     counts of their own words («в том числе 3 пресс-релиза»)."""
-    raw = pd.Series(ctx.type_raw[idx]).map(norm)
-    distinct = raw.value_counts(sort=False)
-    words = [(own_word(w), int(n)) for w, n in distinct.items() if w and w != norm(kind)]
+    codes, counts = np.unique(ctx.raw_code[idx], return_counts=True)
+    distinct = [(ctx.raw_keys[c] if c >= 0 else "", int(n)) for c, n in zip(codes.tolist(), counts.tolist())]
+    words = [(own_word(w), n) for w, n in distinct if w and w != norm(kind)]
     known = [(w, n) for w, n in words if w is not None]
     if len(distinct) == 1 and len(known) == 1:
         return known[0][0].forms, known[0][0].gender, []
@@ -544,11 +557,12 @@ def _listing(ctx: _Context, idx: np.ndarray, multi: bool) -> str:
     return ", ".join(day + _details(ctx, rows, inst, topic) for (day, inst, topic), rows in entries.items())
 
 
-def _notable(ctx: _Context, idx: np.ndarray, multi: bool) -> tuple[list[int], int]:
-    """Up to NOTABLE rows of a long list, one per topic: the most people and institutions first, then
+def _notable(ctx: _Context, idx: np.ndarray, limit: int) -> tuple[list[int], int]:
+    """Up to `limit` rows of a long list, one per topic: the most people and institutions first, then
     the topics most often met, then the earliest; and how many rows are left."""
-    people, _, _ = (ctx.num["participants"][idx], None, None)
-    score = np.maximum(people, ctx.num["specialists"][idx]) + 10 * ctx.num["institutions_count"][idx]
+    if limit <= 0:
+        return [], len(idx)
+    score = np.maximum(ctx.num["participants"][idx], ctx.num["specialists"][idx]) + 10 * ctx.num["institutions_count"][idx]
     groups = ctx.data.topic_codes_at(ctx.pos[idx])
     _, inverse, freq = np.unique(groups, return_inverse=True, return_counts=True)
     order = np.lexsort((np.arange(len(idx)), -freq[inverse], -score))
@@ -558,13 +572,15 @@ def _notable(ctx: _Context, idx: np.ndarray, multi: bool) -> tuple[list[int], in
             continue
         seen.add(groups[j])
         chosen.append(int(idx[j]))
-        if len(chosen) == NOTABLE:
+        if len(chosen) == limit:
             break
     return sorted(chosen), len(idx) - len(chosen)
 
 
-def _type_sentence(ctx: _Context, idx: np.ndarray, kind: str, multi: bool, source: Source, numbers: dict) -> str:
-    """One type's rows in the seed's voice: what, when, on what topic, with whom; a long list summed up."""
+def _type_sentence(ctx: _Context, idx: np.ndarray, kind: str, multi: bool, source: Source, numbers: dict,
+                   n_types: int = 1) -> str:
+    """One type's rows in the seed's voice: what, when, on what topic, with whom; a long list summed up
+    (its notable events fewer as the cell holds more types, so a cell stays readable)."""
     verb, what = _counted(ctx, idx, kind)
     head = f"{verb} {what}"
     one_inst = not multi and len(ctx.scope) > 1
@@ -584,7 +600,8 @@ def _type_sentence(ctx: _Context, idx: np.ndarray, kind: str, multi: bool, sourc
         shares = _group_shares(ctx, idx, source, numbers, f"{kind}:")
         if shares:
             text = _with_shares(text, shares)
-        notable, rest = _notable(ctx, idx, multi)
+        limit = NOTABLE if n_types <= 2 else 2 if n_types <= 4 else 1 if n_types <= 8 else 0
+        notable, rest = _notable(ctx, idx, limit)
         if notable:
             events = ", ".join(_day(ctx.day[i]) + _details(ctx, [i], ctx.inst[i] if multi else "", ctx.topic[i])
                                for i in notable)
@@ -638,6 +655,8 @@ def _monitoring_text(ctx: _Context, source: Source, numbers: dict) -> tuple[str,
 def _plan_sentences(ctx: _Context, source: Source, numbers: dict, said: str = "") -> list[str]:
     """The status of each plan item the source cites, in the seed's words, once per report; what was
     done is not repeated when the cell (`said`) already gives that count."""
+    if ctx.chosen:                     # the plan is the whole ОМП's: its status is not a few institutions' figure
+        return []
     items = list(dict.fromkeys([*source.plan_items, *(i for _, i in source.pairs)]))
     out = []
     for item in items:
@@ -696,7 +715,8 @@ def _draft_qualitative(ctx: _Context, spec: IndicatorSpec) -> tuple[str, dict, b
     if len(idx):
         multi = ctx.n_institutions(idx) > 1
         numbers["rows"] = len(idx)
-        for kind, n in _type_counts(ctx, idx):
+        counts = _type_counts(ctx, idx)
+        for kind, n in counts:
             numbers[f"type:{kind}"] = n
             rows = _of_type(ctx, idx, kind)
             if source.again and source.shares:      # another view of rows told elsewhere: the shares only
@@ -705,7 +725,7 @@ def _draft_qualitative(ctx: _Context, spec: IndicatorSpec) -> tuple[str, dict, b
                 if shares:
                     sentences.append(ru.sentence(_with_shares(f"{verb} {what}", shares)))
                 continue
-            sentences.append(_type_sentence(ctx, rows, kind, multi, source, numbers))
+            sentences.append(_type_sentence(ctx, rows, kind, multi, source, numbers, len(counts)))
     mon_text, mon_found = _monitoring_text(ctx, source, numbers)
     if mon_text and (mon_found or sentences):
         sentences.append(mon_text)
@@ -757,9 +777,9 @@ def _draft_quantitative(ctx: _Context, spec: IndicatorSpec) -> tuple[str, dict, 
         sentences.append(mon_text)
     has_data = bool(sentences)
     plan = _plan_sentences(ctx, source, numbers, "\n".join(sentences))
-    if not has_data and not plan:
-        return _nothing_own(ctx, spec), numbers, False
-    return "\n".join(sentences + plan), numbers, has_data
+    if not has_data:
+        return "\n".join([_nothing_own(ctx, spec) + ("." if plan else ""), *plan]), numbers, False
+    return "\n".join(sentences + plan), numbers, True
 
 
 def build_report(wb: Workbook, period: Period, institutions: Iterable[str] | None = None,
