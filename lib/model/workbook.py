@@ -48,7 +48,7 @@ class Settings:
     agree_position: str = ""
     agree_name: str = ""
     authority: str = "Министерства"       # the body in the genitive, as criteria titles name it («Департамента»)
-    title_with_base: str = ""            # «да»: the report title adds «на базе <Базовое учреждение>»
+    title_with_base: str = "нет"         # «да»: the report title adds «на базе <Базовое учреждение>»
 
 
 @dataclass
