@@ -179,7 +179,7 @@ def test_quantitative_numbers_plurals_and_share(wb):
     assert "Всего в мероприятиях приняли участие 22 специалиста." in talks.text
     assert "плана" not in talks.text            # the plan is the whole ОМП's: not said for one institution
     seminars = find(report, "Участие специалистов реабилитационных служб и отделений в семинарах-практикумах")
-    assert seminars.text.startswith("Проведен 1 семинар-практикум: по теме «Эффективные практики социального "
+    assert seminars.text.startswith("Проведен 1 семинар-практикум для 9 учреждений: по теме «Эффективные практики социального "
                                     "обслуживания граждан с инвалидностью».")
     assert "23 человека, в том числе 20 специалистов" in seminars.text
     speeches = find(report, "Выступления на семинарах, круглых столах, конференциях")

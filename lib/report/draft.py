@@ -518,11 +518,14 @@ def _participation(ctx: _Context, idx: np.ndarray, numbers: dict) -> str:
     who = (phrase("participation_specialists", people=ru.plural(people, ru.PEOPLE),
                   specialists=ru.plural(specialists, ru.SPECIALISTS)) if 0 < specialists < people else
            ru.plural(people, ru.SPECIALISTS if specialists == people else ru.PEOPLE))
-    text = phrase("participation", took_part=ru.took_part(people), people=who)
-    if 1 < insts <= len(ctx.wb.institution_names) and (ctx.num["institutions_count"][idx] > 1).any():
-        # a sum of ones, or beyond the ОМП's institutions, counts no institutions
-        text += " " + phrase("for_institutions", n=ru.plural(insts, ru.INSTITUTIONS_GEN))
-    return ru.sentence(text)
+    return ru.sentence(phrase("participation", took_part=ru.took_part(people), people=who))
+
+
+def _for_institutions(ctx: _Context, rows: np.ndarray) -> str:
+    """«для 27 учреждений»: the «Учреждений» column summed, when a row counts more than its own."""
+    counted = ctx.num["institutions_count"][rows]
+    total = int(counted.sum())
+    return " " + phrase("for_institutions", n=ru.plural(total, ru.INSTITUTIONS_GEN)) if (counted > 1).any() else ""
 
 
 def _topic(text: str) -> str:
@@ -755,6 +758,7 @@ def _draft_quantitative(ctx: _Context, spec: IndicatorSpec) -> tuple[str, dict, 
             rows = _of_type(ctx, idx, kind)
             verb, what = _counted(ctx, rows, kind)
             topics = _quantity_topics(ctx, rows) if len(rows) <= QUANT_TOPICS else ""
+            what += _for_institutions(ctx, rows)
             if topics:
                 what += ": " + topics
                 detailed = True
