@@ -745,15 +745,9 @@ def _draft_quantitative(ctx: _Context, spec: IndicatorSpec) -> tuple[str, dict, 
     if len(idx):
         numbers["rows"] = len(idx)
         groups: dict[str, list[str]] = {}
-        n_inst = ctx.n_institutions(idx)
-        where = ""
         if len(ctx.scope) > 1:
-            numbers["institutions"] = n_inst
-            where = " " + (phrase("organiser", institution=ctx.inst[idx[0]]) if n_inst == 1 else
-                           f"({phrase('in_institutions', n=ru.plural(n_inst, ru.INSTITUTIONS_LOC))})")
-        counts = _type_counts(ctx, idx)
-        detailed = False
-        for kind, n in counts:
+            numbers["institutions"] = ctx.n_institutions(idx)
+        for kind, n in _type_counts(ctx, idx):
             numbers[f"type:{kind}"] = n
             rows = _of_type(ctx, idx, kind)
             verb, what = _counted(ctx, rows, kind)
@@ -761,19 +755,18 @@ def _draft_quantitative(ctx: _Context, spec: IndicatorSpec) -> tuple[str, dict, 
             what += _for_institutions(ctx, rows)
             if topics:
                 what += ": " + topics
-                detailed = True
-            elif len(counts) == 1:
-                what += where
+            elif len(ctx.scope) > 1:           # where, from the same rows as the count it stands by
+                n_inst = ctx.n_institutions(rows)
+                what += " " + (phrase("organiser", institution=ctx.inst[rows[0]]) if n_inst == 1 else
+                               f"({phrase('in_institutions', n=ru.plural(n_inst, ru.INSTITUTIONS_LOC))})")
             shares = _group_shares(ctx, rows, source, numbers)
             if shares:
                 what = _with_shares(what, shares)
             stem = ru.TYPE_VERB.get(kind, ru.DEFAULT_VERB)
             groups.setdefault(stem, [verb]).append(what)
         main = "; ".join(f"{parts[0]} {ru.join_ru(parts[1:])}" for parts in groups.values())
-        if len(counts) > 1 and not detailed:
-            main += where
         sentences.append(ru.sentence(main))
-        part = _participation(ctx, idx, numbers)
+        part = "" if source.again and source.shares else _participation(ctx, idx, numbers)   # a view told elsewhere
         if part:
             sentences.append(part)
     mon_text, mon_found = _monitoring_text(ctx, source, numbers)
