@@ -186,7 +186,7 @@ def test_quantitative_numbers_plurals_and_share(wb):
     assert speeches.text.startswith("Подготовлено 2 выступления (в том числе 1 доклад): по теме «О деятельности социально-реабилитационных "
                                     "служб», по теме «Инновационные технологии».")
     whole = find(build_report(wb, Period.parse("2026-Q1")), talks.name, QUANTITATIVE)
-    assert whole.text.startswith(f"Проведено 12 консультаций (в 2 учреждениях), из них")
+    assert whole.text.startswith("Проведено 12 консультаций (в 2 учреждениях), из них")
     assert whole.text.endswith("По п. 1.3 плана (Ежеквартально) — выполняется по графику.")   # 12 ≥ 10 due, of 40
 
 

@@ -695,11 +695,11 @@ def _plan_sentences(ctx: _Context, source: Source, numbers: dict, said: str = ""
     return out
 
 
-def _quantity_topics(ctx: _Context, rows: np.ndarray) -> str:
-    """«по теме «…» (БУСОВО КЦСОН Никольского района)» for each of a few rows, "" when one has no topic."""
+def _quantity_topics(ctx: _Context, rows: np.ndarray, named: bool) -> str:
+    """«по теме «…» (БУСОВО КЦСОН Никольского района)» for each of a few rows (`named`: with its
+    institution), "" when one has no topic."""
     if not ctx.has_topic[rows].all():
         return ""
-    named = len(ctx.scope) > 1
     out = dict.fromkeys(phrase("on_topic", topic=_topic(ctx.topic[i]))
                         + (" " + phrase("organiser", institution=ctx.inst[i]) if named else "") for i in rows.tolist())
     return ", ".join(out)
@@ -716,12 +716,12 @@ def _draft_qualitative(ctx: _Context, spec: IndicatorSpec) -> tuple[str, dict, b
     idx = ctx.rows_for(spec)
     sentences = []
     if len(idx):
-        multi = ctx.n_institutions(idx) > 1
         numbers["rows"] = len(idx)
         counts = _type_counts(ctx, idx)
         for kind, n in counts:
             numbers[f"type:{kind}"] = n
             rows = _of_type(ctx, idx, kind)
+            multi = ctx.n_institutions(rows) > 1
             if source.again and source.shares:      # another view of rows told elsewhere: the shares only
                 verb, what = _counted(ctx, rows, kind)
                 shares = _group_shares(ctx, rows, source, numbers, f"{kind}:")
@@ -751,14 +751,16 @@ def _draft_quantitative(ctx: _Context, spec: IndicatorSpec) -> tuple[str, dict, 
             numbers[f"type:{kind}"] = n
             rows = _of_type(ctx, idx, kind)
             verb, what = _counted(ctx, rows, kind)
-            topics = _quantity_topics(ctx, rows) if len(rows) <= QUANT_TOPICS else ""
-            what += _for_institutions(ctx, rows)
-            if topics:
-                what += ": " + topics
-            elif len(ctx.scope) > 1:           # where, from the same rows as the count it stands by
-                n_inst = ctx.n_institutions(rows)
+            n_inst = ctx.n_institutions(rows)
+            topics = _quantity_topics(ctx, rows, n_inst > 1) if len(rows) <= QUANT_TOPICS else ""
+            counted = _for_institutions(ctx, rows)
+            what += counted
+            if len(ctx.scope) > 1 and (n_inst == 1 or not (topics or counted)):
+                # where, from the same rows as the count it stands by
                 what += " " + (phrase("organiser", institution=ctx.inst[rows[0]]) if n_inst == 1 else
                                f"({phrase('in_institutions', n=ru.plural(n_inst, ru.INSTITUTIONS_LOC))})")
+            if topics:
+                what += ": " + topics
             shares = _group_shares(ctx, rows, source, numbers)
             if shares:
                 what = _with_shares(what, shares)
