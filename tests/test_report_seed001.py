@@ -69,7 +69,7 @@ def test_people_own_words_are_said_and_the_canonical_type_counted(report, wb):
     counts = counts_by_type(select_activities(wb, Period.parse("2023-Q1")))
     publications = cells(report, "Количество статей и пресс-релизов", "количественный")[0]
     assert publications.numbers["type:публикация"] == counts["публикация"] == 22
-    assert publications.text.startswith("Размещено 22 публикации (в том числе 3 пресс-релиза)")
+    assert publications.text.startswith("Размещено 22 публикации (в том числе 3 пресс-релиза; в 4 учреждениях).")
     staff = cells(report, "Проведение рабочих совещаний с сотрудниками", "качественный")[0]
     assert staff.text.startswith("Проведено 3 рабочих совещания (КЦСОН Кичменгско-Городецкого): 16 января")
 

@@ -395,8 +395,8 @@ class _Context:
     def rows_for(self, spec: IndicatorSpec) -> np.ndarray:
         return self.claims[spec.kind][spec.key]
 
-    def taken_by(self, spec: IndicatorSpec) -> str | None:
-        """The name of the indicator that describes the rows `spec` names, when it has none of its own."""
+    def taken_by(self, spec: IndicatorSpec) -> IndicatorSpec | None:
+        """The indicator that describes the rows `spec` names, when it has none of its own."""
         owner, specs = self.owner_of.get(spec.key, (None, None))
         if owner is None:
             return None
@@ -405,7 +405,7 @@ class _Context:
             union |= mask
         others = owner[union]
         others = others[others >= 0]
-        return specs[int(others[0])].name if len(others) else None
+        return specs[int(others[0])] if len(others) else None
 
     def share_hits(self, idx: np.ndarray, keywords: tuple[str, ...]) -> np.ndarray:
         """Per row of `idx`: does it mention any of the keywords."""
@@ -481,6 +481,11 @@ def _group_shares(ctx: _Context, idx: np.ndarray, source: Source, numbers: dict,
     found.sort(key=lambda f: -f[0])
     return [phrase("share_item", percent=ru.format_percent(ru.share_percent(k, len(idx)), 0), phrase=p)
             for k, p in found]
+
+
+def _bracket(text: str, inner: str) -> str:
+    """«text (inner)», or «text (… ; inner)» when the text already ends with a bracket."""
+    return f"{text[:-1]}; {inner})" if text.endswith(")") else f"{text} ({inner})"
 
 
 def _with_shares(text: str, shares: list[str]) -> str:
@@ -580,6 +585,18 @@ def _notable(ctx: _Context, idx: np.ndarray, limit: int) -> tuple[list[int], int
     return sorted(chosen), len(idx) - len(chosen)
 
 
+def _few_topics(ctx: _Context, idx: np.ndarray) -> list[str]:
+    """«6 — по теме «A», 5 — по теме «B»» when a long list has at most NOTABLE topics (all rows with one)."""
+    if not ctx.has_topic[idx].all():
+        return []
+    groups = ctx.data.topic_codes_at(ctx.pos[idx])
+    uniq, first, count = np.unique(groups, return_index=True, return_counts=True)
+    if len(uniq) > NOTABLE or len(uniq) < 2:
+        return []
+    order = np.lexsort((first, -count))
+    return [phrase("by_topic", count=int(count[j]), topic=_topic(ctx.topic[idx[first[j]]])) for j in order.tolist()]
+
+
 def _type_sentence(ctx: _Context, idx: np.ndarray, kind: str, multi: bool, source: Source, numbers: dict,
                    n_types: int = 1) -> str:
     """One type's rows in the seed's voice: what, when, on what topic, with whom; a long list summed up
@@ -589,21 +606,27 @@ def _type_sentence(ctx: _Context, idx: np.ndarray, kind: str, multi: bool, sourc
     one_inst = not multi and len(ctx.scope) > 1
     if len(idx) <= DETAIL_MAX:
         if one_inst:
-            head += " " + phrase("organiser", institution=ctx.inst[idx[0]])
+            head = _bracket(head, phrase("organiser", institution=ctx.inst[idx[0]]))
         text = phrase("listing", head=head, items=_listing(ctx, idx, multi))
         shares = _group_shares(ctx, idx, source, numbers, f"{kind}:")
         if shares:
             text = _with_shares(text + ";", shares)
     else:
-        where = (" " + phrase("in_institutions", n=ru.plural(ctx.n_institutions(idx), ru.INSTITUTIONS_LOC)) if multi
-                 else " " + phrase("organiser", institution=ctx.inst[idx[0]]) if one_inst else "")
+        if one_inst:
+            head, where = _bracket(head, phrase("organiser", institution=ctx.inst[idx[0]])), ""
+        else:
+            where = (" " + phrase("in_institutions", n=ru.plural(ctx.n_institutions(idx), ru.INSTITUTIONS_LOC))
+                     if multi else "")
         first, last = ctx.day[idx].min(), ctx.day[idx].max()
         span = phrase("span", first=_day(first), last=_day(last)) if first != last else _day(first)
         text = phrase("summary", head=head, where=where, span=span)
         shares = _group_shares(ctx, idx, source, numbers, f"{kind}:")
         if shares:
             text = _with_shares(text, shares)
-        limit = NOTABLE if n_types <= 2 else 2 if n_types <= 4 else 1 if n_types <= 8 else 0
+        by_topic = [] if shares else _few_topics(ctx, idx)
+        if by_topic:
+            text += ", " + phrase("shares", items=", ".join(by_topic))
+        limit = 0 if by_topic else NOTABLE if n_types <= 2 else 2 if n_types <= 4 else 1 if n_types <= 8 else 0
         notable, rest = _notable(ctx, idx, limit)
         if notable:
             events = ", ".join(_day(ctx.day[i]) + _details(ctx, [i], ctx.inst[i] if multi else "", ctx.topic[i])
@@ -701,13 +724,16 @@ def _quantity_topics(ctx: _Context, rows: np.ndarray, named: bool) -> str:
     if not ctx.has_topic[rows].all():
         return ""
     out = dict.fromkeys(phrase("on_topic", topic=_topic(ctx.topic[i]))
-                        + (" " + phrase("organiser", institution=ctx.inst[i]) if named else "") for i in rows.tolist())
+                        + (f" ({phrase('organiser', institution=ctx.inst[i])})" if named else "") for i in rows.tolist())
     return ", ".join(out)
 
 
 def _nothing_own(ctx: _Context, spec: IndicatorSpec) -> str:
     other = ctx.taken_by(spec) if spec.source.selects_activities else None
-    return phrase("said_above", other=ru.quoted(other)) if other else NO_DATA
+    if other is None:
+        return NO_DATA
+    where = "" if other.criterion == spec.criterion else " " + phrase("of_criterion", criterion=ru.quoted(other.criterion))
+    return phrase("said_above", other=ru.quoted(other.name) + where)
 
 
 def _draft_qualitative(ctx: _Context, spec: IndicatorSpec) -> tuple[str, dict, bool]:
@@ -757,8 +783,8 @@ def _draft_quantitative(ctx: _Context, spec: IndicatorSpec) -> tuple[str, dict, 
             what += counted
             if len(ctx.scope) > 1 and (n_inst == 1 or not (topics or counted)):
                 # where, from the same rows as the count it stands by
-                what += " " + (phrase("organiser", institution=ctx.inst[rows[0]]) if n_inst == 1 else
-                               f"({phrase('in_institutions', n=ru.plural(n_inst, ru.INSTITUTIONS_LOC))})")
+                what = _bracket(what, phrase("organiser", institution=ctx.inst[rows[0]]) if n_inst == 1 else
+                                phrase("in_institutions", n=ru.plural(n_inst, ru.INSTITUTIONS_LOC)))
             if topics:
                 what += ": " + topics
             shares = _group_shares(ctx, rows, source, numbers)
