@@ -113,6 +113,42 @@ def test_source_syntax(wb):
     assert source.shares[0].phrase == "по вопросам применения СЗТ"
 
 
+def test_source_type_of_one_plan_item_and_again(wb):
+    source, problems = parse_source("консультация по п. 1.3; п. 2.2 & семинары; пункт 2.4 & буклет; повторно; "
+                                    "консультация по вопросам", wb)
+    assert source.pairs == (("консультация", "1.3"), ("семинар", "2.2"), ("буклет", "2.4"))
+    assert source.types == () and source.plan_items == () and source.again
+    assert len(problems) == 1 and "«консультация по вопросам» не распознан" in problems[0]
+
+
+def test_a_type_of_one_item_does_not_take_every_row_of_the_type(tmp_path):
+    criteria = [["Критерий", "количественный", "Переговоры по п. 1.3", "консультация & п. 1.3"],
+                ["Критерий", "количественный", "Прочие консультации", "консультация"],
+                ["Критерий", "количественный", "Все консультации ещё раз", "консультация; повторно"]]
+    wb = load_workbook(write_report_workbook(tmp_path / "pairs.xlsx", criteria=criteria))
+    report = build_report(wb, Period.parse("2026-Q3"))            # 22 consultations of VYT without an item
+    pair, rest, again = report.indicators()
+    assert pair.text.startswith("— нет данных за период") and "type:консультация" not in pair.numbers
+    assert rest.numbers["type:консультация"] == again.numbers["type:консультация"] == 22
+    q1 = build_report(wb, Period.parse("2026-Q1"))                 # 11 + 1 cite п. 1.3
+    pair, rest, again = q1.indicators()
+    assert pair.numbers["type:консультация"] == 12 and again.numbers["type:консультация"] == 12
+    assert rest.text.startswith("— сведения приведены в показателе «Переговоры по п. 1.3»")
+
+
+def test_every_phrase_of_the_draft_is_data_and_every_datum_is_used():
+    import re
+    from pathlib import Path
+    from lib.report import draft
+    from lib.report.criteria import _phrases
+    code = Path(draft.__file__).read_text(encoding="utf-8")
+    used = set(re.findall(r"phrase\(\s*[\"']([a-z_]+)[\"']", code))
+    for a, b in re.findall(r"[\"']([a-z_]+)[\"'] if |else [\"']([a-z_]+)[\"']", code):     # keys chosen by a condition
+        used |= {a, b} & set(_phrases())
+    assert used <= set(_phrases()), used - set(_phrases())
+    assert set(_phrases()) <= used, set(_phrases()) - used
+
+
 def test_source_problems_are_reported_not_raised(wb):
     source, problems = parse_source("семинаристика; п. 9.9; мониторинг: число звёзд; тема: , ", wb)
     assert source.types == () and source.monitoring == () and source.shares == ()

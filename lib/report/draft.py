@@ -150,10 +150,10 @@ def scope_label(institutions: Iterable[str]) -> str:
 def _scope_phrase(chosen: list[str]) -> str:
     """How a monitoring figure's scope is said: «по области» / «по учреждению …» / «по выбранным учреждениям»."""
     if not chosen:
-        return "по области"
+        return phrase("scope_all")
     if len(chosen) == 1:
-        return f"по учреждению {chosen[0]}"
-    return "по выбранным учреждениям"
+        return phrase("scope_one", institution=chosen[0])
+    return phrase("scope_some")
 
 
 # --------------------------------------------------------------------------- drafting context
@@ -660,7 +660,7 @@ def _monitoring_text(ctx: _Context, source: Source, numbers: dict) -> tuple[str,
         percent = rule.is_percent if rule else False
         shown = (ru.format_percent(value, 2) if percent else
                  f"{ru.format_number(value, 2)} {rule.unit if rule else ''}".strip())
-        when = " за период" if rule is not None and rule.over_time == "сумма" and not percent else ""
+        when = " " + phrase("mon_over_period") if rule is not None and rule.over_time == "сумма" and not percent else ""
         if single and percent:
             pieces.append(phrase("mon_single_percent", scope=scope, value=shown))
         elif single:
@@ -700,7 +700,7 @@ def _plan_sentences(ctx: _Context, source: Source, numbers: dict, said: str = ""
 
         numbers[f"plan:{item}:actual"] = rec["actual"]
         numbers[f"plan:{item}:required"] = rec["required_due"]
-        deadline = " ".join(str(rec["deadline_text"] or "").split()) or "срок не указан"
+        deadline = " ".join(str(rec["deadline_text"] or "").split()) or phrase("plan_no_deadline")
         actual = (phrase("plan_actual", actual=amount(rec["actual"]))
                   if rec["actual"] and amount(rec["actual"]) not in said else "")
         if rec["status"] == DONE:
