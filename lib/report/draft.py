@@ -36,6 +36,7 @@ from lib.model.periods import Period
 NO_DATA = phrase("no_data")
 DETAIL_MAX = 8            # a type with at most this many rows is listed row by row, else summarised
 NOTABLE = 4               # a summarised list names this many notable events (fewer when a cell holds many types)
+NO_TYPE = str(None)       # how `_type_counts` names the rows without a recognised type
 QUANT_TOPICS = 2          # a quantitative count of at most this many rows names their topics and organisers
 
 
@@ -425,12 +426,14 @@ def _type_counts(ctx: _Context, idx: np.ndarray) -> list[tuple[str, int]]:
     counts = np.bincount(codes[codes >= 0], minlength=len(ctx.data.type_names))
     found = {ctx.data.type_names[c]: int(counts[c]) for c in np.flatnonzero(counts).tolist()}
     if (codes < 0).any():
-        found[str(None)] = int((codes < 0).sum())          # a row without a type (as str() names it)
+        found[NO_TYPE] = int((codes < 0).sum())
     ordered = [t for t in ACTIVITY_TYPE_NAMES if t in found] + sorted(t for t in found if t not in ACTIVITY_TYPE_NAMES)
     return [(t, int(found[t])) for t in ordered]
 
 
 def _of_type(ctx: _Context, idx: np.ndarray, kind: str) -> np.ndarray:
+    if kind == NO_TYPE:
+        return idx[ctx.type_code[idx] < 0]
     code = ctx.data.type_index.get(kind)
     return idx[ctx.type_code[idx] == code] if code is not None else idx[:0]
 
@@ -439,6 +442,8 @@ def _words(ctx: _Context, idx: np.ndarray, kind: str) -> tuple[tuple[str, str, s
     """How rows of one type are named: (1/2/5 forms, gender) — the people's own word when they all
     wrote the same known one («пресс-релиз»), else the type's — and, when they wrote several, the
     counts of their own words («в том числе 3 пресс-релиза»)."""
+    if kind == NO_TYPE:                # rows whose type was not recognised: «мероприятия»
+        return ru.EVENTS, "n", []
     codes, counts = np.unique(ctx.raw_code[idx], return_counts=True)
     distinct = [(ctx.raw_keys[c] if c >= 0 else "", int(n)) for c, n in zip(codes.tolist(), counts.tolist())]
     words = [(own_word(w), n) for w, n in distinct if w and w != norm(kind)]
