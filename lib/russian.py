@@ -196,3 +196,9 @@ def sentence(text: str) -> str:
 
 PARTICIPANTS_GEN = ("участника", "участников", "участников")     # «с участием 23 участников»
 INSTITUTIONS_LOC = ("учреждении", "учреждениях", "учреждениях")  # «в 12 учреждениях»
+
+
+def participle_plural(stem: str) -> str:
+    """«проведены», «разработаны» — the short participle with a plural noun and no number («проведены
+    семинары»)."""
+    return stem + "ы"

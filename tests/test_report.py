@@ -268,7 +268,8 @@ def test_qualitative_narrative_in_the_seed_style_and_within_the_period(wb):
     report = build_report(wb, Period.parse("2026-Q1"), [NIK])
     meetings = find(report, "Проведение рабочих совещаний с сотрудниками центра, участвующими в работе "
                             "опорно-методической площадки")
-    assert meetings.text.startswith("Проведено 3 совещания (в том числе 1 рабочее совещание): 16 января (по теме «Разработка формуляра практики по "
+    # the count is the quantitative twin's («Проведение рабочих совещаний», п. 1.4): the narrative tells when and what
+    assert meetings.text.startswith("Проведены совещания (в том числе 1 рабочее совещание): 16 января (по теме «Разработка формуляра практики по "
                                     "ментальному добровольчеству – проект „Стань добрее!“»; 8 участников), "
                                     "01 февраля (по теме «Подготовка к отчетному собранию»; 6 участников), 13 марта")
     assert STAN_DOBREE[:20] in meetings.text
@@ -285,7 +286,9 @@ def test_big_groups_are_summarised(wb):
     report = build_report(wb, Period.parse("2026-Q1"))
     talks = find(report, "Ведение эффективных профессиональных переговоров с учреждениями социального обслуживания "
                          "области", QUALITATIVE)
-    assert talks.text.startswith("Проведено 12 консультаций в 2 учреждениях, с 12 января по 23 марта; в том числе ")
+    assert talks.text.startswith("Проведены консультации в 2 учреждениях, с 12 января по 23 марта; в частности, ")
+    counted = find(report, talks.name, QUANTITATIVE)
+    assert counted.text.startswith("Проведено 12 консультаций (в 2 учреждениях)") and "12 консультаций" not in talks.text
     # the notable ones: most people first, one per topic, then the rest as a count
     assert "05 февраля (КЦСОН Вытегорский; по теме «Вопросы СЗТ»; 4 участника)" in talks.text
     notable = talks.text.count(" участника)") + talks.text.count(" участников)")

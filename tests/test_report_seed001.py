@@ -71,7 +71,9 @@ def test_people_own_words_are_said_and_the_canonical_type_counted(report, wb):
     assert publications.numbers["type:публикация"] == counts["публикация"] == 22
     assert publications.text.startswith("Размещено 22 публикации (в том числе 3 пресс-релиза; в 4 учреждениях).")
     staff = cells(report, "Проведение рабочих совещаний с сотрудниками", "качественный")[0]
-    assert staff.text.startswith("Проведено 3 рабочих совещания (КЦСОН Кичменгско-Городецкого): 16 января")
+    assert staff.text.startswith("Проведены рабочие совещания (КЦСОН Кичменгско-Городецкого): 16 января")
+    # a narrative whose rows no quantitative indicator counts keeps the count
+    assert cells(report, "Проведение мониторинга", "качественный")[0].text.startswith("Проведен 1 мониторинг")
 
 
 def test_an_indicator_with_nothing_of_its_own_says_so(report):

@@ -52,8 +52,8 @@ from functools import lru_cache
 import pandas as pd
 
 from lib.data import CRITERIA_FILE
-from lib.model.contract import ACTIVITY_TYPES, MonitoringIndicator, norm
-from lib.russian import PLURAL_NOMINATIVE
+from lib.model.contract import ACTIVITY_TYPE_BY_NAME, ACTIVITY_TYPES, MonitoringIndicator, norm
+from lib.russian import PLURAL_NOMINATIVE, TYPE_GENDER
 from lib.model.workbook import CRITERIA_COLUMNS, Workbook
 from lib.validate.values import plan_ref_exact
 
@@ -336,20 +336,30 @@ def phrase(key: str, **values) -> str:
 
 @dataclass(frozen=True)
 class OwnWord:
-    """A word people write for an activity type, with its 1 / 2 / 5 forms and gender (m / f / n)."""
+    """How rows of a type are named: the 1 / 2 / 5 forms, the gender (m / f / n) and the nominative
+    plural («рабочие совещания»)."""
     forms: tuple[str, str, str]
     gender: str
+    plural: str
 
 
 @lru_cache(maxsize=1)
 def _own_words() -> dict[str, OwnWord]:
+    """`lib/data/report_words.csv`: the words people write, with their forms; a canonical type's row
+    holds only its nominative plural (its 1 / 2 / 5 forms are the contract's, its gender `russian`'s)."""
+    words = {}
     with WORDS_FILE.open(encoding="utf-8", newline="") as fh:
         reader = csv.reader(fh)
         next(reader)
-        return {norm(w): OwnWord((one.strip(), few.strip(), many.strip()), g.strip())
-                for w, one, few, many, g in reader}
+        for w, one, few, many, gender, plural in reader:
+            if w in ACTIVITY_TYPE_BY_NAME:
+                words[norm(w)] = OwnWord(ACTIVITY_TYPE_BY_NAME[w].plural_forms, TYPE_GENDER.get(w, "n"), plural.strip())
+            else:
+                words[norm(w)] = OwnWord((one.strip(), few.strip(), many.strip()), gender.strip(), plural.strip())
+    return words
 
 
 def own_word(text: str) -> OwnWord | None:
-    """The forms of a type as written in a row («Пресс-релиз» → пресс-релиз / пресс-релиза / пресс-релизов)."""
+    """The forms of a type as written in a row («Пресс-релиз» → пресс-релиз / пресс-релиза / пресс-релизов)
+    or of a canonical type («консультация»)."""
     return _own_words().get(norm(text)) if isinstance(text, str) else None

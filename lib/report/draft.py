@@ -355,6 +355,7 @@ class _Context:
         self.plan_said: set[str] = set()          # plan items whose status a quantitative indicator gave
         self.claims: dict[str, dict[str, np.ndarray]] = {}
         self.owner_of: dict[str, tuple[np.ndarray, list[IndicatorSpec]]] = {}
+        self.quantified = np.zeros(self.n, dtype=bool)   # rows a quantitative indicator counts
 
     # row selection ---------------------------------------------------------
 
@@ -438,27 +439,37 @@ def _of_type(ctx: _Context, idx: np.ndarray, kind: str) -> np.ndarray:
     return idx[ctx.type_code[idx] == code] if code is not None else idx[:0]
 
 
-def _words(ctx: _Context, idx: np.ndarray, kind: str) -> tuple[tuple[str, str, str], str, list[tuple[OwnWord, int]]]:
-    """How rows of one type are named: (1/2/5 forms, gender) — the people's own word when they all
-    wrote the same known one («пресс-релиз»), else the type's — and, when they wrote several, the
-    counts of their own words («в том числе 3 пресс-релиза»)."""
+NO_TYPE_WORD = OwnWord(ru.EVENTS, "n", "мероприятия")
+
+
+def _words(ctx: _Context, idx: np.ndarray, kind: str) -> tuple[OwnWord, list[tuple[OwnWord, int]]]:
+    """How rows of one type are named — the people's own word when they all wrote the same known one
+    («пресс-релиз»), else the type's — and, when they wrote several, the counts of their own words
+    («в том числе 3 пресс-релиза»)."""
     if kind == NO_TYPE:                # rows whose type was not recognised: «мероприятия»
-        return ru.EVENTS, "n", []
+        return NO_TYPE_WORD, []
     codes, counts = np.unique(ctx.raw_code[idx], return_counts=True)
     distinct = [(ctx.raw_keys[c] if c >= 0 else "", int(n)) for c, n in zip(codes.tolist(), counts.tolist())]
     words = [(own_word(w), n) for w, n in distinct if w and w != norm(kind)]
     known = [(w, n) for w, n in words if w is not None]
     if len(distinct) == 1 and len(known) == 1:
-        return known[0][0].forms, known[0][0].gender, []
-    return ru.type_forms(kind), ru.TYPE_GENDER.get(kind, "n"), known
+        return known[0][0], []
+    return own_word(kind) or OwnWord(ru.type_forms(kind), ru.TYPE_GENDER.get(kind, "n"), ru.type_forms(kind)[1]), known
 
 
-def _counted(ctx: _Context, idx: np.ndarray, kind: str) -> tuple[str, str]:
-    """(«Размещено», «3 пресс-релиза» / «24 публикации, в том числе 5 пресс-релизов») for rows of one type."""
-    forms, gender, own = _words(ctx, idx, kind)
+def _counted(ctx: _Context, idx: np.ndarray, kind: str, with_count: bool = True) -> tuple[str, str]:
+    """(«Размещено», «3 пресс-релиза» / «24 публикации (в том числе 5 пресс-релизов)») for rows of one
+    type; without the count (`with_count` False, when a quantitative indicator gives it) the narrative's
+    head: («Проведены», «рабочие совещания») or, for one row, («Проведен», «семинар-практикум»)."""
+    word, own = _words(ctx, idx, kind)
     n = len(idx)
-    verb = ru.participle(ru.TYPE_VERB.get(kind, ru.DEFAULT_VERB), n, gender)
-    what = ru.plural(n, forms)
+    stem = ru.TYPE_VERB.get(kind, ru.DEFAULT_VERB)
+    if with_count:
+        verb, what = ru.participle(stem, n, word.gender), ru.plural(n, word.forms)
+    elif n == 1:
+        verb, what = ru.participle(stem, 1, word.gender), word.forms[0]
+    else:
+        verb, what = ru.participle_plural(stem), word.plural
     if own:
         what += " (" + phrase("own_words", items=ru.join_ru(ru.plural(k, w.forms) for w, k in own)) + ")"
     return verb, what
@@ -606,7 +617,7 @@ def _type_sentence(ctx: _Context, idx: np.ndarray, kind: str, multi: bool, sourc
                    n_types: int = 1) -> str:
     """One type's rows in the seed's voice: what, when, on what topic, with whom; a long list summed up
     (its notable events fewer as the cell holds more types, so a cell stays readable)."""
-    verb, what = _counted(ctx, idx, kind)
+    verb, what = _counted(ctx, idx, kind, with_count=not ctx.quantified[idx].all())
     head = f"{verb} {what}"
     one_inst = not multi and len(ctx.scope) > 1
     if len(idx) <= DETAIL_MAX:
@@ -638,8 +649,7 @@ def _type_sentence(ctx: _Context, idx: np.ndarray, kind: str, multi: bool, sourc
                                for i in notable)
             text += "; " + phrase("notable", events=events)
             if rest:
-                forms, _, _ = _words(ctx, idx, kind)
-                text += " " + phrase("rest", count=ru.plural(rest, forms))
+                text += " " + phrase("rest", count=ru.plural(rest, _words(ctx, idx, kind)[0].forms))
     return ru.sentence(text)
 
 
@@ -822,6 +832,8 @@ def build_report(wb: Workbook, period: Period, institutions: Iterable[str] | Non
     specs = [spec for crit in criteria_set.criteria for spec in crit.indicators]
     for kind in (QUALITATIVE, QUANTITATIVE):
         ctx.claims[kind] = ctx.claim([s for s in specs if s.kind == kind])
+    for rows in ctx.claims[QUANTITATIVE].values():
+        ctx.quantified[rows] = True     # their counts are said there: the narratives tell what, when, with whom
     drafts = []
     for crit in criteria_set.criteria:
         draft = CriterionDraft(crit.name)
