@@ -136,6 +136,18 @@ def test_a_type_of_one_item_does_not_take_every_row_of_the_type(tmp_path):
     assert rest.text.startswith("— сведения приведены в показателе «Переговоры по п. 1.3»")
 
 
+def test_a_count_names_the_topics_of_a_few_rows_no_narrative_tells(tmp_path):
+    criteria = [["Критерий", "количественный", "Выступления", "выступление"],
+                ["Критерий", "количественный", "Семинары", "семинар"],
+                ["Критерий", "качественный", "Семинары", "семинар"]]
+    wb = load_workbook(write_report_workbook(tmp_path / "quant.xlsx", criteria=criteria))
+    told, speeches, seminars = build_report(wb, Period.parse("2026-Q1"), [NIK]).indicators()   # qualitative first
+    assert speeches.text.startswith("Подготовлено 2 выступления (в том числе 1 доклад): по теме «О деятельности "
+                                    "социально-реабилитационных служб», по теме «Инновационные технологии».")
+    assert seminars.text.startswith("Проведен 1 семинар-практикум для 9 учреждений.")     # the narrative has its topic
+    assert told.text.startswith("Проведен семинар-практикум: 13 марта (по теме «Эффективные практики")
+
+
 def test_every_phrase_of_the_draft_is_data_and_every_datum_is_used():
     import re
     from pathlib import Path
@@ -215,12 +227,11 @@ def test_quantitative_numbers_plurals_and_share(wb):
     assert "Всего в мероприятиях приняли участие 22 специалиста." in talks.text
     assert "плана" not in talks.text            # the plan is the whole ОМП's: not said for one institution
     seminars = find(report, "Участие специалистов реабилитационных служб и отделений в семинарах-практикумах")
-    assert seminars.text.startswith("Проведен 1 семинар-практикум для 9 учреждений: по теме «Эффективные практики социального "
-                                    "обслуживания граждан с инвалидностью».")
+    # its topic is the narrative's («Проведение семинаров…»): the count does not repeat it
+    assert seminars.text.startswith("Проведен 1 семинар-практикум для 9 учреждений.")
     assert "23 человека, в том числе 20 специалистов" in seminars.text
     speeches = find(report, "Выступления на семинарах, круглых столах, конференциях")
-    assert speeches.text.startswith("Подготовлено 2 выступления (в том числе 1 доклад): по теме «О деятельности социально-реабилитационных "
-                                    "служб», по теме «Инновационные технологии».")
+    assert speeches.text.startswith("Подготовлено 2 выступления (в том числе 1 доклад).")
     whole = find(build_report(wb, Period.parse("2026-Q1")), talks.name, QUANTITATIVE)
     assert whole.text.startswith("Проведено 12 консультаций (в 2 учреждениях), из них")
     assert whole.text.endswith("По п. 1.3 плана (Ежеквартально) — выполняется по графику.")   # 12 ≥ 10 due, of 40
@@ -269,7 +280,7 @@ def test_qualitative_narrative_in_the_seed_style_and_within_the_period(wb):
     meetings = find(report, "Проведение рабочих совещаний с сотрудниками центра, участвующими в работе "
                             "опорно-методической площадки")
     # the count is the quantitative twin's («Проведение рабочих совещаний», п. 1.4): the narrative tells when and what
-    assert meetings.text.startswith("Проведены совещания (в том числе 1 рабочее совещание): 16 января (по теме «Разработка формуляра практики по "
+    assert meetings.text.startswith("Проведены совещания: 16 января (по теме «Разработка формуляра практики по "
                                     "ментальному добровольчеству – проект „Стань добрее!“»; 8 участников), "
                                     "01 февраля (по теме «Подготовка к отчетному собранию»; 6 участников), 13 марта")
     assert STAN_DOBREE[:20] in meetings.text

@@ -356,6 +356,7 @@ class _Context:
         self.claims: dict[str, dict[str, np.ndarray]] = {}
         self.owner_of: dict[str, tuple[np.ndarray, list[IndicatorSpec]]] = {}
         self.quantified = np.zeros(self.n, dtype=bool)   # rows a quantitative indicator counts
+        self.narrated = np.zeros(self.n, dtype=bool)     # rows a qualitative indicator tells
 
     # row selection ---------------------------------------------------------
 
@@ -470,7 +471,7 @@ def _counted(ctx: _Context, idx: np.ndarray, kind: str, with_count: bool = True)
         verb, what = ru.participle(stem, 1, word.gender), word.forms[0]
     else:
         verb, what = ru.participle_plural(stem), word.plural
-    if own:
+    if own and with_count:
         what += " (" + phrase("own_words", items=ru.join_ru(ru.plural(k, w.forms) for w, k in own)) + ")"
     return verb, what
 
@@ -793,7 +794,9 @@ def _draft_quantitative(ctx: _Context, spec: IndicatorSpec) -> tuple[str, dict, 
             rows = _of_type(ctx, idx, kind)
             verb, what = _counted(ctx, rows, kind)
             n_inst = ctx.n_institutions(rows)
-            topics = _quantity_topics(ctx, rows, n_inst > 1) if len(rows) <= QUANT_TOPICS else ""
+            # a few rows no narrative tells: their topics here («1 совещание по теме «…» (КЦСОН …)»)
+            told = ctx.narrated[rows].all()
+            topics = _quantity_topics(ctx, rows, n_inst > 1) if len(rows) <= QUANT_TOPICS and not told else ""
             counted = _for_institutions(ctx, rows)
             what += counted
             if len(ctx.scope) > 1 and (n_inst == 1 or not (topics or counted)):
@@ -834,6 +837,8 @@ def build_report(wb: Workbook, period: Period, institutions: Iterable[str] | Non
         ctx.claims[kind] = ctx.claim([s for s in specs if s.kind == kind])
     for rows in ctx.claims[QUANTITATIVE].values():
         ctx.quantified[rows] = True     # their counts are said there: the narratives tell what, when, with whom
+    for rows in ctx.claims[QUALITATIVE].values():
+        ctx.narrated[rows] = True       # their dates and topics are said there: the counts need not repeat them
     drafts = []
     for crit in criteria_set.criteria:
         draft = CriterionDraft(crit.name)
