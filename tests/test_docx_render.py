@@ -112,7 +112,7 @@ def test_libreoffice_renders_the_seed_001_reconstruction(tmp_path):
     assert "площадки Департамента социальной защиты населения Вологодской области" in text
     assert "в 1 квартале 2023 года" in text and "на базе БУСОВО" not in text
     # the cells' lines interleave with the left column in the PDF text: look for pieces of one line
-    assert "16 января (по теме" in text and "«Разработка формуляра практики" in text
+    assert "16 января (по теме «Разработка" in text and "формуляра практики по ментальному" in text
     assert "(БУСОВО КЦСОН" in text and "Никольского района)" in text
     pngs = render_pages(pdf, "report_seed001_2023_1kv", last=min(pages, 2))
     assert pngs and pngs[0].stat().st_size > 10_000
