@@ -8,7 +8,8 @@ The `Источник` mini-syntax
 Entries are separated by «;» (or line breaks). Each entry is one of:
 
 * **a plan item** — «п. 2.2», «пункт 2.2» or just «2.2»: the activity rows that cite this item;
-  with a quantitative indicator, the item's `Цель` is compared with what the citing rows add up to.
+  a quantitative indicator also gives the item's status (`metrics.plan_status`) in words: «По п. 2.2
+  плана (Март, июнь …) — выполняется по графику» (once per report, for the whole ОМП only).
 * **an activity type** — a name of the vocabulary or one of its synonyms («консультация»,
   «семинар», «вебинар», «буклет», …): every activity row of that type.
 * **a monitoring indicator** — «мониторинг: <название показателя>» (a name or a synonym of a
@@ -23,10 +24,11 @@ Entries are separated by «;» (or line breaks). Each entry is one of:
 * **a share by topic** — «тема: <слово>, <слово> — <как назвать долю>», e.g.
   «тема: СЗТ, стационарозамещ — по вопросам применения СЗТ»: of the selected activity rows, how
   many mention one of the words (case-insensitive, part of a word is enough) in the topic, the
-  activity type as written or the note → «из них 6 (55 %) — по вопросам применения СЗТ». Without
+  activity type as written or the note → «из них 55 % — по вопросам применения СЗТ». Without
   the « — …» part the share is named «по теме «СЗТ»». Several shares of one source are topic groups
-  with one base: a row counts in the first group it matches («из них 50 % — по вопросам применения
-  СЗТ, 50 % — по вопросам предоставления отчетности»).
+  with one base: a row counts in the first group it matches, in the order written (so write the
+  narrower group first), and the groups are said largest first («из них 55 % — по вопросам
+  применения СЗТ, 45 % — по вопросам предоставления отчетности»); shares are per activity type.
 
 Activity rows of an indicator are the union of its plan items, activity types and type & item pairs
 (a row counts once), less the rows another indicator names more precisely (see «повторно»).
@@ -39,7 +41,8 @@ criteria and indicator names, so a 2023 report reads «коллегиях Деп
 
 Sentence patterns of the draft are data too: `lib/data/report_phrases.csv` (key, text with
 {placeholders}) — `phrase(key, **values)`; the words people write for a type («пресс-релиз»,
-«программа») with their 1 / 2 / 5 forms are `lib/data/report_words.csv` — `own_word(text)`.
+«программа») with their 1 / 2 / 5 forms, gender and nominative plural, and the nominative plural of
+each canonical type, are `lib/data/report_words.csv` — `own_word(text)`.
 """
 from __future__ import annotations
 

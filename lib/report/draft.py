@@ -6,13 +6,17 @@ and lets people edit, and that `lib.report.docx` writes to Word. Every indicator
 whose rows another indicator already describes names that indicator.
 
 Each activity row is described once per kind (qualitative / quantitative): `_Context.claim` gives it
-to the indicator whose `Источник` names it most precisely. The text is in the seed report's voice:
-what was done (in the people's own word: «пресс-релиз»), when, on what topic, with whom, with what
-result — «Проведено 3 совещания: 16 января (по теме «…»), 01 февраля (…)»; «Проведено 11
-консультаций, из них 55 % — по вопросам применения СЗТ»; long lists give the total, the topic
-shares, the most notable events and the rest as a count. Numbers come from the metrics layer
-(monitoring figures from `metrics.counts`, plan-item status from `metrics.plan_status`); sentence
-patterns from `lib/data/report_phrases.csv`.
+to the indicator whose `Источник` names it most precisely. Each fact is then said once, in the seed
+report's voice: the quantitative indicator gives the count («Проведено 11 консультаций, из них 55 %
+— по вопросам применения СЗТ»; «Организовано 3 стажировки для 27 учреждений»), the qualitative one
+what was done (in the people's own word: «пресс-релиз»), when, on what topic, with whom and with
+what result («Проведены рабочие совещания: 16 января (по теме «…»; 7 участников), 01 февраля (…)»);
+a narrative keeps the count only when no quantitative indicator counts its rows, a count names the
+topics of a few rows only when no narrative tells them. Long lists give the total, the topic shares
+and the most notable events, the rest as a count. Numbers come from the metrics layer (monitoring
+figures from `metrics.counts`, plan-item status from `metrics.plan_status`, said as «выполнено» /
+«выполняется по графику» / «не выполнено: …» / «не начато»); sentence patterns and word forms are
+data (`lib/data/report_phrases.csv`, `lib/data/report_words.csv`).
 """
 from __future__ import annotations
 
