@@ -8,6 +8,7 @@ plan-item status in the seed's words, and no approval block (no approver in the 
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 
 import docx
@@ -169,10 +170,11 @@ def test_own_words_decimals_shares_of_one_type_and_coverage_once(report):
                                                      "— в дистанционном формате.")     # the view only: said once
 
 
-def test_no_list_is_a_wall_and_no_topic_is_cut(report):
+def test_no_list_is_a_wall_no_topic_is_cut_and_no_sum_over_types(report):
     for ind in report.indicators():
         assert "…" not in ind.text
         assert ind.text.count("(по теме") <= 8, ind.name
+        assert not re.search(r"всего \d+ мероприят", ind.text, re.IGNORECASE), ind.name
 
 
 def test_no_approval_block_when_no_approver_is_set(report, wb):
