@@ -236,3 +236,15 @@ def sentence(text: str) -> str:
     """Capitalised, ending with a full stop (unless it ends with other final punctuation)."""
     text = capitalize_first(text.strip())
     return text if not text or text.endswith((".", "!", "?", "…")) else text + "."
+
+
+# --------------------------------------------------------------------------- report word forms
+
+PARTICIPANTS_GEN = ("участника", "участников", "участников")     # «с участием 23 участников»
+INSTITUTIONS_LOC = ("учреждении", "учреждениях", "учреждениях")  # «в 12 учреждениях»
+
+
+def participle_plural(stem: str) -> str:
+    """«проведены», «разработаны» — the short participle with a plural noun and no number («проведены
+    семинары»)."""
+    return stem + "ы"

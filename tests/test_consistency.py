@@ -13,8 +13,9 @@ numbers of every consumer equal those of the metrics layer (`lib.metrics.counts`
   makes — and the pivots it draws from it);
 * the Excel summary (`lib.export.summary.summary_xlsx_bytes`, opened with openpyxl and read back):
   the period's totals per type, and each plan item's «Факт» against `plan_status`;
-* the report (`lib.report.draft.build_report`): every activity type an indicator's «Источник» lists
-  is counted as the metrics layer counts it (`numbers["type:<вид>"]`), and the report's row count.
+* the report (`lib.report.draft.build_report`): each row is described once per kind of indicator, so
+  the rows of a type its indicators describe (`numbers["type:<вид>"]`) add up to the metrics layer's
+  count of that type, for every type a «Источник» lists; and the report's row count.
 
 `test_the_check_fails_when_a_consumer_counts_differently` shows the check is not vacuous: one consumer
 at a time is made to count differently and the check must raise.
@@ -148,15 +149,25 @@ def summary_sheet(wb: Workbook, period: Period, chosen: tuple[str, ...],
     return {t: int(total[t]) for t in ACTIVITY_TYPE_NAMES}, facts
 
 
-def report_numbers(wb: Workbook, period: Period, chosen: tuple[str, ...]) -> tuple[list[tuple[str, str, int]], int]:
-    """(indicator, type, the report's count) for every type an indicator's «Источник» lists, and
-    the report's row count."""
+def report_numbers(wb: Workbook, period: Period, chosen: tuple[str, ...]) -> tuple[dict[tuple[str, str], int], int]:
+    """(kind of indicator, type) → how many rows of that type the report's indicators of that kind
+    describe, for every type some «Источник» of that kind lists; and the report's row count.
+
+    Each row is described once per kind (`_Context.claim`): by the indicator that names it most
+    precisely. So over the indicators of one kind (those not marked «повторно»), the rows of a type
+    that a source of that kind lists add up to every row of that type of the period and scope."""
     report = build_report(wb, period, list(chosen))
-    found = []
+    listed: set[tuple[str, str]] = set()
+    found: dict[tuple[str, str], int] = {}
     for ind in report.indicators():
         source, _ = parse_source(ind.source, wb)
-        found += [(ind.name, kind, int(ind.numbers.get(f"type:{kind}", 0))) for kind in source.types]
-    return found, report.activity_rows
+        if source.again:
+            continue
+        listed |= {(ind.kind, kind) for kind in source.types}
+        for key, n in ind.numbers.items():
+            if key.startswith("type:"):
+                found[(ind.kind, key[5:])] = found.get((ind.kind, key[5:]), 0) + int(n)
+    return {pair: found.get(pair, 0) for pair in sorted(listed)}, report.activity_rows
 
 
 def check_consistency(wb: Workbook, period: Period, chosen: tuple[str, ...]) -> None:
@@ -180,8 +191,8 @@ def check_consistency(wb: Workbook, period: Period, chosen: tuple[str, ...]) -> 
 
     listed, report_rows = report_numbers(wb, period, chosen)
     assert listed, "the criteria list activity types"
-    for name, kind, n in listed:
-        assert n == by_type[kind], ("report", name, kind, n, by_type[kind])
+    for (indicator_kind, kind), n in listed.items():
+        assert n == by_type[kind], ("report", indicator_kind, kind, n, by_type[kind])
     assert report_rows == len(rows), ("report rows", report_rows, len(rows))
 
 

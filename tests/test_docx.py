@@ -40,8 +40,13 @@ def cell_text(cell) -> str:
     return "\n".join(p.text for p in cell.paragraphs)
 
 
+def has_approval_block(document) -> bool:
+    first = document.tables[0] if document.tables else None
+    return first is not None and cell_text(first.rows[0].cells[0]).startswith(("СОГЛАСОВАНО:", "УТВЕРЖДАЮ:"))
+
+
 def body_tables(document):
-    return document.tables[1:]                      # [0] is the СОГЛАСОВАНО / УТВЕРЖДАЮ block
+    return document.tables[1:] if has_approval_block(document) else document.tables   # [0]: СОГЛАСОВАНО / УТВЕРЖДАЮ
 
 
 def title_paragraph(document):
@@ -104,16 +109,30 @@ def test_approval_header_block(wb):
     assert body[0].tag == f"{W}tbl"
 
 
+def test_no_approval_block_without_an_approver_and_only_the_named_side(tmp_path):
+    settings = {k: v for k, v in DEFAULT_SETTINGS.items() if not k.startswith(("Утверждаю", "Согласовано"))}
+    wb = load_workbook(write_report_workbook(tmp_path / "none.xlsx", settings=settings))
+    document = open_docx(report_docx_bytes(build_report(wb, Period.parse("2026-Q1")), wb.settings))
+    assert not has_approval_block(document)
+    assert "_____" not in "\n".join(p.text for p in document.paragraphs)
+    assert list(document.element.body.iterchildren())[0].tag == f"{W}p"      # the title comes first
+    only = {k: v for k, v in DEFAULT_SETTINGS.items() if not k.startswith("Согласовано")}
+    wb = load_workbook(write_report_workbook(tmp_path / "one.xlsx", settings=only))
+    document = open_docx(report_docx_bytes(build_report(wb, Period.parse("2026-Q1")), wb.settings))
+    left, right = (cell_text(c) for c in document.tables[0].rows[0].cells)
+    assert left == "" and right.startswith("УТВЕРЖДАЮ:") and DEFAULT_SETTINGS["Утверждаю (ФИО)"] in right
+
+
 def test_numbers_in_the_document_equal_counts(wb):
     period = Period.parse("2026-Q1")
     counts = counts_by_type(select_activities(wb, period, [NIK]))
     document = open_docx(report_docx_bytes(build_report(wb, period, [NIK])))
     text = "\n".join(cell_text(c) for t in body_tables(document) for r in t.rows for c in r.cells)
     assert counts["консультация"] == 11 and counts["семинар"] == 1 and counts["выступление"] == 2
-    assert f"Проведено {count_phrase(11, 'консультация')}, из них 6 (55 %) — по вопросам применения СЗТ" in text
-    assert f"Проведен {count_phrase(1, 'семинар')}" in text
+    assert f"Проведено {count_phrase(11, 'консультация')}, из них 55 % — по вопросам применения СЗТ" in text
+    assert "Проведен 1 семинар-практикум" in text                     # counted as a seminar, said as written
     assert f"Подготовлено {count_phrase(2, 'выступление')}" in text
-    assert f"Размещено {count_phrase(counts['публикация'], 'публикация')}" in text
+    assert counts["публикация"] == 5 and "Размещено 5 пресс-релизов" in text
     assert "16 января (по теме «Разработка формуляра практики" in text
     assert "(по учреждениям: КЦСОН Никольский)" in [p.text for p in document.paragraphs]
 

@@ -94,3 +94,25 @@ def test_libreoffice_renders_another_omps_year_report(tmp_path):
     assert "за 2026 год" in text and THIRD_CRITERION.split()[0] in text
     pngs = render_pages(pdf, "report_other_omp_2026_god", last=1)
     assert pngs and pngs[0].exists()
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None and not IN_CI, reason="poppler-utils не установлен")
+def test_libreoffice_renders_the_seed_001_reconstruction(tmp_path):
+    """The Q1 2023 report of the seed-001 workbook as a page people read: the approval block, the
+    «Департамента» title, dates with topics and the organising centre, unbroken by the page layout."""
+    from tests.seed001_workbook import write_seed001_workbook
+    wb = load_workbook(write_seed001_workbook(tmp_path / "seed001.xlsx"))
+    report = build_report(wb, Period.parse("2023-Q1"))
+    docx_path = tmp_path / report_file_name(report.period)
+    docx_path.write_bytes(report_docx_bytes(report, wb.settings))
+    pdf = to_pdf(docx_path, tmp_path)
+    pages = pdf_pages(pdf)
+    text = " ".join(_run(["pdftotext", str(pdf), "-"]).stdout.split())
+    assert "СОГЛАСОВАНО:" in text and "А.В. Ершов" in text and "Л.А. Андреевская" in text
+    assert "площадки Департамента социальной защиты населения Вологодской области" in text
+    assert "в 1 квартале 2023 года" in text and "на базе БУСОВО" not in text
+    # the cells' lines interleave with the left column in the PDF text: look for pieces of one line
+    assert "16 января (по теме «Разработка" in text and "формуляра практики по ментальному" in text
+    assert "(БУСОВО КЦСОН" in text and "Никольского района)" in text
+    pngs = render_pages(pdf, "report_seed001_2023_1kv", last=min(pages, 2))
+    assert pngs and pngs[0].stat().st_size > 10_000

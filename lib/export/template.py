@@ -30,6 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from lib.data import INSTITUTIONS_FILE, PLAN_FILE
 from lib.model import contract as C
+from lib.model.workbook import Settings
 
 
 SETTINGS_TAB = C.SERVICE_TABS["settings"]
@@ -408,9 +409,11 @@ def _table_sheet(ws: Worksheet, titles: list[str], rows: list[list], widths: lis
 
 
 def _settings_rows(settings: Mapping, year: int) -> list[list]:
+    """Every setting with its value, or the default a setting has (e.g. «Ведомство (в заголовках)»)."""
     rows = []
+    defaults = Settings()
     for key, (title, _) in C.SETTINGS_KEYS.items():
-        value = year if key == "year" else _text(settings.get(key))
+        value = year if key == "year" else _text(settings.get(key)) or _text(getattr(defaults, key, ""))
         rows.append([title, value])
     return rows
 

@@ -47,6 +47,8 @@ class Settings:
     approve_name: str = ""
     agree_position: str = ""
     agree_name: str = ""
+    authority: str = "Министерства"       # the body in the genitive, as criteria titles name it («Департамента»)
+    title_with_base: str = "нет"         # «да»: the report title adds «на базе <Базовое учреждение>»
 
 
 @dataclass

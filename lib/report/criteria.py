@@ -8,22 +8,41 @@ The `Источник` mini-syntax
 Entries are separated by «;» (or line breaks). Each entry is one of:
 
 * **a plan item** — «п. 2.2», «пункт 2.2» or just «2.2»: the activity rows that cite this item;
-  with a quantitative indicator, the item's `Цель` is compared with what the citing rows add up to.
+  a quantitative indicator also gives the item's status (`metrics.plan_status`) in words: «По п. 2.2
+  плана (Март, июнь …) — выполняется по графику» (once per report, for the whole ОМП only).
 * **an activity type** — a name of the vocabulary or one of its synonyms («консультация»,
   «семинар», «вебинар», «буклет», …): every activity row of that type.
 * **a monitoring indicator** — «мониторинг: <название показателя>» (a name or a synonym of a
   monitoring indicator of the workbook, e.g. «мониторинг: Достижение показателей дорожной карты»):
   the figure for the period, by the whole ОМП or the chosen institutions.
+* **an activity type of one plan item** — «консультация & п. 1.3» or «консультация по п. 1.3»: only the
+  rows of that type that cite that item (so the row of п. 1.3 does not take every consultation).
+* **«повторно»** — this indicator describes its rows even when another indicator of the same kind
+  (qualitative / quantitative) already did (e.g. the share of remote seminars under «малозатратные
+  формы»). Without it each activity row is described once per kind: a row goes to the indicator
+  whose entry names it most precisely (type & item, then a plan item, then a type), the first one on a tie.
 * **a share by topic** — «тема: <слово>, <слово> — <как назвать долю>», e.g.
   «тема: СЗТ, стационарозамещ — по вопросам применения СЗТ»: of the selected activity rows, how
   many mention one of the words (case-insensitive, part of a word is enough) in the topic, the
-  activity type as written or the note → «из них 6 (55 %) — по вопросам применения СЗТ». Without
-  the « — …» part the share is named «по теме «СЗТ»».
+  activity type as written or the note → «из них 55 % — по вопросам применения СЗТ». Without
+  the « — …» part the share is named «по теме «СЗТ»». Several shares of one source are topic groups
+  with one base: a row counts in the first group it matches, in the order written (so write the
+  narrower group first), and the groups are said largest first («из них 55 % — по вопросам
+  применения СЗТ, 45 % — по вопросам предоставления отчетности»); shares are per activity type.
 
-Activity rows of an indicator are the union of its plan items and activity types (a row counts once).
+Activity rows of an indicator are the union of its plan items, activity types and type & item pairs
+(a row counts once), less the rows another indicator names more precisely (see «повторно»).
 An empty `Источник` is allowed: the draft then says «— нет данных за период» for the user to fill in.
 An entry that cannot be recognised (or names a plan item or monitoring indicator the workbook does
 not have) becomes a `CriteriaProblem` shown on the report page; it never stops the report.
+
+The setting «Ведомство (в заголовках)» (default «Министерства») replaces «Министерства» in the
+criteria and indicator names, so a 2023 report reads «коллегиях Департамента …».
+
+Sentence patterns of the draft are data too: `lib/data/report_phrases.csv` (key, text with
+{placeholders}) — `phrase(key, **values)`; the words people write for a type («пресс-релиз»,
+«программа») with their 1 / 2 / 5 forms, gender and nominative plural, and the nominative plural of
+each canonical type, are `lib/data/report_words.csv` — `own_word(text)`.
 """
 from __future__ import annotations
 
@@ -36,7 +55,7 @@ from functools import lru_cache
 import pandas as pd
 
 from lib.data import CRITERIA_FILE
-from lib.model.contract import ACTIVITY_TYPES, MonitoringIndicator, norm
+from lib.model.contract import ACTIVITY_TYPE_BY_NAME, ACTIVITY_TYPES, MonitoringIndicator, norm
 from lib.model.workbook import CRITERIA_COLUMNS, Workbook
 from lib.validate.values import plan_ref_exact
 
@@ -49,6 +68,11 @@ _SPLIT = re.compile(r"[;\n]+")
 _MONITORING = re.compile(r"^(?:мониторинг|показатель мониторинга|показатель)\s*:\s*(.+)$", re.IGNORECASE | re.DOTALL)
 _TOPIC = re.compile(r"^(?:тема|доля)\s*:\s*(.*)$", re.IGNORECASE | re.DOTALL)
 _PHRASE_DASH = re.compile(r"\s+[—–-]\s+")
+_PAIR = re.compile(r"\s*&\s*|\s+по\s+(?=(?:п\.|пункт|\d))", re.IGNORECASE)
+_AGAIN = {"повторно", "повтор", "еще раз", "ещё раз"}
+PHRASES_FILE = CRITERIA_FILE.parent / "report_phrases.csv"
+WORDS_FILE = CRITERIA_FILE.parent / "report_words.csv"
+DEFAULT_AUTHORITY = "Министерства"
 
 SYNTAX_HINT = ("укажите вид мероприятия («консультация»), пункт плана («п. 2.2»), показатель мониторинга "
                "(«мониторинг: <название>») или долю по теме («тема: СЗТ — по вопросам применения СЗТ»), "
@@ -70,10 +94,12 @@ class Source:
     types: tuple[str, ...] = ()
     monitoring: tuple[str, ...] = ()  # indicator names as the workbook knows them
     shares: tuple[TopicShare, ...] = ()
+    pairs: tuple[tuple[str, str], ...] = ()   # (activity type, plan item): rows of the type citing the item
+    again: bool = False                       # «повторно»: rows described elsewhere are described here too
 
     @property
     def selects_activities(self) -> bool:
-        return bool(self.plan_items or self.types)
+        return bool(self.plan_items or self.types or self.pairs)
 
     @property
     def is_empty(self) -> bool:
@@ -161,6 +187,8 @@ def parse_source(text: str, wb: Workbook) -> tuple[Source, list[str]]:
     types: list[str] = []
     monitoring: list[str] = []
     shares: list[TopicShare] = []
+    pairs: list[tuple[str, str]] = []
+    again = False
     problems: list[str] = []
 
     def add(seq: list, value) -> None:
@@ -171,6 +199,20 @@ def parse_source(text: str, wb: Workbook) -> tuple[Source, list[str]]:
         entry = entry.strip(" .,")
         if not entry:
             continue
+        if norm(entry) in _AGAIN:
+            again = True
+            continue
+        m = _MONITORING.match(entry) or _TOPIC.match(entry)
+        parts = [] if m else [p.strip(" .,") for p in _PAIR.split(entry)]
+        if len(parts) == 2:
+            kinds = [activity_type_of(p) for p in parts]
+            items = [plan_ref_exact(p) for p in parts]
+            kind, item = (kinds[0], items[1]) if kinds[0] else (kinds[1], items[0])
+            if kind and item:
+                if plan_known and item not in plan_known:
+                    problems.append(f"пункта плана {item} нет на вкладке «План» (источник «{entry}»)")
+                add(pairs, (kind, item))
+                continue
         item = plan_ref_exact(entry)
         if item:
             if plan_known and item not in plan_known:
@@ -209,9 +251,10 @@ def parse_source(text: str, wb: Workbook) -> tuple[Source, list[str]]:
             add(types, kind)
             continue
         problems.append(f"источник «{entry}» не распознан: {SYNTAX_HINT}")
-    if shares and not (plan_items or types):
+    if shares and not (plan_items or types or pairs):
         problems.append("доля по теме считается от мероприятий: добавьте в источник вид мероприятия или пункт плана")
-    return Source(text.strip(), tuple(plan_items), tuple(types), tuple(monitoring), tuple(shares)), problems
+    return Source(text.strip(), tuple(plan_items), tuple(types), tuple(monitoring), tuple(shares), tuple(pairs),
+                  again), problems
 
 
 @lru_cache(maxsize=1)
@@ -245,9 +288,19 @@ def _key(criterion: str, kind: str, name: str) -> str:
     return hashlib.sha1(f"{criterion}\x1f{kind}\x1f{name}".encode()).hexdigest()[:12]
 
 
+def with_authority(text: str, authority: str) -> str:
+    """«…коллегиях Министерства социальной защиты…» with the body of the settings («Департамента»)."""
+    authority = " ".join((authority or "").split())
+    if not authority or authority == DEFAULT_AUTHORITY:
+        return text
+    return re.sub(r"\bМинистерства\b", authority, text)
+
+
 def resolve_criteria(wb: Workbook) -> CriteriaSet:
-    """The criteria of the report for this workbook, in order of appearance, with sources parsed."""
+    """The criteria of the report for this workbook, in order of appearance, with sources parsed and
+    names said with the body of the settings (the keys stay those of the names as written)."""
     frame, origin = criteria_frame(wb)
+    authority = getattr(wb.settings, "authority", DEFAULT_AUTHORITY)
     tab = CRITERIA_TAB if origin == "workbook" else ""
     criteria: dict[str, CriterionSpec] = {}
     problems: list[CriteriaProblem] = []
@@ -261,6 +314,52 @@ def resolve_criteria(wb: Workbook) -> CriteriaSet:
         seen[key] = seen.get(key, 0) + 1
         if seen[key] > 1:
             key = f"{key}-{seen[key]}"
-        spec = criteria.setdefault(criterion, CriterionSpec(criterion))
-        spec.indicators.append(IndicatorSpec(key, criterion, kind, name, source, row))
+        shown = with_authority(criterion, authority)
+        spec = criteria.setdefault(shown, CriterionSpec(shown))
+        spec.indicators.append(IndicatorSpec(key, shown, kind, with_authority(name, authority), source, row))
     return CriteriaSet(list(criteria.values()), problems, origin)
+
+
+# --------------------------------------------------------------------------- sentence patterns as data
+
+
+@lru_cache(maxsize=1)
+def _phrases() -> dict[str, str]:
+    with PHRASES_FILE.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        return {row[0].strip(): row[1] for row in reader if row and row[0].strip()}
+
+
+def phrase(key: str, **values) -> str:
+    """The report's sentence pattern `key` (`lib/data/report_phrases.csv`) with its {placeholders} filled."""
+    return _phrases()[key].format(**values)
+
+
+@dataclass(frozen=True)
+class OwnWord:
+    """How rows of a type are named: the 1 / 2 / 5 forms, the gender (m / f / n) and the nominative
+    plural («рабочие совещания»)."""
+    forms: tuple[str, str, str]
+    gender: str
+    plural: str
+
+
+@lru_cache(maxsize=1)
+def _own_words() -> dict[str, OwnWord]:
+    """The words a report may use for rows: every canonical type with the grammar of its declaration
+    (`lib/model/contract.py`), and the words people write instead (`lib/data/report_words.csv`:
+    «пресс-релиз», «программа», … with their 1 / 2 / 5 forms, gender and nominative plural)."""
+    words = {norm(t.name): OwnWord(t.plural_forms, t.gender, t.plural_nominative) for t in ACTIVITY_TYPES}
+    with WORDS_FILE.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        for w, one, few, many, gender, plural in reader:
+            words[norm(w)] = OwnWord((one.strip(), few.strip(), many.strip()), gender.strip(), plural.strip())
+    return words
+
+
+def own_word(text: str) -> OwnWord | None:
+    """The forms of a type as written in a row («Пресс-релиз» → пресс-релиз / пресс-релиза / пресс-релизов)
+    or of a canonical type («консультация»)."""
+    return _own_words().get(norm(text)) if isinstance(text, str) else None

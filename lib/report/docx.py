@@ -213,16 +213,23 @@ def _page_setup(doc) -> None:
 
 
 def _approval_block(doc, settings: Settings, year: int) -> None:
+    """СОГЛАСОВАНО (left) / УТВЕРЖДАЮ (right), each only when the settings name someone; no block at all
+    when they name nobody (a report without an approver has none)."""
+    blocks = (("СОГЛАСОВАНО:", settings.agree_position, settings.agree_name),
+              ("УТВЕРЖДАЮ:", settings.approve_position, settings.approve_name))
+    if not any(position or name for _, position, name in blocks):
+        return
     table = doc.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _no_borders(table)
     half = Emu(int(CONTENT_W / 2))
     _fixed_layout(table, (half, half))
-    blocks = (("СОГЛАСОВАНО:", settings.agree_position, settings.agree_name),
-              ("УТВЕРЖДАЮ:", settings.approve_position, settings.approve_name))
     for cell, (label, position, name) in zip(table.rows[0].cells, blocks):
+        if not (position or name):
+            continue
         _paragraph(cell, label, bold=True, first=True, space_after=6)
-        _paragraph(cell, position or "_" * 34, space_after=12)
+        if position:
+            _paragraph(cell, position, space_after=12)
         _paragraph(cell, f"{SIGN_LINE} {name}".rstrip() if name else SIGN_LINE * 2, space_after=6)
         _paragraph(cell, DATE_LINE.format(year=year))
         if cell is table.rows[0].cells[1]:

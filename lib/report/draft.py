@@ -2,13 +2,21 @@
 
 `build_report(wb, period, institutions)` returns a plain dataclass tree that the «Отчет» page shows
 and lets people edit, and that `lib.report.docx` writes to Word. Every indicator of the criteria
-(see `lib.report.criteria`) is present; one with nothing to say reads «— нет данных за период».
+(see `lib.report.criteria`) is present; one with nothing to say reads «— нет данных за период», one
+whose rows another indicator already describes names that indicator.
 
-Quantitative indicators: counts per activity type with Russian plural forms, shares by topic,
-participants, plan targets of the cited plan items, monitoring figures. Qualitative indicators: a
-narrative in the seed report's style — «Проведено 3 совещания: 16 января (по теме «…»), 01 февраля
-(…)» — built from the period's activity rows; big groups are summarised (count, institutions, date
-range, most frequent topics) so a year of 28 institutions stays readable.
+Each activity row is described once per kind (qualitative / quantitative): `_Context.claim` gives it
+to the indicator whose `Источник` names it most precisely. Each fact is then said once, in the seed
+report's voice: the quantitative indicator gives the count («Проведено 11 консультаций, из них 55 %
+— по вопросам применения СЗТ»; «Организовано 3 стажировки для 27 учреждений»), the qualitative one
+what was done (in the people's own word: «пресс-релиз»), when, on what topic, with whom and with
+what result («Проведены рабочие совещания: 16 января (по теме «…»; 7 участников), 01 февраля (…)»);
+a narrative keeps the count only when no quantitative indicator counts its rows, a count names the
+topics of a few rows only when no narrative tells them. Long lists give the total, the topic shares
+and the most notable events, the rest as a count. Numbers come from the metrics layer (monitoring
+figures from `metrics.counts`, plan-item status from `metrics.plan_status`, said as «выполнено» /
+«выполняется по графику» / «не выполнено: …» / «не начато»); sentence patterns and word forms are
+data (`lib/data/report_phrases.csv`, `lib/data/report_words.csv`).
 """
 from __future__ import annotations
 
@@ -22,16 +30,18 @@ import pandas as pd
 from lib import russian as ru
 from lib.validate.cellgrid import object_array
 from lib.model.contract import ACTIVITY_TYPE_NAMES, COUNT_WHAT, norm
-from lib.report.criteria import (KIND_HEADINGS, QUALITATIVE, QUANTITATIVE, CriteriaProblem, IndicatorSpec, Source,
-                          resolve_criteria)
-from lib.metrics.counts import region_totals
+from lib.report.criteria import (KIND_HEADINGS, QUALITATIVE, QUANTITATIVE, CriteriaProblem, IndicatorSpec, OwnWord,
+                                 Source, own_word, phrase, resolve_criteria)
+from lib.metrics.counts import monitoring_period_values, region_totals
+from lib.metrics.plan_status import DONE, IN_PROGRESS, OVERDUE, plan_status
 from lib.model.workbook import Settings, Workbook
 from lib.model.periods import Period
 
-NO_DATA = "— нет данных за период"
+NO_DATA = phrase("no_data")
 DETAIL_MAX = 8            # a type with at most this many rows is listed row by row, else summarised
-TOP_TOPICS = 3
-TOPIC_MAX_CHARS = 160
+NOTABLE = 4               # a summarised list names this many notable events (fewer when a cell holds many types)
+NO_TYPE = str(None)       # how `_type_counts` names the rows without a recognised type
+QUANT_TOPICS = 2          # a quantitative count of at most this many rows names their topics and organisers
 
 
 # --------------------------------------------------------------------------- the draft tree
@@ -110,8 +120,12 @@ def _strip_quotes(text: str) -> str:
     return text
 
 
+TRUE_WORDS = {"да", "true", "1", "yes", "истина"}
+
+
 def report_title(settings: Settings, period: Period) -> str:
-    """«Отчет по результатам деятельности опорно-методической площадки … по теме «…» в 1 квартале 2026 года»."""
+    """«Отчет по результатам деятельности опорно-методической площадки … по теме «…» в 1 квартале 2026 года»;
+    «на базе <Базовое учреждение>» only when the setting «Базовое учреждение в заголовке» is «да»."""
     parts = ["Отчет по результатам деятельности опорно-методической площадки"]
     owner = " ".join((settings.omp_name or "").split())
     low = norm(owner)
@@ -123,7 +137,7 @@ def report_title(settings: Settings, period: Period) -> str:
     if owner:
         parts.append(owner)
     base = " ".join((settings.base_institution or "").split())
-    if base and norm(base) not in norm(owner):
+    if base and norm(settings.title_with_base) in TRUE_WORDS and norm(base) not in norm(owner):
         parts.append(f"на базе {base}")
     if settings.topic:
         parts.append(f"по теме {ru.quoted(_strip_quotes(settings.topic))}")
@@ -141,42 +155,13 @@ def scope_label(institutions: Iterable[str]) -> str:
 def _scope_phrase(chosen: list[str]) -> str:
     """How a monitoring figure's scope is said: «по области» / «по учреждению …» / «по выбранным учреждениям»."""
     if not chosen:
-        return "по области"
+        return phrase("scope_all")
     if len(chosen) == 1:
-        return f"по учреждению {chosen[0]}"
-    return "по выбранным учреждениям"
+        return phrase("scope_one", institution=chosen[0])
+    return phrase("scope_some")
 
 
 # --------------------------------------------------------------------------- drafting context
-
-
-def period_monitoring(wb: Workbook, period: Period, institutions: Iterable[str] | None = None) -> pd.DataFrame:
-    """Per institution × indicator: the period figure — the same result as
-    `metrics.monitoring_period_values` (sum of the quarters or the latest filled quarter, as the
-    indicator says), computed with whole-column operations so a report stays fast."""
-    mon = wb.monitoring
-    mon = mon[mon["quarter"].between(period.first_quarter, period.last_quarter)]
-    chosen = list(institutions or [])
-    if chosen:
-        mon = mon[mon["institution"].isin(chosen)]
-    columns = ["institution", "indicator", "value", "blank_quarters"]
-    if mon.empty:
-        return pd.DataFrame(columns=columns)
-    keys = ["institution", "indicator"]
-    groups = mon[keys].drop_duplicates()
-    filled = mon.dropna(subset=["value"]).sort_values("quarter", kind="stable")
-    summed = filled.groupby(keys, sort=False)["value"].sum()
-    latest = filled.groupby(keys, sort=False)["value"].last()
-    n_filled = filled.groupby(keys, sort=False).size()
-    sum_names = {i.name for i in wb.indicators if i.over_time == "сумма"}
-    index = pd.MultiIndex.from_frame(groups)
-    value = np.where(groups["indicator"].isin(sum_names).to_numpy(),
-                     summed.reindex(index).to_numpy(), latest.reindex(index).to_numpy())
-    out = groups.reset_index(drop=True).copy()
-    out["value"] = pd.Series(value, dtype="float64").where(n_filled.reindex(index).notna().to_numpy(), None)
-    out["blank_quarters"] = (len(period.quarters) - n_filled.reindex(index).fillna(0).to_numpy()).astype(int)
-    return out[columns]
-
 
 
 def _normed_parts(codes: np.ndarray, names: np.ndarray) -> np.ndarray:
@@ -275,11 +260,13 @@ class ReportData:
                       .index.to_numpy())
         self._type_raw = _codes(acts["type_raw"])
         self._note = _codes(acts["note"])
+        self._texts = {"type_raw": self._type_raw, "note": self._note, "link": _codes(acts["link"])}
         # the topic-share keywords of the workbook's criteria: their hits are found in one pass
         self._keywords = {tuple(share.keywords) for crit in resolve_criteria(wb).criteria
                           for spec in crit.indicators for share in spec.source.shares}
         self._share_hits: dict[tuple[str, ...], np.ndarray] = {}
         self._topic_groups: np.ndarray | None = None
+        self._raw_keys: tuple[np.ndarray, list[str]] | None = None
 
     def fits(self, wb: Workbook) -> bool:
         return len(wb.activities) == self.n_rows and tuple(wb.activities.columns) == self.columns
@@ -291,6 +278,22 @@ class ReportData:
             codes = [self.inst_index[i] for i in set(institutions) if i in self.inst_index]
             mask &= np.isin(self.inst_code, codes)
         return self.order[mask[self.order]]
+
+    def text_at(self, column: str, pos: np.ndarray) -> np.ndarray:
+        """The texts of a column («type_raw», «note», «link») of the rows at `pos`, "" for a blank."""
+        codes, names = self._texts[column]
+        values = np.append(np.asarray([v if isinstance(v, str) else "" for v in names.tolist()], dtype=object), "")
+        return values[np.where(codes[pos] >= 0, codes[pos], len(names))]
+
+    def raw_type_keys(self) -> tuple[np.ndarray, list[str]]:
+        """(per row: a code of the `norm` of its type as written, -1 for none; the normalised texts)."""
+        if self._raw_keys is None:
+            codes, names = self._type_raw
+            keys: dict[str, int] = {}
+            per_name = np.array([keys.setdefault(norm(v), len(keys)) if isinstance(v, str) and v else -1
+                                 for v in names.tolist()] + [-1], dtype=np.int64)
+            self._raw_keys = (per_name[np.where(codes >= 0, codes, len(names))], list(keys))
+        return self._raw_keys
 
     def topic(self, pos: np.ndarray) -> np.ndarray:
         """The topics (as written, "" when none) of the rows at `pos`."""
@@ -322,7 +325,8 @@ class ReportData:
 
 class _Context:
     """Everything the indicators of one report share, computed once: the period's activity rows as
-    plain arrays (indicators select rows by index), monitoring figures, the plan."""
+    plain arrays (indicators select rows by index), monitoring figures, plan-item status, and which
+    indicator describes which row (`claim`)."""
 
     def __init__(self, wb: Workbook, period: Period, institutions: list[str], data: ReportData | None = None):
         self.wb, self.period, self.chosen = wb, period, institutions
@@ -339,60 +343,84 @@ class _Context:
         self.has_topic = data.has_topic[pos]
         self.day = data.day[pos]
         self.num = {k: v[pos] for k, v in data.num.items()}
-        self.by_type = {data.type_names[c]: np.flatnonzero(self.type_code == c)
-                        for c in pd.unique(self.type_code) if c >= 0} if self.n else {}
-        self._by_item: dict[str, np.ndarray] = {}
-        self._memo: dict = {}
+        self.note = data.text_at("note", pos)
+        self.link = data.text_at("link", pos)
+        raw_codes, self.raw_keys = data.raw_type_keys()
+        self.raw_code = raw_codes[pos]
         self.scope = institutions or wb.institution_names
         self.indicator_rules = {i.name: i for i in wb.indicators}
-        mon = period_monitoring(wb, period, institutions)
+        mon = monitoring_period_values(wb, period, institutions)
         self.mon_totals = region_totals(mon, wb.indicators)
-        self.mon_filled = mon.dropna(subset=["value"]).groupby("indicator")["institution"].nunique().to_dict()
-        self.plan = wb.plan.drop_duplicates("item").set_index("item", drop=False) if len(wb.plan) else None
-        self._year_rows: np.ndarray | None = None
+        filled = mon.dropna(subset=["value"])
+        self.mon_filled = {name: set(rows["institution"]) for name, rows in filled.groupby("indicator", sort=False)}
+        status = plan_status(wb, as_of_for(period)) if len(wb.plan) and wb.year == period.year else None
+        self.plan_status = ({} if status is None else
+                            {rec["item"]: rec for rec in status.drop_duplicates("item").to_dict("records")})
+        self.plan_said: set[str] = set()          # plan items whose status a quantitative indicator gave
+        self.claims: dict[str, dict[str, np.ndarray]] = {}
+        self.owner_of: dict[str, tuple[np.ndarray, list[IndicatorSpec]]] = {}
+        self.quantified = np.zeros(self.n, dtype=bool)   # rows a quantitative indicator counts
+        self.narrated = np.zeros(self.n, dtype=bool)     # rows a qualitative indicator tells
 
     # row selection ---------------------------------------------------------
 
-    def rows_for(self, source: Source) -> np.ndarray:
-        """Sorted indices of the rows of the source's activity types or plan items (a union)."""
-        parts = [self.by_type.get(t, np.zeros(0, dtype=np.int64)) for t in source.types]
-        for item in source.plan_items:
-            if item not in self._by_item:
-                code = self.data.item_index.get(item)
-                self._by_item[item] = (np.flatnonzero(self.item_code == code) if code is not None
-                                       else np.zeros(0, dtype=np.int64))
-            parts.append(self._by_item[item])
-        if not parts:
-            return np.zeros(0, dtype=np.int64)
-        if len(parts) == 1:
-            return parts[0]
-        mask = np.zeros(self.n, dtype=bool)
-        for part in parts:
-            mask[part] = True
-        return np.flatnonzero(mask)
+    def _code_mask(self, codes: np.ndarray, index: dict, value: str) -> np.ndarray:
+        code = index.get(value)
+        return codes == code if code is not None else np.zeros(self.n, dtype=bool)
 
-    def share_count(self, idx: np.ndarray, keywords: tuple[str, ...]) -> int:
-        """How many of the rows `idx` mention any of the keywords."""
-        if not len(idx):
-            return 0
-        return int(self.data.share_hits_at(keywords, self.pos[idx]).sum())
+    def entries(self, source: Source) -> list[tuple[int, np.ndarray]]:
+        """(precision, row mask) per activity entry of a source: type & item 3, plan item 2, type 1."""
+        data = self.data
+        out = [(1, self._code_mask(self.type_code, data.type_index, t)) for t in source.types]
+        out += [(2, self._code_mask(self.item_code, data.item_index, i)) for i in source.plan_items]
+        out += [(3, self._code_mask(self.type_code, data.type_index, t) & self._code_mask(self.item_code,
+                                                                                        data.item_index, i))
+                for t, i in source.pairs]
+        return out
 
-    def year_rows(self) -> np.ndarray:
-        """Positions (in `wb.activities`) of the scope's rows from the start of the year to the period
-        end (for yearly targets)."""
-        if self._year_rows is None:
-            self._year_rows = self.data.select(Period(self.period.year, 1, self.period.last_quarter), self.chosen)
-        return self._year_rows
+    def claim(self, specs: list[IndicatorSpec]) -> dict[str, np.ndarray]:
+        """Indicator key → the rows it describes (sorted indices): each row goes to the indicator whose
+        entry names it most precisely, the first one on a tie; a «повторно» source takes all it names."""
+        best = np.zeros(self.n, dtype=np.int64)
+        owner = np.full(self.n, -1, dtype=np.int64)
+        named: list[np.ndarray] = []
+        for j, spec in enumerate(specs):
+            union = np.zeros(self.n, dtype=bool)
+            for level, mask in self.entries(spec.source):
+                union |= mask
+                if not spec.source.again:
+                    take = mask & (level > best)
+                    best[take] = level
+                    owner[take] = j
+            named.append(union)
+        out = {}
+        for j, spec in enumerate(specs):
+            out[spec.key] = np.flatnonzero(named[j] if spec.source.again else owner == j)
+        self.owner_of.update({spec.key: (owner, specs) for spec in specs})
+        return out
+
+    def rows_for(self, spec: IndicatorSpec) -> np.ndarray:
+        return self.claims[spec.kind][spec.key]
+
+    def taken_by(self, spec: IndicatorSpec) -> IndicatorSpec | None:
+        """The indicator that describes the rows `spec` names, when it has none of its own."""
+        owner, specs = self.owner_of.get(spec.key, (None, None))
+        if owner is None:
+            return None
+        union = np.zeros(self.n, dtype=bool)
+        for _, mask in self.entries(spec.source):
+            union |= mask
+        others = owner[union]
+        others = others[others >= 0]
+        return specs[int(others[0])] if len(others) else None
+
+    def share_hits(self, idx: np.ndarray, keywords: tuple[str, ...]) -> np.ndarray:
+        """Per row of `idx`: does it mention any of the keywords."""
+        return self.data.share_hits_at(keywords, self.pos[idx]) if len(idx) else np.zeros(0, dtype=bool)
 
     def n_institutions(self, idx: np.ndarray) -> int:
         """How many institutions the rows `idx` come from."""
         return int(np.unique(self.inst_code[idx]).size)
-
-    def memo(self, key, build):
-        """Indicators often share a type and sources: draft each piece once."""
-        if key not in self._memo:
-            self._memo[key] = build()
-        return self._memo[key]
 
 
 # --------------------------------------------------------------------------- pieces of text
@@ -404,271 +432,401 @@ def _type_counts(ctx: _Context, idx: np.ndarray) -> list[tuple[str, int]]:
     counts = np.bincount(codes[codes >= 0], minlength=len(ctx.data.type_names))
     found = {ctx.data.type_names[c]: int(counts[c]) for c in np.flatnonzero(counts).tolist()}
     if (codes < 0).any():
-        found[str(None)] = int((codes < 0).sum())          # a row without a type (as str() names it)
+        found[NO_TYPE] = int((codes < 0).sum())
     ordered = [t for t in ACTIVITY_TYPE_NAMES if t in found] + sorted(t for t in found if t not in ACTIVITY_TYPE_NAMES)
     return [(t, int(found[t])) for t in ordered]
 
 
 def _of_type(ctx: _Context, idx: np.ndarray, kind: str) -> np.ndarray:
+    if kind == NO_TYPE:
+        return idx[ctx.type_code[idx] < 0]
     code = ctx.data.type_index.get(kind)
     return idx[ctx.type_code[idx] == code] if code is not None else idx[:0]
 
 
-def _verb_groups(counts: list[tuple[str, int]]) -> str:
-    """«проведено 11 консультаций и 2 совещания; разработано 3 буклета» (types grouped by their verb)."""
-    groups: dict[str, list[tuple[str, int]]] = {}
-    for kind, n in counts:
-        groups.setdefault(ru.type_verb_stem(kind), []).append((kind, n))
-    phrases = []
-    for members in groups.values():
-        first_kind, first_n = members[0]
-        verb = ru.type_verb(first_kind, first_n)      # agrees with the first count, as Russian does
-        phrases.append(f"{verb} {ru.join_ru(ru.count_phrase(n, k) for k, n in members)}")
-    return "; ".join(phrases)
+NO_TYPE_WORD = OwnWord(ru.EVENTS, "n", "мероприятия")
+
+
+def _words(ctx: _Context, idx: np.ndarray, kind: str) -> tuple[OwnWord, list[tuple[OwnWord, int]]]:
+    """How rows of one type are named — the people's own word when they all wrote the same known one
+    («пресс-релиз»), else the type's — and, when they wrote several, the counts of their own words
+    («в том числе 3 пресс-релиза»)."""
+    if kind == NO_TYPE:                # rows whose type was not recognised: «мероприятия»
+        return NO_TYPE_WORD, []
+    codes, counts = np.unique(ctx.raw_code[idx], return_counts=True)
+    distinct = [(ctx.raw_keys[c] if c >= 0 else "", int(n)) for c, n in zip(codes.tolist(), counts.tolist())]
+    words = [(own_word(w), n) for w, n in distinct if w and w != norm(kind)]
+    known = [(w, n) for w, n in words if w is not None]
+    if len(distinct) == 1 and len(known) == 1:
+        return known[0][0], []
+    return own_word(kind), known
+
+
+def _counted(ctx: _Context, idx: np.ndarray, kind: str, with_count: bool = True) -> tuple[str, str]:
+    """(«Размещено», «3 пресс-релиза» / «24 публикации (в том числе 5 пресс-релизов)») for rows of one
+    type; without the count (`with_count` False, when a quantitative indicator gives it) the narrative's
+    head: («Проведены», «рабочие совещания») or, for one row, («Проведен», «семинар-практикум»)."""
+    word, own = _words(ctx, idx, kind)
+    n = len(idx)
+    stem = ru.type_verb_stem(kind)
+    if with_count:
+        verb, what = ru.participle(stem, n, word.gender), ru.plural(n, word.forms)
+    elif n == 1:
+        verb, what = ru.participle(stem, 1, word.gender), word.forms[0]
+    else:
+        verb, what = ru.participle_plural(stem), word.plural
+    if own and with_count:
+        what += " (" + phrase("own_words", items=ru.join_ru(ru.plural(k, w.forms) for w, k in own)) + ")"
+    return verb, what
+
+
+def _group_shares(ctx: _Context, idx: np.ndarray, source: Source, numbers: dict, prefix: str = "") -> list[str]:
+    """«55 % — по вопросам применения СЗТ, 45 % — по вопросам отчетности»: topic groups of one base (a
+    row counts in the first group it matches, in the order written), said largest first; «все — …»
+    when one group holds every row."""
+    if not source.shares or not len(idx):
+        return []
+    left = np.ones(len(idx), dtype=bool)
+    found = []
+    for share in source.shares:
+        hits = ctx.share_hits(idx, tuple(share.keywords)) & left
+        left &= ~hits
+        k = int(hits.sum())
+        pct = ru.share_percent(k, len(idx)) or 0
+        numbers[f"share:{prefix}{share.phrase}"] = k
+        numbers[f"share_pct:{prefix}{share.phrase}"] = pct
+        if k:
+            found.append((k, share.phrase))
+    if len(found) == 1 and found[0][0] == len(idx):
+        return [phrase("share_one" if len(idx) == 1 else "share_all", phrase=found[0][1])]
+    found.sort(key=lambda f: -f[0])
+    return [phrase("share_item", percent=ru.format_percent(ru.share_percent(k, len(idx)), 0), phrase=p)
+            for k, p in found]
+
+
+def _bracket(text: str, inner: str) -> str:
+    """«text (inner)», or «text (… ; inner)» when the text already ends with a bracket."""
+    return f"{text[:-1]}; {inner})" if text.endswith(")") else f"{text} ({inner})"
+
+
+def _with_shares(text: str, shares: list[str]) -> str:
+    """«…, из них 55 % — …, 45 % — …», «…, все — …» or, for one row, «… — в дистанционном формате»."""
+    if len(shares) == 1 and not shares[0][:1].isdigit():
+        return text.rstrip(",;") + (" " if shares[0].startswith("—") else ", ") + shares[0]
+    return f"{text.rstrip(',')}{'' if text.endswith(';') else ','} " + phrase("shares", items=", ".join(shares))
+
+
+def _people(ctx: _Context, idx: np.ndarray) -> tuple[int, int, int]:
+    """(people, specialists, institutions) of the rows: a row's people are at least its specialists
+    (a blank «Участников» next to filled «Специалистов» never makes fewer people than specialists)."""
+    participants, specialists = ctx.num["participants"][idx], ctx.num["specialists"][idx]
+    people = int(np.maximum(participants, specialists).sum())
+    return people, int(specialists.sum()), int(ctx.num["institutions_count"][idx].sum())
+
+
+def _with_whom(people: int, insts: int, plain: bool = False) -> str:
+    """«с участием 9 учреждений и 23 участников», or «23 участника» when no institutions are counted
+    (`plain`: «2 учреждения, 6 участников», when the note already says «с участием …»)."""
+    if plain:
+        return ", ".join(([ru.plural(insts, ru.INSTITUTIONS)] if insts > 1 else [])
+                         + ([ru.plural(people, ru.PARTICIPANTS)] if people else []))
+    if insts > 1:
+        who = [ru.plural(insts, ru.INSTITUTIONS_GEN)] + ([ru.plural(people, ru.PARTICIPANTS_GEN)] if people else [])
+        return phrase("with_whom", who=ru.join_ru(who))
+    return ru.plural(people, ru.PARTICIPANTS) if people else ""
 
 
 def _participation(ctx: _Context, idx: np.ndarray, numbers: dict) -> str:
-    people = int(ctx.num["participants"][idx].sum())
-    specialists = int(ctx.num["specialists"][idx].sum())
-    numbers.update({"participants": people, "specialists": specialists})
-    if people:
-        text = f"Всего в мероприятиях {ru.took_part(people)} {ru.plural(people, ru.PEOPLE)}"
-        if specialists:
-            text += f", в том числе {ru.plural(specialists, ru.SPECIALISTS)}"
-        return ru.sentence(text)
-    if specialists:
-        return ru.sentence(f"Всего в мероприятиях {ru.took_part(specialists)} {ru.plural(specialists, ru.SPECIALISTS)}")
-    return ""
+    people, specialists, insts = _people(ctx, idx)
+    numbers.update({"participants": people, "specialists": specialists, "institutions_count": insts})
+    if not people:
+        return ""
+    who = (phrase("participation_specialists", people=ru.plural(people, ru.PEOPLE),
+                  specialists=ru.plural(specialists, ru.SPECIALISTS)) if 0 < specialists < people else
+           ru.plural(people, ru.SPECIALISTS if specialists == people else ru.PEOPLE))
+    return ru.sentence(phrase("participation", took_part=ru.took_part(people), people=who))
 
 
-def _shares(ctx: _Context, idx: np.ndarray, source: Source, numbers: dict) -> list[str]:
-    """«6 (55 %) — по вопросам применения СЗТ» for each topic share of the source."""
-    out = []
-    for share in source.shares:
-        k = ctx.share_count(idx, tuple(share.keywords))
-        pct = ru.share_percent(k, len(idx))
-        numbers[f"share:{share.phrase}"] = k
-        numbers[f"share_pct:{share.phrase}"] = pct if pct is not None else 0
-        out.append(f"{ru.format_number(k)} ({ru.format_percent(pct or 0, 0)}) — {share.phrase}")
-    return out
-
-
-def _measure(ctx: _Context, rows: np.ndarray, count_what: str) -> int:
-    """Events, or the sum of a count column, of the rows at positions `rows` of `wb.activities`."""
-    column = COUNT_WHAT.get(count_what, "events")
-    return int(len(rows)) if column == "events" else int(ctx.data.num[column][rows].sum())
-
-
-def _plan_lines(ctx: _Context, source: Source, numbers: dict) -> list[str]:
-    """For each cited plan item with a numeric `Цель`: what its citing rows add up to against it."""
-    if ctx.plan is None:
-        return []
-    out = []
-    full_year = ctx.period == Period(ctx.period.year, 1, 4)
-    for item in source.plan_items:
-        if item not in ctx.plan.index:
-            continue
-        plan_row = ctx.plan.loc[item]
-        target = plan_row["target"]
-        if target is None or (isinstance(target, float) and target != target):
-            continue
-        per = plan_row["target_period"] or "год"
-        if per in ("квартал", "месяц"):
-            base = ctx.pos
-            need = float(target) * (len(ctx.period.quarters) if per == "квартал" else ctx.period.months)
-            label = "за период"
-        else:
-            base = ctx.year_rows()
-            need = float(target)
-            label = "годовой план" if full_year else "с начала года, годовой план"
-        data = ctx.data
-        cited = base[data.item_code[base] == data.item_index.get(item, -2)]
-        if plan_row["indicator"]:
-            cited = cited[data.type_code[cited] == data.type_index.get(plan_row["indicator"], -2)]
-        actual = _measure(ctx, cited, plan_row["count_what"])
-        pct = ru.share_percent(actual, need)
-        numbers[f"plan:{item}:actual"] = actual
-        numbers[f"plan:{item}:target"] = need
-        out.append(f"по п. {item} плана ({label}): {ru.format_number(actual)} из {ru.format_number(need)}"
-                   + (f" ({ru.format_percent(pct, 0)})" if pct is not None else ""))
-    return out
-
-
-def _monitoring_text(ctx: _Context, source: Source, numbers: dict) -> tuple[str, bool]:
-    """(text, any figure found) for the monitoring indicators of a source: «По области данный
-    показатель соответствует достижению 90 %»; indicators without figures are named, not dropped."""
-    if not source.monitoring:
-        return "", False
-    scope = _scope_phrase(ctx.chosen)
-    total_insts = len(ctx.scope)
-    single = len(source.monitoring) == 1
-    pieces, missing = [], []
-    for name in source.monitoring:
-        rule = ctx.indicator_rules.get(name)
-        value = ctx.mon_totals.get(name)
-        filled = int(ctx.mon_filled.get(name, 0))
-        if value is None:
-            missing.append(f"«{name}»")
-            continue
-        numbers[f"monitoring:{name}"] = value
-        numbers[f"monitoring:{name}:filled"] = filled
-        percent = rule.is_percent if rule else False
-        shown = ru.format_percent(value) if percent else f"{ru.format_number(value)} {rule.unit if rule else ''}".strip()
-        when = " за период" if rule is not None and rule.over_time == "сумма" and not percent else ""
-        coverage = ""
-        if total_insts and filled < total_insts:
-            coverage = f" (сведения представили {filled} из {ru.plural(total_insts, ru.INSTITUTIONS_GEN)})"
-        if single and percent:
-            pieces.append(f"{scope} данный показатель соответствует достижению {shown}{coverage}")
-        elif single:
-            pieces.append(f"{scope}{when}: «{name}» — {shown}{coverage}")
-        else:
-            pieces.append(f"«{name}»{when} — {shown}{coverage}")
-    none = ("Нет данных мониторинга за период по " + ("показателю " if len(missing) == 1 else "показателям ")
-            + ", ".join(missing)) if missing else ""
-    if not pieces:
-        return ru.sentence(none), False
-    if single:
-        return ru.sentence(pieces[0]), True
-    text = ru.sentence(f"По данным мониторинга {scope}: " + "; ".join(pieces))
-    return (text + (" " + ru.sentence(none) if none else "")), True
+def _for_institutions(ctx: _Context, rows: np.ndarray) -> str:
+    """«для 27 учреждений»: the «Учреждений» column summed, when a row counts more than its own."""
+    counted = ctx.num["institutions_count"][rows]
+    total = int(counted.sum())
+    return " " + phrase("for_institutions", n=ru.plural(total, ru.INSTITUTIONS_GEN)) if (counted > 1).any() else ""
 
 
 def _topic(text: str) -> str:
-    text = " ".join(str(text).split())
-    if len(text) > TOPIC_MAX_CHARS:
-        text = text[:TOPIC_MAX_CHARS].rsplit(" ", 1)[0] + "…"
-    return ru.quoted(text)
+    return ru.quoted(" ".join(str(text).split()))
 
 
 def _day(value: np.datetime64) -> str:
     return ru.format_day_month(value.astype(date))
 
 
+def _details(ctx: _Context, rows: list[int], inst: str, topic: str) -> str:
+    """«(КЦСОН …; по теме «…»; в режиме ВКС; с участием 9 учреждений и 23 участников; https://…)»."""
+    details = [inst] if inst else []
+    if topic:
+        details.append(phrase("on_topic", topic=_topic(topic)))
+    for extra in (ctx.note, ctx.link):
+        for text in dict.fromkeys(" ".join(str(extra[i]).split()).rstrip(".;") for i in rows):
+            if text and text not in details:
+                details.append(text)
+    people, _, insts = _people(ctx, np.asarray(rows))
+    whom = _with_whom(people, insts, plain=any("с участием" in d for d in details))
+    if whom:
+        details.append(whom)
+    return f" ({'; '.join(details)})" if details else ""
+
+
 def _listing(ctx: _Context, idx: np.ndarray, multi: bool) -> str:
-    """«16 января, 13 марта (КЦСОН …; по теме «…»; 23 участника)» per topic and institution, by date."""
-    entries: dict[tuple[str, str], list[int]] = {}
+    """«16 января (по теме «…»; 8 участников), 13 марта (…)» per date, topic and institution."""
+    entries: dict[tuple[str, str, str], list[int]] = {}
     for i in idx.tolist():                   # rows are sorted by date
-        entries.setdefault((ctx.inst[i] if multi else "", ctx.topic[i]), []).append(i)
+        entries.setdefault((_day(ctx.day[i]), ctx.inst[i] if multi else "", ctx.topic[i]), []).append(i)
+    return ", ".join(day + _details(ctx, rows, inst, topic) for (day, inst, topic), rows in entries.items())
+
+
+def _notable(ctx: _Context, idx: np.ndarray, limit: int) -> tuple[list[int], int]:
+    """Up to `limit` rows of a long list, one per topic: the most people and institutions first, then
+    the topics most often met, then the earliest; and how many rows are left."""
+    if limit <= 0:
+        return [], len(idx)
+    score = np.maximum(ctx.num["participants"][idx], ctx.num["specialists"][idx]) + 10 * ctx.num["institutions_count"][idx]
+    groups = ctx.data.topic_codes_at(ctx.pos[idx])
+    _, inverse, freq = np.unique(groups, return_inverse=True, return_counts=True)
+    order = np.lexsort((np.arange(len(idx)), -freq[inverse], -score))
+    chosen, seen = [], set()
+    for j in order.tolist():
+        if not ctx.has_topic[idx[j]] or groups[j] in seen:
+            continue
+        seen.add(groups[j])
+        chosen.append(int(idx[j]))
+        if len(chosen) == limit:
+            break
+    return sorted(chosen), len(idx) - len(chosen)
+
+
+def _few_topics(ctx: _Context, idx: np.ndarray) -> list[str]:
+    """«6 — по теме «A», 5 — по теме «B»» when a long list has at most NOTABLE topics (all rows with one)."""
+    if not ctx.has_topic[idx].all():
+        return []
+    groups = ctx.data.topic_codes_at(ctx.pos[idx])
+    uniq, first, count = np.unique(groups, return_index=True, return_counts=True)
+    if len(uniq) > NOTABLE or len(uniq) < 2:
+        return []
+    order = np.lexsort((first, -count))
+    return [phrase("by_topic", count=int(count[j]), topic=_topic(ctx.topic[idx[first[j]]])) for j in order.tolist()]
+
+
+def _type_sentence(ctx: _Context, idx: np.ndarray, kind: str, multi: bool, source: Source, numbers: dict,
+                   n_types: int = 1) -> str:
+    """One type's rows in the seed's voice: what, when, on what topic, with whom; a long list summed up
+    (its notable events fewer as the cell holds more types, so a cell stays readable)."""
+    verb, what = _counted(ctx, idx, kind, with_count=not ctx.quantified[idx].all())
+    head = f"{verb} {what}"
+    one_inst = not multi and len(ctx.scope) > 1
+    if len(idx) <= DETAIL_MAX:
+        if one_inst:
+            head = _bracket(head, phrase("organiser", institution=ctx.inst[idx[0]]))
+        text = phrase("listing", head=head, items=_listing(ctx, idx, multi))
+        shares = _group_shares(ctx, idx, source, numbers, f"{kind}:")
+        if shares:
+            text = _with_shares(text + ";", shares)
+    else:
+        if one_inst:
+            head, where = _bracket(head, phrase("organiser", institution=ctx.inst[idx[0]])), ""
+        else:
+            where = (" " + phrase("in_institutions", n=ru.plural(ctx.n_institutions(idx), ru.INSTITUTIONS_LOC))
+                     if multi else "")
+        first, last = ctx.day[idx].min(), ctx.day[idx].max()
+        span = phrase("span", first=_day(first), last=_day(last)) if first != last else _day(first)
+        text = phrase("summary", head=head, where=where, span=span)
+        shares = _group_shares(ctx, idx, source, numbers, f"{kind}:")
+        if shares:
+            text = _with_shares(text, shares)
+        by_topic = [] if shares else _few_topics(ctx, idx)
+        if by_topic:
+            text += ", " + phrase("shares", items=", ".join(by_topic))
+        limit = 0 if by_topic else NOTABLE if n_types <= 2 else 2 if n_types <= 4 else 1 if n_types <= 8 else 0
+        notable, rest = _notable(ctx, idx, limit)
+        if notable:
+            events = ", ".join(_day(ctx.day[i]) + _details(ctx, [i], ctx.inst[i] if multi else "", ctx.topic[i])
+                               for i in notable)
+            text += "; " + phrase("notable", events=events)
+            if rest:
+                text += " " + phrase("rest", count=ru.plural(rest, _words(ctx, idx, kind)[0].forms))
+    return ru.sentence(text)
+
+
+def _monitoring_text(ctx: _Context, source: Source, numbers: dict) -> tuple[str, bool]:
+    """(text, any figure found) for the monitoring indicators of a source: «По области данный
+    показатель соответствует достижению 90 %»; indicators without figures are named, not dropped;
+    who filled them is said once per cell."""
+    if not source.monitoring:
+        return "", False
+    scope = _scope_phrase(ctx.chosen)
+    single = len(source.monitoring) == 1
+    pieces, missing, filled_by = [], [], set()
+    for name in source.monitoring:
+        rule = ctx.indicator_rules.get(name)
+        value = ctx.mon_totals.get(name)
+        filled = ctx.mon_filled.get(name, set())
+        if value is None:
+            missing.append(f"«{name}»")
+            continue
+        filled_by |= filled
+        numbers[f"monitoring:{name}"] = value
+        numbers[f"monitoring:{name}:filled"] = len(filled)
+        percent = rule.is_percent if rule else False
+        shown = (ru.format_percent(value, 2) if percent else
+                 f"{ru.format_number(value, 2)} {rule.unit if rule else ''}".strip())
+        when = " " + phrase("mon_over_period") if rule is not None and rule.over_time == "сумма" and not percent else ""
+        if single and percent:
+            pieces.append(phrase("mon_single_percent", scope=scope, value=shown))
+        elif single:
+            pieces.append(phrase("mon_single", scope=scope, when=when, name=name, value=shown))
+        else:
+            pieces.append(phrase("mon_item", name=name, when=when, value=shown))
+    none = (phrase("mon_missing", what=("показателю " if len(missing) == 1 else "показателям ") + ", ".join(missing))
+            if missing else "")
+    if not pieces:
+        return ru.sentence(none), False
+    text = pieces[0] if single else phrase("mon_many", scope=scope, items="; ".join(pieces))
+    total = len(ctx.scope)
+    if total and len(filled_by) < total:
+        text += " " + phrase("mon_coverage", filled=len(filled_by), total=ru.plural(total, ru.INSTITUTIONS_GEN))
+    return ru.sentence(text) + (" " + ru.sentence(none) if none else ""), True
+
+
+def _plan_sentences(ctx: _Context, source: Source, numbers: dict, said: str = "") -> list[str]:
+    """The status of each plan item the source cites, in the seed's words, once per report; what was
+    done is not repeated when the cell (`said`) already gives that count."""
+    if ctx.chosen:                     # the plan is the whole ОМП's: its status is not a few institutions' figure
+        return []
+    items = list(dict.fromkeys([*source.plan_items, *(i for _, i in source.pairs)]))
     out = []
-    for (inst, topic), rows in entries.items():
-        dates: list[str] = []
-        for i in rows:
-            d = _day(ctx.day[i])
-            if d not in dates:
-                dates.append(d)
-        details = []
-        if inst:
-            details.append(inst)
-        if topic:
-            details.append(f"по теме {_topic(topic)}")
-        people = int(ctx.num["participants"][rows].sum())
-        insts = int(ctx.num["institutions_count"][rows].sum())
-        counted = []
-        if people:
-            counted.append(ru.plural(people, ru.PARTICIPANTS))
-        if insts > 1:
-            counted.append(ru.plural(insts, ru.INSTITUTIONS))
-        if counted:
-            details.append(", ".join(counted))
-        out.append(", ".join(dates) + (f" ({'; '.join(details)})" if details else ""))
+    for item in items:
+        rec = ctx.plan_status.get(item)
+        if rec is None or item in ctx.plan_said:
+            continue
+        ctx.plan_said.add(item)
+        kind = rec["indicator"] if isinstance(rec["indicator"], str) and rec["indicator"] else ""
+        column = COUNT_WHAT.get(rec["count_what"], "events")
+
+        def amount(n: int) -> str:
+            if column == "events":
+                return ru.count_phrase(n, kind) if kind else ru.plural(n, ru.EVENTS)
+            return ru.plural(n, {"participants": ru.PEOPLE, "specialists": ru.SPECIALISTS}.get(column, ru.INSTITUTIONS))
+
+        numbers[f"plan:{item}:actual"] = rec["actual"]
+        numbers[f"plan:{item}:required"] = rec["required_due"]
+        deadline = " ".join(str(rec["deadline_text"] or "").split()) or phrase("plan_no_deadline")
+        actual = (phrase("plan_actual", actual=amount(rec["actual"]))
+                  if rec["actual"] and amount(rec["actual"]) not in said else "")
+        if rec["status"] == DONE:
+            text = phrase("plan_done", item=item, deadline=deadline, actual=actual)
+        elif rec["status"] == OVERDUE:
+            missed = rec["missed_checkpoints"] or []
+            when = ru.format_date_numeric(missed[-1]) if missed else ru.format_date_numeric(ctx.period.end)
+            text = phrase("plan_overdue", item=item, deadline=deadline, actual=amount(rec["actual"]),
+                          due=rec["required_due"], date=when)
+        elif rec["status"] == IN_PROGRESS:
+            text = phrase("plan_on_track", item=item, deadline=deadline, actual=actual)
+        else:
+            text = phrase("plan_not_started", item=item, deadline=deadline)
+        out.append(ru.sentence(text))
+    return out
+
+
+def _quantity_topics(ctx: _Context, rows: np.ndarray, named: bool) -> str:
+    """«по теме «…» (БУСОВО КЦСОН Никольского района)» for each of a few rows (`named`: with its
+    institution), "" when one has no topic."""
+    if not ctx.has_topic[rows].all():
+        return ""
+    out = dict.fromkeys(phrase("on_topic", topic=_topic(ctx.topic[i]))
+                        + (f" ({phrase('organiser', institution=ctx.inst[i])})" if named else "") for i in rows.tolist())
     return ", ".join(out)
 
 
-def _summary(ctx: _Context, idx: np.ndarray, multi: bool) -> str:
-    """«в 12 учреждениях, с 10 января по 28 марта; чаще всего — по темам «A» (12), «B» (7)»."""
-    bits = []
-    if multi:
-        n_inst = ctx.n_institutions(idx)
-        bits.append(f"в {ru.plural(n_inst, ('учреждении', 'учреждениях', 'учреждениях'))}")
-    first, last = ctx.day[idx].min(), ctx.day[idx].max()
-    bits.append(f"с {_day(first)} по {_day(last)}" if first != last else _day(first))
-    text = ", ".join(bits)
-    with_topic = idx[ctx.has_topic[idx]]
-    if len(with_topic):
-        codes = ctx.data.topic_codes_at(ctx.pos[with_topic])
-        # topics by count, ties in order of first appearance (rows are sorted by date), as Counter.most_common
-        uniq, first_at, count = np.unique(codes, return_index=True, return_counts=True)
-        order = np.lexsort((first_at, -count))
-        spelling = {int(uniq[j]): ctx.topic[with_topic[first_at[j]]] for j in order[:TOP_TOPICS].tolist()}
-        top = [(int(uniq[j]), int(count[j])) for j in order[:TOP_TOPICS].tolist()]
-        counts = uniq               # only its length is used below
-        if len(counts) == 1 and len(with_topic) == len(idx):
-            text += f", по теме {_topic(spelling[top[0][0]])}"
-        elif top[0][1] > 1:
-            listed = [f"{_topic(spelling[k])} ({n})" for k, n in top if n > 1]
-            text += ("; чаще всего — по теме " if len(listed) == 1 else "; чаще всего — по темам ") + ru.join_ru(listed)
-        else:
-            listed = [_topic(spelling[k]) for k, _ in top]
-            text += "; среди тем — " + ", ".join(listed) + (" и другие" if len(counts) > len(listed) else "")
-    return text
-
-
-def _type_sentence(ctx: _Context, idx: np.ndarray, kind: str, multi: bool) -> str:
-    n = len(idx)
-    head = f"{ru.type_verb(kind, n)} {ru.count_phrase(n, kind)}"
-    if n <= DETAIL_MAX:
-        return ru.sentence(f"{head}: {_listing(ctx, idx, multi)}")
-    return ru.sentence(f"{head} {_summary(ctx, idx, multi)}")
+def _nothing_own(ctx: _Context, spec: IndicatorSpec) -> str:
+    other = ctx.taken_by(spec) if spec.source.selects_activities else None
+    if other is None:
+        return NO_DATA
+    where = "" if other.criterion == spec.criterion else " " + phrase("of_criterion", criterion=ru.quoted(other.criterion))
+    return phrase("said_above", other=ru.quoted(other.name) + where)
 
 
 def _draft_qualitative(ctx: _Context, spec: IndicatorSpec) -> tuple[str, dict, bool]:
     numbers: dict[str, float] = {}
     source = spec.source
-    idx = ctx.rows_for(source)
+    idx = ctx.rows_for(spec)
     sentences = []
     if len(idx):
-        multi = ctx.n_institutions(idx) > 1
         numbers["rows"] = len(idx)
-        for kind, n in _type_counts(ctx, idx):
+        counts = _type_counts(ctx, idx)
+        for kind, n in counts:
             numbers[f"type:{kind}"] = n
-            covers_all = kind in source.types          # then the rows of this type are the same everywhere
-            key = ("type", kind, multi) if covers_all else ("type", kind, multi, source.plan_items, source.types)
-            sentences.append(ctx.memo(key, lambda: _type_sentence(ctx, _of_type(ctx, idx, kind), kind, multi)))
-        shares = _shares(ctx, idx, source, numbers)
-        if shares:
-            sentences.append(ru.sentence(f"Из {ru.plural(len(idx), ru.EVENTS_GEN)} " + ", ".join(shares)))
+            rows = _of_type(ctx, idx, kind)
+            multi = ctx.n_institutions(rows) > 1
+            if source.again and source.shares:      # another view of rows told elsewhere: the shares only
+                verb, what = _counted(ctx, rows, kind)
+                shares = _group_shares(ctx, rows, source, numbers, f"{kind}:")
+                if shares:
+                    sentences.append(ru.sentence(_with_shares(f"{verb} {what}", shares)))
+                continue
+            sentences.append(_type_sentence(ctx, rows, kind, multi, source, numbers, len(counts)))
     mon_text, mon_found = _monitoring_text(ctx, source, numbers)
     if mon_text and (mon_found or sentences):
         sentences.append(mon_text)
-    return ("\n".join(sentences) if sentences else NO_DATA), numbers, bool(sentences)
+    if not sentences:
+        return _nothing_own(ctx, spec), numbers, False
+    return "\n".join(sentences), numbers, True
 
 
 def _draft_quantitative(ctx: _Context, spec: IndicatorSpec) -> tuple[str, dict, bool]:
     numbers: dict[str, float] = {}
     source = spec.source
-    idx = ctx.rows_for(source)
+    idx = ctx.rows_for(spec)
     sentences = []
     if len(idx):
-        counts = _type_counts(ctx, idx)
         numbers["rows"] = len(idx)
-        for kind, n in counts:
-            numbers[f"type:{kind}"] = n
-        main = _verb_groups(counts)
-        if len(counts) > 1:
-            main += f", всего {ru.plural(len(idx), ru.EVENTS)}"
-        shares = _shares(ctx, idx, source, numbers)
-        if shares:
-            main += ", из них " + ", ".join(shares)
+        groups: dict[str, list[str]] = {}
         if len(ctx.scope) > 1:
-            n_inst = ctx.n_institutions(idx)
-            numbers["institutions"] = n_inst
-            main = f"по данным {ru.plural(n_inst, ru.INSTITUTIONS_GEN)} {main}"
+            numbers["institutions"] = ctx.n_institutions(idx)
+        for kind, n in _type_counts(ctx, idx):
+            numbers[f"type:{kind}"] = n
+            rows = _of_type(ctx, idx, kind)
+            verb, what = _counted(ctx, rows, kind)
+            n_inst = ctx.n_institutions(rows)
+            # a few rows no narrative tells: their topics here («1 совещание по теме «…» (КЦСОН …)»)
+            told = ctx.narrated[rows].all()
+            topics = _quantity_topics(ctx, rows, n_inst > 1) if len(rows) <= QUANT_TOPICS and not told else ""
+            counted = _for_institutions(ctx, rows)
+            what += counted
+            if len(ctx.scope) > 1 and (n_inst == 1 or not (topics or counted)):
+                # where, from the same rows as the count it stands by
+                what = _bracket(what, phrase("organiser", institution=ctx.inst[rows[0]]) if n_inst == 1 else
+                                phrase("in_institutions", n=ru.plural(n_inst, ru.INSTITUTIONS_LOC)))
+            if topics:
+                what += ": " + topics
+            shares = _group_shares(ctx, rows, source, numbers)
+            if shares:
+                what = _with_shares(what, shares)
+            stem = ru.type_verb_stem(kind)
+            groups.setdefault(stem, [verb]).append(what)
+        main = "; ".join(f"{parts[0]} {ru.join_ru(parts[1:])}" for parts in groups.values())
         sentences.append(ru.sentence(main))
-        part = _participation(ctx, idx, numbers)
+        part = "" if source.again and source.shares else _participation(ctx, idx, numbers)   # a view told elsewhere
         if part:
             sentences.append(part)
     mon_text, mon_found = _monitoring_text(ctx, source, numbers)
     if mon_text and (mon_found or sentences):
         sentences.append(mon_text)
     has_data = bool(sentences)
+    plan = _plan_sentences(ctx, source, numbers, "\n".join(sentences))
     if not has_data:
-        sentences.append(NO_DATA + ".")
-    plan = _plan_lines(ctx, source, numbers)
-    if plan:
-        sentences.append(ru.sentence("Выполнение плана: " + "; ".join(plan)))
-    text = "\n".join(sentences)
-    return (text if has_data or plan else NO_DATA), numbers, has_data
+        return "\n".join([_nothing_own(ctx, spec) + ("." if plan else ""), *plan]), numbers, False
+    return "\n".join(sentences + plan), numbers, True
 
 
 def build_report(wb: Workbook, period: Period, institutions: Iterable[str] | None = None,
@@ -678,6 +836,13 @@ def build_report(wb: Workbook, period: Period, institutions: Iterable[str] | Non
     chosen = [i for i in (institutions or [])]
     ctx = _Context(wb, period, chosen, data)
     criteria_set = resolve_criteria(wb)
+    specs = [spec for crit in criteria_set.criteria for spec in crit.indicators]
+    for kind in (QUALITATIVE, QUANTITATIVE):
+        ctx.claims[kind] = ctx.claim([s for s in specs if s.kind == kind])
+    for rows in ctx.claims[QUANTITATIVE].values():
+        ctx.quantified[rows] = True     # their counts are said there: the narratives tell what, when, with whom
+    for rows in ctx.claims[QUALITATIVE].values():
+        ctx.narrated[rows] = True       # their dates and topics are said there: the counts need not repeat them
     drafts = []
     for crit in criteria_set.criteria:
         draft = CriterionDraft(crit.name)
