@@ -41,8 +41,8 @@ criteria and indicator names, so a 2023 report reads «коллегиях Деп
 
 Sentence patterns of the draft are data too: `lib/data/report_phrases.csv` (key, text with
 {placeholders}) — `phrase(key, **values)`; the words people write for a type («пресс-релиз»,
-«программа») with their 1 / 2 / 5 forms, gender and nominative plural, and the nominative plural of
-each canonical type, are `lib/data/report_words.csv` — `own_word(text)`.
+«программа») with their 1 / 2 / 5 forms, gender and nominative plural are `lib/data/report_words.csv`;
+a canonical type's forms are its declaration's (`lib/model/contract.py`) — both through `own_word(text)`.
 """
 from __future__ import annotations
 
