@@ -89,7 +89,8 @@ def test_monitoring_period_values_and_region_totals(wb):
     assert totals[ROAD] == 70.0                          # percentages average
     assert totals[HOME] == 90                            # A: 80, B: 10
     figures = region_figures(monitoring_period_values(wb, Period.parse("2026-Q1")), wb.indicators)
-    assert figures[ROAD] == RegionFigure(70.0, 2) and figures[OPENED] == RegionFigure(81.0, 2)
+    assert figures[ROAD] == RegionFigure(70.0, (A, B)) and figures[OPENED] == RegionFigure(81.0, (A, B))
+    assert figures[ROAD].filled == 2
     only_a = [name for name in figures if name not in (ROAD, OPENED, HOME)]
     assert only_a and all(figures[name].filled == 1 for name in only_a)     # B has no such rows
 

@@ -198,9 +198,14 @@ def latest_filled_quarter(wb: Workbook, institutions: Iterable[str] | None = Non
 @dataclass(frozen=True)
 class RegionFigure:
     """One indicator over the chosen institutions: the figure (sum, or mean for percentages; None
-    when nobody filled it) and how many institutions filled it in the period."""
+    when nobody filled it) and the institutions that filled it in the period (in order of first row)."""
     value: float | None
-    filled: int
+    filled_by: tuple[str, ...]
+
+    @property
+    def filled(self) -> int:
+        """How many institutions filled it."""
+        return len(self.filled_by)
 
 
 def region_figures(values: pd.DataFrame, indicators: tuple[MonitoringIndicator, ...]) -> dict[str, RegionFigure]:
@@ -215,7 +220,7 @@ def region_figures(values: pd.DataFrame, indicators: tuple[MonitoringIndicator, 
             value = round(float(filled["value"].mean()), 1)
         else:
             value = float(filled["value"].sum())
-        out[name] = RegionFigure(value, int(filled["institution"].nunique()))
+        out[name] = RegionFigure(value, tuple(pd.unique(filled["institution"]).tolist()))
     return out
 
 
