@@ -24,6 +24,7 @@ from lib.model.contract import ACTIVITY_TYPE_NAMES
 from lib.model.periods import Period
 from lib.model.workbook import ERROR, Workbook
 from lib.report import reminders as reminders_lib
+from lib.report.draft import Report, ReportData, build_report
 
 if TYPE_CHECKING:
     from ui.context import Context
@@ -323,6 +324,26 @@ def institution_figures(ctx: Context, institution: str) -> InstitutionFigures:
     return _institution_figures(ctx.key, ctx.period.code, institution, _wb=ctx.wb)
 
 
+# --------------------------------------------------------------------------- the report
+
+
+@st.cache_resource(ttl=_TTL, max_entries=2, show_spinner=False)
+def _report_data(key: str, _wb: Workbook) -> ReportData:
+    """What every draft of one loaded workbook shares (normalised texts, topic codes), built once per
+    data key — a filter change does not re-normalise every activity row."""
+    return ReportData(_wb)
+
+
+@st.cache_data(ttl=_TTL, max_entries=16, show_spinner="Составляю черновик отчета…")
+def _report(key: str, period_code: str, institutions: tuple[str, ...], _wb: Workbook) -> Report:
+    return build_report(_wb, Period.parse(period_code), list(institutions), data=_report_data(key, _wb))
+
+
+def report(ctx: Context) -> Report:
+    """The report draft of the context's period and chosen institutions."""
+    return _report(ctx.key, ctx.period.code, tuple(ctx.institutions), _wb=ctx.wb)
+
+
 # --------------------------------------------------------------------------- changes since a read
 
 
@@ -345,12 +366,12 @@ def rows_caption(total: int, shown: int) -> str:
             "(все строки — на странице «Мероприятия», в скачиваемой таблице).")
 
 
-_RESOURCES = (_activity_table,)
+_RESOURCES = (_activity_table, _report_data)
 
 
 def clear() -> None:
-    """Forget everything derived from the data: every `st.cache_data` value (this module's and the
-    report page's) and the shared display table."""
+    """Forget everything derived from the data: every `st.cache_data` value and the shared resources
+    (the display table, the report's data)."""
     st.cache_data.clear()
     for func in _RESOURCES:
         func.clear()
