@@ -19,7 +19,7 @@ from lib.metrics.counts import (counts_by_group, monitoring_period_values, regio
                          select_activities)
 from lib.model.periods import Period
 from lib.metrics.plan_status import plan_status, status_counts
-from lib.report.reminders import find_laggards
+from lib.metrics.laggards import find_laggards
 from lib.russian import format_number
 from tests.app_support import PAGES, assert_clean, go
 from tests.app_workbook import build_app_workbook

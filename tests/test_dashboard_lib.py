@@ -1,4 +1,5 @@
-"""lib.metrics.tables, lib.metrics.overview, lib.report.reminders, lib.metrics.choices — the computations behind the dashboard pages."""
+"""lib.metrics.tables, lib.metrics.overview, lib.metrics.laggards with lib.report.reminders, lib.metrics.choices — the
+computations behind the dashboard pages."""
 from __future__ import annotations
 
 import io
@@ -16,7 +17,8 @@ from lib.metrics.overview import build_overview, overdue_text
 from lib.russian import plural_word
 from lib.model.periods import Period
 from lib.metrics.plan_status import OVERDUE, plan_status, status_counts
-from lib.report.reminders import find_laggards, reminder_text, reply_by
+from lib.metrics.laggards import find_laggards
+from lib.report.reminders import reminder_text, reply_by
 from lib.sources import SourceInfo
 from lib.metrics.tables import (activities_table, blanks_by_institution, completeness_table, counts_long,
                                heatmap_frame, institution_monitoring, institution_share, issues_table,

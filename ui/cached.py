@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from lib.metrics import changes, counts, overview as overview_lib, plan_status as plan_lib, readiness as readiness_lib
+from lib.metrics import (changes, counts, laggards as laggards_lib, overview as overview_lib, plan_status as plan_lib,
+                         readiness as readiness_lib)
 from lib.russian import format_number
 from lib.metrics import tables
 from lib.metrics.selection import Selection, activity_index
@@ -151,13 +152,13 @@ def readiness_matrix(ctx: Context) -> pd.DataFrame:
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
 def _laggards(key: str, period_code: str, institutions: tuple[str, ...], as_of: date,
-              _wb: Workbook) -> list[reminders_lib.Laggard]:
+              _wb: Workbook) -> list[laggards_lib.Laggard]:
     period = Period.parse(period_code)
-    return reminders_lib.find_laggards(_wb, period, list(institutions), as_of,
-                                       assessment=_readiness(key, period.year, as_of, _wb))
+    return laggards_lib.find_laggards(_wb, period, list(institutions), as_of,
+                                      assessment=_readiness(key, period.year, as_of, _wb))
 
 
-def laggards(ctx: Context) -> list[reminders_lib.Laggard]:
+def laggards(ctx: Context) -> list[laggards_lib.Laggard]:
     return _laggards(ctx.key, ctx.period.code, tuple(ctx.institutions), ctx.as_of, _wb=ctx.wb)
 
 
