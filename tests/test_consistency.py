@@ -48,7 +48,7 @@ from lib.model.periods import Period
 from lib.model.workbook import Workbook
 from lib.report.criteria import parse_source
 from lib.report.draft import as_of_for, build_report
-from tests.workbook_builder import ACTIVITY_HEADER, DEFAULT_PLAN, MONITORING_HEADER, write_workbook
+from tests.workbook_builder import ACTIVITY_HEADER, MONITORING_HEADER, write_workbook
 
 EXAMPLES = int(os.environ.get("OMP_HYPOTHESIS_EXAMPLES_CONSISTENCY", "25"))
 DERANDOMIZE = not os.environ.get("OMP_HYPOTHESIS_RANDOM")

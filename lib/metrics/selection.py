@@ -192,10 +192,3 @@ def activity_index(wb: Workbook) -> ActivityIndex:
 def select_rows(wb: Workbook, sel: Selection | None = None, **filters) -> Rows:
     """The activity rows of a selection (None: all) — `ActivityIndex.mask` filters may narrow them."""
     return activity_index(wb).select(sel, **filters)
-
-
-def select_activities(wb: Workbook, period: Period | None = None,
-                      institutions: Iterable[str] | None = None) -> pd.DataFrame:
-    """Activity rows of a period (by date; None: every row) and of chosen institutions (None or
-    empty: all), as a DataFrame in report order."""
-    return select_rows(wb, None, period=period, institutions=tuple(institutions or ())).frame
