@@ -13,10 +13,12 @@ what was done (in the people's own word: «пресс-релиз»), when, on wh
 what result («Проведены рабочие совещания: 16 января (по теме «…»; 7 участников), 01 февраля (…)»);
 a narrative keeps the count only when no quantitative indicator counts its rows, a count names the
 topics of a few rows only when no narrative tells them. Long lists give the total, the topic shares
-and the most notable events, the rest as a count. Numbers come from the metrics layer (monitoring
-figures from `metrics.counts`, plan-item status from `metrics.plan_status`, said as «выполнено» /
-«выполняется по графику» / «не выполнено: …» / «не начато»); sentence patterns and word forms are
-data (`lib/data/report_phrases.csv`, `lib/data/report_words.csv`).
+and the most notable events, the rest as a count. Rows and numbers come from the metrics layer (the
+period's rows from `metrics.selection.select_rows`, type counts, institutions and monitoring figures
+with who filled them from `metrics.counts`, plan-item status from `metrics.plan_status`, said as
+«выполнено» / «выполняется по графику» / «не выполнено: …» / «не начато»); `ReportData` adds only
+what the report itself needs (topics, the words people wrote, topic-share hits). Sentence patterns
+and word forms are data (`lib/data/report_phrases.csv`, `lib/data/report_words.csv`).
 """
 from __future__ import annotations
 
@@ -243,7 +245,8 @@ class ReportData:
         self.has_topic = (self.topic_names != "")[self.topic_code] if index.n else np.zeros(0, dtype=bool)
         self._type_raw = _as_texts(factorized(acts["type_raw"], order))
         self._note = _as_texts(factorized(acts["note"], order))
-        self._texts = {"type_raw": self._type_raw, "note": self._note, "link": _as_texts(factorized(acts["link"], order))}
+        self._texts = {"type_raw": self._type_raw, "note": self._note,
+                       "link": _as_texts(factorized(acts["link"], order))}
         # the topic-share keywords of the workbook's criteria: their hits are found in one pass
         self._keywords = {tuple(share.keywords) for crit in resolve_criteria(wb).criteria
                           for spec in crit.indicators for share in spec.source.shares}
