@@ -2,7 +2,9 @@
 per criterion and indicator, editable; Word and Excel downloads built only when clicked.
 
 Edits are kept in `st.session_state[EDITS]` (not only in the widgets, whose state Streamlit drops
-when the page is left), keyed by period + scope + indicator, so they survive page switches.
+when the page is left), keyed by period + scope + indicator, so they survive page switches and
+«Обновить данные»; a text area without an edit follows the draft when the data read again changes it.
+The draft comes from `ui.cached.report`, which the refresh clears.
 """
 from __future__ import annotations
 
@@ -10,32 +12,20 @@ import hashlib
 
 import streamlit as st
 
-from ui import widgets
+from ui import cached, widgets
 from ui.context import get_context
 from ui.markup import plain
 from lib.report.docx import report_docx_bytes, report_file_name
-from lib.model.workbook import Workbook
 from lib.model.periods import Period
-from lib.report.draft import NO_DATA, Report, ReportData, build_report
+from lib.report.draft import NO_DATA
 from lib.export.summary import summary_file_name, summary_xlsx_bytes
 from lib.russian import format_number
 
 EDITS = "report_edits"              # {scope key: {indicator key: text}}
 WIDGET = "report_text"              # prefix of the text areas' keys
+SEEDED = "report_seeded"            # {text area key: the draft it was filled with}
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-@st.cache_resource(ttl=3600, max_entries=2, show_spinner=False)
-def _report_data(key: str, _wb: Workbook) -> ReportData:
-    """What every draft of one loaded workbook shares (normalised texts, topic codes), built once per
-    data key — a filter change no longer re-normalises every activity row."""
-    return ReportData(_wb)
-
-
-@st.cache_data(ttl=3600, max_entries=16, show_spinner="Составляю черновик отчета…")
-def _draft(key: str, period_code: str, institutions: tuple[str, ...], _wb: Workbook) -> Report:
-    return build_report(_wb, Period.parse(period_code), list(institutions), data=_report_data(key, _wb))
 
 
 def scope_key(period: Period, institutions: list[str]) -> str:
@@ -79,7 +69,7 @@ if widgets.no_institutions(ctx):
     st.stop()
 
 wb, period, chosen = ctx.wb, ctx.period, list(ctx.institutions)
-report = _draft(ctx.key, period.code, tuple(chosen), _wb=wb)
+report = cached.report(ctx)
 scope = scope_key(period, chosen)
 edits = _store(scope)
 
@@ -119,14 +109,17 @@ st.caption("Тексты ниже — черновик из данных за п
            "мероприятие описывается один раз; «повторно» в источнике критериев разрешает повтор).")
 
 # --------------------------------------------------------------------------- the draft
+seeded = st.session_state.setdefault(SEEDED, {})
 for n, criterion in enumerate(report.criteria, start=1):
     with st.expander(f"Критерий {n}. «{plain(criterion.name)}»", expanded=True):
         for heading, rows in criterion.sections():
             st.markdown(f"**{plain(heading)}**")
             for ind in rows:
                 key = widget_key(scope, ind.key)
-                if key not in st.session_state:
+                if key not in st.session_state or seeded.get(key) != ind.drafted_text:
+                    # a new text area, or the data was read again and the draft changed: the edit, else the draft
                     st.session_state[key] = edits.get(ind.key, ind.drafted_text)
+                    seeded[key] = ind.drafted_text
                 marks = [] if ind.has_data else ["нет данных"]
                 if ind.key in edits:
                     marks.append("изменено")

@@ -113,11 +113,6 @@ class AuthConfig:
     client_ip_header: str | None = None     # the reverse proxy's header with the client's address
 
     @property
-    def enabled(self) -> bool:
-        """Sign-in is required (otherwise the app is open, as in the demo)."""
-        return self.oidc or bool(self.accounts)
-
-    @property
     def mode(self) -> str:
         """"oidc", "password" or "off"."""
         return "oidc" if self.oidc else ("password" if self.accounts else "off")
@@ -443,7 +438,7 @@ def scope_filter(user: User | None, requested: Iterable[str] | str | None,
     """The institutions to filter data by, from what a widget or URL asked for.
 
     Director / coordinator / sign-in off: what was requested ([] means all, as in
-    `metrics.select_activities`). An institution's user: always exactly its own institution —
+    `lib.metrics.selection.Selection`). An institution's user: always exactly its own institution —
     never [] (that would mean all) and never another institution's name, whatever is requested.
     `all_names` (the workbook's names) lets the own name be spelled as in the workbook.
     """

@@ -34,7 +34,6 @@ SPECIALISTS = ("специалист", "специалиста", "специал
 INSTITUTIONS = ("учреждение", "учреждения", "учреждений")
 INSTITUTIONS_GEN = ("учреждения", "учреждений", "учреждений")      # «из 28 учреждений», «от 1 учреждения»
 EVENTS = ("мероприятие", "мероприятия", "мероприятий")
-EVENTS_GEN = ("мероприятия", "мероприятий", "мероприятий")          # «и ещё 12 мероприятий»
 # The validation's nouns (named …_FORMS: `readiness.ERRORS` is a check, not a word).
 ERROR_FORMS = ("ошибка", "ошибки", "ошибок")
 WARNING_FORMS = ("предупреждение", "предупреждения", "предупреждений")
@@ -86,12 +85,6 @@ def participle(stem: str, n: int | float, gender: str) -> str:
 def type_verb_stem(activity_type_name: str) -> str:
     """The participle stem the report uses for a type: «проведен», «разработан», «размещен»."""
     return activity_type(activity_type_name).verb
-
-
-def type_verb(activity_type_name: str, n: int) -> str:
-    """«проведено» / «проведен» / «разработано» … agreeing with `count_phrase(n, activity_type_name)`."""
-    kind = activity_type(activity_type_name)
-    return participle(kind.verb, n, kind.gender)
 
 
 def took_part(n: int) -> str:

@@ -501,7 +501,7 @@ def test_a_workbook_with_a_chart_gets_only_the_list(tmp_path):
     path = tmp_path / "диаграмма.xlsx"
     wb.save(path)
     issues = small_issues((ERROR, "Лист", "A1", "не так"), (WARNING, "Лист", "", "вкладка"))
-    reason = A.preflight(path)
+    reason = A.planned_output(path)[2]
     assert reason and "диаграммы" in reason and "нельзя переписать без потерь" in reason
     result = A.annotate_workbook(path, issues, checked_on=DAY1)
     assert not result.complete and result.reason == reason

@@ -15,11 +15,12 @@ from streamlit.testing.v1 import AppTest
 
 import ui.context as context
 from lib.loader import load_workbook
-from lib.metrics.counts import (counts_by_group, monitoring_period_values, region_totals, reported_count,
-                         select_activities)
+from lib.metrics.counts import counts_by_group, monitoring_period_values, region_totals
+from lib.metrics.selection import Selection, select_rows
+from tests.expected import reported_count
 from lib.model.periods import Period
 from lib.metrics.plan_status import plan_status, status_counts
-from lib.report.reminders import find_laggards
+from lib.metrics.laggards import find_laggards
 from lib.russian import format_number
 from tests.app_support import PAGES, assert_clean, go
 from tests.app_workbook import build_app_workbook
@@ -113,7 +114,7 @@ def test_load_failure_is_russian_and_shown_on_every_page(make_app, tmp_path):
 
 def expected_overview(wb, period: Period, institutions: list[str]) -> dict[str, str]:
     counts = status_counts(plan_status(wb, AS_OF))
-    groups = counts_by_group(select_activities(wb, period, institutions))
+    groups = counts_by_group(select_rows(wb, Selection(period, institutions)).frame)
     out = {"Выполнено": counts["выполнено"], "В работе": counts["в работе"], "Просрочено": counts["просрочено"],
            "Не начато": counts["не начато"], **groups}
     out = {k: format_number(v) for k, v in out.items()}
@@ -140,8 +141,8 @@ def test_overview_numbers_equal_lib(make_app, demo_path, demo_wb, period, instit
 
 def test_overview_delta_is_the_change_from_the_previous_period(make_app, demo_path, demo_wb):
     at = make_app(demo_path, as_of=AS_OF, period="Q2")
-    now = counts_by_group(select_activities(demo_wb, Period.parse("2026-Q2")))
-    before = counts_by_group(select_activities(demo_wb, Period.parse("2026-Q1")))
+    now = counts_by_group(select_rows(demo_wb, Selection(Period.parse("2026-Q2"))).frame)
+    before = counts_by_group(select_rows(demo_wb, Selection(Period.parse("2026-Q1"))).frame)
     deltas = {m.label: m.delta for m in at.metric}
     for group in now:
         assert deltas[group] == str(now[group] - before[group]).lstrip("+"), group
@@ -156,11 +157,11 @@ def test_period_and_institution_filters_change_the_overview(make_app, demo_path,
     at.selectbox(key="omp_period").set_value("Q3").run()
     q3 = metrics(at)
     assert q1["Консультации"] != q3["Консультации"]
-    assert q3["Консультации"] == format_number(counts_by_group(select_activities(demo_wb, Period.parse("2026-Q3")))[
+    assert q3["Консультации"] == format_number(counts_by_group(select_rows(demo_wb, Selection(Period.parse("2026-Q3"))).frame)[
         "Консультации"])
     at.multiselect(key="omp_institutions").set_value(["Белозерский"]).run()
     one = metrics(at)
-    acts = select_activities(demo_wb, Period.parse("2026-Q3"), ["Белозерский"])
+    acts = select_rows(demo_wb, Selection(Period.parse("2026-Q3"), ["Белозерский"])).frame
     assert one["Консультации"] == format_number(counts_by_group(acts)["Консультации"])
     assert one["Ошибок в данных"] == "3"           # the three broken rows are Белозерский's
     assert one["Сдали данные за III квартал 2026"] == "1 из 1"
@@ -206,14 +207,14 @@ def test_plan_page_filters_by_status_and_section(make_app, demo_path, demo_wb):
 def test_activities_page_counts_search_types_and_download(make_app, demo_path, demo_wb):
     at = go(make_app(demo_path, as_of=AS_OF, period="Q2"), "activities")
     period = Period.parse("2026-Q2")
-    assert metrics(at)["Мероприятий"] == format_number(len(select_activities(demo_wb, period)))
+    assert metrics(at)["Мероприятий"] == format_number(len(select_rows(demo_wb, Selection(period)).frame))
     rows = table_with(at, "Тема / содержание")
-    assert len(rows) == len(select_activities(demo_wb, period))
+    assert len(rows) == len(select_rows(demo_wb, Selection(period)).frame)
     assert at.get("download_button")[0].proto.label == "Скачать таблицу (.xlsx)"
     assert len(at.get("vega_lite_chart")) == 3          # by quarter, by institution, heat map
 
     at.multiselect(key="acts_types").set_value(["семинар"]).run()
-    seminars = select_activities(demo_wb, period)
+    seminars = select_rows(demo_wb, Selection(period)).frame
     seminars = seminars[seminars["type"] == "семинар"]
     assert metrics(at)["Мероприятий"] == format_number(len(seminars))
     assert set(table_with(at, "Тема / содержание")["Вид мероприятия"]) == {"семинар"}
@@ -295,8 +296,8 @@ def test_my_institution_page(make_app, demo_path, demo_wb):
     assert at.selectbox(key="institution").value == demo_wb.institution_names[0]
     at.selectbox(key="institution").set_value("Белозерский").run()
     assert_clean(at)
-    own = select_activities(demo_wb, Period.parse("2026-Q2"), ["Белозерский"])
-    region = select_activities(demo_wb, Period.parse("2026-Q2"))
+    own = select_rows(demo_wb, Selection(Period.parse("2026-Q2"), ["Белозерский"])).frame
+    region = select_rows(demo_wb, Selection(Period.parse("2026-Q2"))).frame
     shown = metrics(at)
     assert shown["Мероприятий за период"] == format_number(len(own))
     assert shown["Ошибок на вкладке"] == "3"

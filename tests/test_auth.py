@@ -52,11 +52,11 @@ class FakeClock:
 def test_no_section_means_sign_in_off():
     for section in (None, {}):
         cfg = parse_auth_config(section)
-        assert not cfg.enabled and cfg.mode == "off"
+        assert cfg.mode == "off"
 
 
 def test_users_are_parsed(config):
-    assert config.enabled and config.mode == "password"
+    assert config.mode == "password"
     assert set(config.accounts) == {"director", "coord", "kcson_a"}      # logins are case-insensitive
     kcson = config.accounts["kcson_a"].user
     assert kcson.role == INSTITUTION and kcson.institution == "кцсон  а"
@@ -374,7 +374,7 @@ def test_oidc_config_and_claims():
     cfg = parse_auth_config({**OIDC, "emails": {
         "Director@Example.ru": {"role": "director"},
         "kcson@example.ru": {"role": "institution", "institution": "КЦСОН Б", "name": "Центр Б"}}})
-    assert cfg.oidc and cfg.enabled and cfg.mode == "oidc"
+    assert cfg.oidc and cfg.mode == "oidc"
     d = user_from_oidc_claims({"is_logged_in": True, "email": "director@example.ru", "email_verified": True,
                                "name": "Л.А. Андреевская"}, cfg)
     assert d == User("director@example.ru", DIRECTOR, None, "Л.А. Андреевская")

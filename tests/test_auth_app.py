@@ -19,7 +19,8 @@ from streamlit.testing.v1 import AppTest
 from ui import signin
 from lib.auth import FAILURE_DELAY_S, FAILURE_MESSAGE, User
 from lib.loader import load_workbook
-from lib.metrics.counts import counts_by_group, monitoring_period_values, region_totals, select_activities
+from lib.metrics.counts import counts_by_group, monitoring_period_values, region_totals
+from lib.metrics.selection import Selection, select_rows
 from lib.model.periods import Period
 from lib.russian import format_number
 from tests.app_support import PAGES, ROOT, assert_clean, hashed_users, sign_in
@@ -248,7 +249,7 @@ def test_an_institution_user_sees_only_its_own_rows_on_every_page(make_app, demo
     assert_clean(at)
     assert not at.multiselect, "no institution filter: a fixed label instead"
     assert any(m.value == f"**Учреждение:** {OWN}" for m in at.sidebar.markdown)
-    own = counts_by_group(select_activities(demo_wb, Period.parse("2026-Q2"), [OWN]))
+    own = counts_by_group(select_rows(demo_wb, Selection(Period.parse("2026-Q2"), [OWN])).frame)
     assert {m.label: m.value for m in at.metric}["Консультации"] == format_number(own["Консультации"])
     assert {m.label: m.value for m in at.metric}["Сдали данные за II квартал 2026"] == "1 из 1"
     for page in PAGES:
@@ -272,7 +273,7 @@ def test_an_institution_user_sees_only_its_own_rows_on_every_page(make_app, demo
 def test_an_institution_user_sees_the_region_totals_and_its_own_figures(make_app, demo_path, demo_wb, users):
     at = sign_in(make_app(demo_path, auth={"users": users}), "kcson", PASSWORDS["kcson"])
     period = Period.parse("2026-Q2")
-    everyone = counts_by_group(select_activities(demo_wb, period))
+    everyone = counts_by_group(select_rows(demo_wb, Selection(period)).frame)
     overview_captions = [c.value for c in at.caption]
     for group, count in everyone.items():
         assert f"По области: {format_number(count)}" in overview_captions, group
@@ -297,7 +298,7 @@ def test_forged_session_values_and_urls_cannot_reach_another_institution(make_ap
     at = make_app(demo_path, auth={"users": users},
              omp_institutions=_foreign(demo_wb)[:3], institution=other)
     sign_in(at, "kcson", PASSWORDS["kcson"])
-    own = counts_by_group(select_activities(demo_wb, Period.parse("2026-Q2"), [OWN]))
+    own = counts_by_group(select_rows(demo_wb, Selection(Period.parse("2026-Q2"), [OWN])).frame)
     assert {m.label: m.value for m in at.metric}["Консультации"] == format_number(own["Консультации"])
     assert_only_own(at, demo_wb, "overview with a forged filter")
 
@@ -310,7 +311,7 @@ def test_forged_session_values_and_urls_cannot_reach_another_institution(make_ap
     assert box.options == [OWN] and box.value == OWN
     assert_only_own(at, demo_wb, "my_institution?institution=other")
     shown = {m.label: m.value for m in at.metric}
-    mine = select_activities(demo_wb, Period.parse("2026-Q2"), [OWN])
+    mine = select_rows(demo_wb, Selection(Period.parse("2026-Q2"), [OWN])).frame
     assert shown["Мероприятий за период"] == format_number(len(mine))
 
     # forged filters on every page

@@ -10,7 +10,7 @@ import pytest
 
 from lib.auth import FAILURE_MESSAGE
 from lib.loader import load_workbook
-from lib.metrics.counts import select_activities
+from lib.metrics.selection import Selection, select_rows
 from lib.model.periods import Period
 from lib.russian import format_number
 from tests.app_workbook import build_app_workbook
@@ -99,7 +99,7 @@ def test_a_crafted_url_for_another_institution_shows_only_own_data(page, server,
     assert_no_exception(page)
     expect(page.get_by_role("combobox", name="Учреждение", exact=True)).to_have_value(OWN)
     assert_only_own(page, workbook, "my_institution?institution=other")
-    own = select_activities(workbook, Period.quarter(workbook.year, 1), [OWN])
+    own = select_rows(workbook, Selection(Period.quarter(workbook.year, 1), [OWN])).frame
     page.get_by_role("combobox", name="Период", exact=True).click()
     page.get_by_role("option", name="I квартал", exact=True).click()
     wait_idle(page)

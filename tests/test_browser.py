@@ -14,7 +14,8 @@ import openpyxl
 import pytest
 
 from lib.loader import SAMPLE_WORKBOOK, load_workbook
-from lib.metrics.counts import counts_by_group, select_activities
+from lib.metrics.counts import counts_by_group
+from lib.metrics.selection import Selection, select_rows
 from lib.model.periods import Period
 from lib.russian import format_number
 from tests.app_workbook import build_app_workbook
@@ -80,12 +81,12 @@ def test_the_sidebar_lists_the_pages_in_sections(page):
 def test_period_and_institution_filters_change_the_numbers(page, workbook):
     year = workbook.year
     set_period(page, "I квартал")
-    q1 = counts_by_group(select_activities(workbook, Period.quarter(year, 1)))
+    q1 = counts_by_group(select_rows(workbook, Selection(Period.quarter(year, 1))).frame)
     expect(page.locator("[data-testid='stMetric']").filter(has_text="Консультации")
            .locator("[data-testid='stMetricValue']")).to_have_text(format_number(q1["Консультации"]))
 
     set_period(page, "1 полугодие")
-    h1 = counts_by_group(select_activities(workbook, Period(year, 1, 2)))
+    h1 = counts_by_group(select_rows(workbook, Selection(Period(year, 1, 2))).frame)
     assert h1["Консультации"] != q1["Консультации"]
     expect(page.locator("[data-testid='stMetric']").filter(has_text="Консультации")
            .locator("[data-testid='stMetricValue']")).to_have_text(format_number(h1["Консультации"]))
@@ -94,7 +95,7 @@ def test_period_and_institution_filters_change_the_numbers(page, workbook):
     name = workbook.institution_names[0]
     choose_multiselect(page, "Учреждения", name)
     wait_idle(page)
-    own = counts_by_group(select_activities(workbook, Period(year, 1, 2), [name]))
+    own = counts_by_group(select_rows(workbook, Selection(Period(year, 1, 2), [name])).frame)
     expect(page.locator("[data-testid='stMetric']").filter(has_text="Консультации")
            .locator("[data-testid='stMetricValue']")).to_have_text(format_number(own["Консультации"]))
     expect(page.get_by_text("Сдали данные за 1 полугодие").first).to_be_visible()
@@ -102,7 +103,7 @@ def test_period_and_institution_filters_change_the_numbers(page, workbook):
 
     # the filters hold across pages
     open_page(page, "", "Мероприятия")
-    acts = select_activities(workbook, Period(year, 1, 2), [name])
+    acts = select_rows(workbook, Selection(Period(year, 1, 2), [name])).frame
     assert metric_value(page, "Мероприятий") == format_number(len(acts))
     assert metric_value(page, "Учреждений с мероприятиями") == f"{acts['institution'].nunique()} из 1"
 
@@ -125,7 +126,7 @@ def test_charts_draw_the_data_they_are_given(page, workbook):
         fields = dict(part.split(": ", 1) for part in label.split("; "))
         per_quarter[fields["Квартал"]] += int(fields["Мероприятий"])
         assert opacity == ("1" if fields["Квартал"] == "III кв." else "0.35"), label   # the period stands out
-    acts = select_activities(workbook, Period(year, 1, 4))
+    acts = select_rows(workbook, Selection(Period(year, 1, 4))).frame
     assert per_quarter == {f"{q} кв.": int((acts["quarter"] == n).sum())
                            for n, q in enumerate(("I", "II", "III", "IV"), start=1)}
     # the heat map's first row: the first institution's counts per quarter
@@ -142,7 +143,7 @@ def test_charts_draw_the_data_they_are_given(page, workbook):
 def test_download_activity_table(page, workbook):
     open_page(page, "", "Мероприятия")
     set_period(page, "II квартал")
-    expected = select_activities(workbook, Period.quarter(workbook.year, 2))
+    expected = select_rows(workbook, Selection(Period.quarter(workbook.year, 2))).frame
     expect(page.get_by_text(f"Строк: {format_number(len(expected))}.").first).to_be_visible()
     with page.expect_download() as info:
         page.get_by_role("button", name="Скачать таблицу (.xlsx)").click()
@@ -178,7 +179,7 @@ def test_upload_broken_then_good_workbook(page, workbook, tmp_path):
     expect(page.get_by_text("Загружен файл «загрузка.xlsx»").first).to_be_visible()
     wait_idle(page)
     set_period(page, "II квартал")
-    q2 = counts_by_group(select_activities(uploaded, Period.quarter(2026, 2)))
+    q2 = counts_by_group(select_rows(uploaded, Selection(Period.quarter(2026, 2))).frame)
     expect(page.locator("[data-testid='stMetric']").filter(has_text="Консультации")
            .locator("[data-testid='stMetricValue']")).to_have_text(format_number(q2["Консультации"]))
     expect(page.get_by_text("загруженный файл «загрузка.xlsx»").first).to_be_visible()

@@ -1,4 +1,5 @@
-"""lib.metrics.tables, lib.metrics.overview, lib.report.reminders, lib.metrics.choices — the computations behind the dashboard pages."""
+"""lib.metrics.tables, lib.metrics.overview, lib.metrics.laggards with lib.report.reminders, lib.metrics.choices — the
+computations behind the dashboard pages."""
 from __future__ import annotations
 
 import io
@@ -11,14 +12,16 @@ import pytest
 from lib.metrics.choices import default_period_kind, empty_workbook, year_options
 from lib.export.excel import frames_to_xlsx
 from lib.loader import load_workbook
-from lib.metrics.counts import counts_by_group, has_data_for, reported_count, select_activities
+from lib.metrics.counts import counts_by_group, has_data_for, reporting_state
+from lib.metrics.selection import Selection, select_rows
+from tests.expected import reported_count
 from lib.metrics.overview import build_overview, overdue_text
-from lib.russian import plural_word
 from lib.model.periods import Period
 from lib.metrics.plan_status import OVERDUE, plan_status, status_counts
-from lib.report.reminders import find_laggards, reminder_text, reply_by
+from lib.metrics.laggards import find_laggards
+from lib.report.reminders import reminder_text, reply_by
 from lib.sources import SourceInfo
-from lib.metrics.tables import (activities_table, blanks_by_institution, completeness_table, counts_long,
+from lib.metrics.tables import (activities_table, blanks_by_institution, counts_long,
                                heatmap_frame, institution_monitoring, institution_share, issues_table,
                                monitoring_blanks, monitoring_grid, monitoring_matrix, pivot_counts, plan_table,
                                plan_timeline)
@@ -63,8 +66,8 @@ def test_empty_workbook_stands_in_for_an_unreadable_source():
 def test_overview_equals_metrics(wb):
     ov = build_overview(wb, Q2, [], AS_OF)
     assert ov.status_counts == status_counts(plan_status(wb, AS_OF))
-    counts = counts_by_group(select_activities(wb, Q2))
-    previous = counts_by_group(select_activities(wb, Period.parse("2026-Q1")))
+    counts = counts_by_group(select_rows(wb, Selection(Q2)).frame)
+    previous = counts_by_group(select_rows(wb, Selection(Period.parse("2026-Q1"))).frame)
     for g in ov.groups:
         assert (g.count, g.previous) == (counts[g.group], previous[g.group])
         assert g.delta == counts[g.group] - previous[g.group]
@@ -78,7 +81,7 @@ def test_overview_for_chosen_institutions(wb):
     ov = build_overview(wb, Q2, ["Белозерский", "Вологодский"], AS_OF)
     assert ov.institutions_total == 2 and ov.not_reported == ["Вологодский"]
     assert ov.errors == 3                   # the workbook-level plan warnings are not counted here
-    assert ov.activities_total == len(select_activities(wb, Q2, ["Белозерский", "Вологодский"]))
+    assert ov.activities_total == len(select_rows(wb, Selection(Q2, ["Белозерский", "Вологодский"])).frame)
 
 
 def test_previous_period_outside_the_workbook_has_no_delta(wb):
@@ -117,7 +120,7 @@ def test_plan_table_and_timeline(wb):
 
 
 def test_activity_table_search_and_counts(wb):
-    acts = select_activities(wb, Q2)
+    acts = select_rows(wb, Selection(Q2)).frame
     table = activities_table(acts)
     assert len(table) == len(acts) and table["Дата"].is_monotonic_increasing
     assert table["Квартал"].eq("II кв.").all()
@@ -126,7 +129,7 @@ def test_activity_table_search_and_counts(wb):
     pivot = pivot_counts(acts, "institution", wb.institution_names)
     assert list(pivot.index) == wb.institution_names                # zero rows kept
     assert pivot.loc["Вологодский", "Всего"] == 0 and pivot["Всего"].sum() == len(acts)
-    heat = heatmap_frame(select_activities(wb, None), wb.institution_names, (1, 2, 3, 4))
+    heat = heatmap_frame(select_rows(wb).frame, wb.institution_names, (1, 2, 3, 4))
     assert len(heat) == 4 * len(wb.institution_names) and heat["Мероприятий"].sum() == len(wb.activities)
     assert activities_table(acts.iloc[0:0]).empty
 
@@ -193,12 +196,14 @@ def test_issues_table_and_cell_links(wb):
     assert "https://docs.google.com/spreadsheets/d/KEY/edit#gid=42&range=A20" in set(links)
 
 
-def test_completeness_table(wb):
-    matrix = completeness_table(wb, 2026)
-    assert list(matrix.columns) == ["I кв.", "II кв.", "III кв.", "IV кв."]
-    assert matrix.loc["Бабушкинский", "II кв."] == "частично"
+def test_reporting_state(wb):
+    year = Period(2026, 1, 4)
+    matrix = reporting_state(wb, Selection(year))
+    assert list(matrix.columns) == [1, 2, 3, 4]
+    assert matrix.loc["Бабушкинский", 2] == "частично"
     assert (matrix.loc["Вологодский"] == "нет данных").all()
-    assert list(completeness_table(wb, 2026, ["Вологодский"]).index) == ["Вологодский"]
+    assert list(reporting_state(wb, Selection(year, ["Вологодский"])).index) == ["Вологодский"]
+    assert list(reporting_state(wb, Selection(Q2)).columns) == [2]
 
 
 def test_laggards_and_reminder_text(wb):
@@ -227,6 +232,6 @@ def test_institution_share(wb):
     share = institution_share(wb, Q2, "Белозерский")
     total = share.iloc[-1]
     assert total["Показатель"] == "Все мероприятия"
-    assert total["Учреждение"] == len(select_activities(wb, Q2, ["Белозерский"]))
-    assert total["Область"] == len(select_activities(wb, Q2))
+    assert total["Учреждение"] == len(select_rows(wb, Selection(Q2, ["Белозерский"])).frame)
+    assert total["Область"] == len(select_rows(wb, Selection(Q2)).frame)
     assert share["Доля"].dropna().between(0, 1).all()

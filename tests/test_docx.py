@@ -12,7 +12,8 @@ from lib import cli
 from lib.report.criteria import KIND_HEADINGS
 from lib.report.docx import FONT, report_docx_bytes, report_file_name
 from lib.loader import load_workbook
-from lib.metrics.counts import counts_by_type, select_activities
+from lib.metrics.counts import counts_by_type
+from lib.metrics.selection import Selection, select_rows
 from lib.model.periods import Period
 from lib.report.draft import NO_DATA, build_report
 from lib.russian import count_phrase
@@ -125,7 +126,7 @@ def test_no_approval_block_without_an_approver_and_only_the_named_side(tmp_path)
 
 def test_numbers_in_the_document_equal_counts(wb):
     period = Period.parse("2026-Q1")
-    counts = counts_by_type(select_activities(wb, period, [NIK]))
+    counts = counts_by_type(select_rows(wb, Selection(period, [NIK])).frame)
     document = open_docx(report_docx_bytes(build_report(wb, period, [NIK])))
     text = "\n".join(cell_text(c) for t in body_tables(document) for r in t.rows for c in r.cells)
     assert counts["консультация"] == 11 and counts["семинар"] == 1 and counts["выступление"] == 2

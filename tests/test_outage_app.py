@@ -14,7 +14,8 @@ from streamlit.testing.v1 import AppTest
 
 import ui.context as context
 from lib.loader import load_workbook
-from lib.metrics.counts import counts_by_group, select_activities
+from lib.metrics.counts import counts_by_group
+from lib.metrics.selection import Selection, select_rows
 from lib.model.periods import Period
 from lib.sources.snapshot import snapshot_path
 from lib.russian import format_number
@@ -49,7 +50,7 @@ def google(monkeypatch, tmp_path, books):
 
 
 def consultations(wb) -> str:
-    return format_number(counts_by_group(select_activities(wb, Period.parse("2026-Q2")))["Консультации"])
+    return format_number(counts_by_group(select_rows(wb, Selection(Period.parse("2026-Q2"))).frame)["Консультации"])
 
 
 def shown(at: AppTest) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """«Готово к отправке» (lib.metrics.readiness) on real workbooks: each line green or red with where to fix it,
 which quarters are checked, the matrix being the per-quarter checklists, and reminders that list
-exactly the red lines (lib.report.reminders)."""
+exactly the red lines (lib.metrics.laggards, lib.report.reminders)."""
 from __future__ import annotations
 
 from datetime import date
@@ -12,7 +12,8 @@ from lib.loader import load_workbook
 from lib.model.periods import Period
 from lib.metrics.readiness import (ACTIVITIES, AHEAD, ERRORS, MONITORING, NOT_READY, PLAN_ITEMS, READY, assess,
                            checklist)
-from lib.report.reminders import find_laggards, reminder_text
+from lib.metrics.laggards import find_laggards
+from lib.report.reminders import reminder_text
 from lib.sources import SourceInfo
 from tests.workbook_builder import ACTIVITY_HEADER, MONITORING_HEADER, write_workbook
 

@@ -11,9 +11,11 @@ from lib import russian as ru
 from lib.report.criteria import (KIND_HEADINGS, QUALITATIVE, QUANTITATIVE, default_criteria, parse_source,
                           resolve_criteria)
 from lib.loader import load_workbook
-from lib.metrics.counts import counts_by_type, select_activities
+from lib.metrics.counts import counts_by_type
+from lib.metrics.selection import Selection, select_rows
 from lib.model.periods import Period
 from lib.report.draft import NO_DATA, ReportData, build_report, report_title
+from tests.expected import type_verb
 from tests.report_workbook import (NIK, OTHER_CRITERIA, STAN_DOBREE, TAR, THIRD_CRITERION, VYT, synthetic_workbook,
                                    write_report_workbook)
 
@@ -62,11 +64,11 @@ def test_count_phrase_plural_forms(n, consult, seminar, speech):
 
 
 def test_participle_agrees_with_count_and_gender():
-    assert f"{ru.type_verb('консультация', 1)} {ru.count_phrase(1, 'консультация')}" == "проведена 1 консультация"
-    assert f"{ru.type_verb('консультация', 21)} {ru.count_phrase(21, 'консультация')}" == "проведена 21 консультация"
-    assert f"{ru.type_verb('консультация', 11)} {ru.count_phrase(11, 'консультация')}" == "проведено 11 консультаций"
-    assert f"{ru.type_verb('семинар', 1)} {ru.count_phrase(1, 'семинар')}" == "проведен 1 семинар"
-    assert f"{ru.type_verb('буклет', 2)} {ru.count_phrase(2, 'буклет')}" == "разработано 2 буклета"
+    assert f"{type_verb('консультация', 1)} {ru.count_phrase(1, 'консультация')}" == "проведена 1 консультация"
+    assert f"{type_verb('консультация', 21)} {ru.count_phrase(21, 'консультация')}" == "проведена 21 консультация"
+    assert f"{type_verb('консультация', 11)} {ru.count_phrase(11, 'консультация')}" == "проведено 11 консультаций"
+    assert f"{type_verb('семинар', 1)} {ru.count_phrase(1, 'семинар')}" == "проведен 1 семинар"
+    assert f"{type_verb('буклет', 2)} {ru.count_phrase(2, 'буклет')}" == "разработано 2 буклета"
     assert ru.took_part(21) == "принял участие" and ru.took_part(25) == "приняли участие"
 
 
@@ -251,7 +253,7 @@ def test_numbers_equal_counts_for_the_same_period_and_scope(wb, code, scope):
     """Per kind (qualitative / quantitative) every row of a type the criteria name is described by
     exactly one indicator (unless a source says «повторно»): the «type:» numbers add up to the counts."""
     period = Period.parse(code)
-    counts = counts_by_type(select_activities(wb, period, scope))
+    counts = counts_by_type(select_rows(wb, Selection(period, scope)).frame)
     report = build_report(wb, period, scope)
     checked = 0
     for kind in (QUALITATIVE, QUANTITATIVE):
@@ -272,7 +274,7 @@ def test_numbers_equal_counts_for_the_same_period_and_scope(wb, code, scope):
             checked += 1
         assert all(n <= counts[t] for t, n in described.items())
     assert checked > 10
-    assert report.activity_rows == len(select_activities(wb, period, scope))
+    assert report.activity_rows == len(select_rows(wb, Selection(period, scope)).frame)
 
 
 def test_qualitative_narrative_in_the_seed_style_and_within_the_period(wb):
@@ -381,7 +383,7 @@ def test_shared_report_data_gives_the_same_drafts(wb):
             alone = build_report(wb, Period.parse(code), scope)
             assert [(i.key, i.text, i.numbers) for i in shared.indicators()] == \
                    [(i.key, i.text, i.numbers) for i in alone.indicators()]
-            assert shared.activity_rows == alone.activity_rows == len(select_activities(wb, Period.parse(code), scope))
+            assert shared.activity_rows == alone.activity_rows == len(select_rows(wb, Selection(Period.parse(code), scope)).frame)
 
 
 def test_keyword_search_over_all_texts_at_once_finds_what_a_text_by_text_search_finds():

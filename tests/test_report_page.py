@@ -113,3 +113,51 @@ def test_another_omps_criteria_and_their_problems(make_app, tmp_path):
     assert "Замечания к критериям и источникам: 1" in labels
     assert len(areas(app)) == len(OTHER_CRITERIA)
     assert any("семинаристика" in m.value for m in app.markdown)
+
+
+def test_refresh_drafts_the_report_from_the_changed_file_and_forgets_the_old_data(make_app, tmp_path, monkeypatch):
+    """«Обновить данные» after the file changed: the page drafts from the new rows (an edit made before
+    stays), and the report's data of the old read is no longer kept (the refresh clears the report's
+    caches too)."""
+    import gc
+    import os
+    import weakref
+    from datetime import date
+
+    from lib.report.draft import ReportData
+    from tests.report_workbook import PLAN, TAR, VYT, nik_rows, tar_rows, vyt_rows
+    from tests.workbook_builder import write_workbook
+
+    built: list[weakref.ref] = []
+    real_init = ReportData.__init__
+
+    def tracked_init(self, wb):
+        real_init(self, wb)
+        built.append(weakref.ref(self))
+    monkeypatch.setattr(ReportData, "__init__", tracked_init)
+
+    path = write_report_workbook(tmp_path / "omp.xlsx")
+    at = open_report_page(make_app, path, "Q1")
+    assert len(built) == 1 and built[0]() is not None
+    page_data = built[0]                      # what the page keeps for the first read
+    rows_card = lambda: next(m for m in at.metric if m.label == "Мероприятий за период").value  # noqa: E731
+    before = build_report(load_workbook(path), Period.parse("2026-Q1"))
+    assert rows_card() == str(before.activity_rows)
+    areas(at)[0].input("Правка до обновления.").run()
+
+    vyt = vyt_rows()
+    for day in (6, 7, 9):                     # three more Q1 consultations of Вытегорский
+        vyt.insert(2, [date(2026, 2, day), "Консультация", "1.3", f"Новая тема {day}", 3, 3, 1, "", ""])
+    write_workbook(path, institutions={NIK: nik_rows(), VYT: vyt, TAR: tar_rows()}, plan=PLAN)
+    os.utime(path, ns=(1, 2_000_000_000_000_000_000))       # a different mtime even on coarse clocks
+    at.button(key="omp_refresh").click().run()
+    assert not at.exception
+
+    after = build_report(load_workbook(path), Period.parse("2026-Q1"))
+    assert after.activity_rows == before.activity_rows + 3
+    assert rows_card() == str(after.activity_rows)
+    texts = [t.value for t in areas(at)]
+    assert texts[0] == "Правка до обновления."             # an edit survives the refresh
+    assert texts[1:] == [i.text for i in after.indicators()][1:] != [i.text for i in before.indicators()][1:]
+    gc.collect()
+    assert page_data() is None, "the old read's report data is still cached after «Обновить данные»"

@@ -10,7 +10,8 @@ import docx
 import pytest
 
 from lib.loader import load_workbook
-from lib.metrics.counts import counts_by_type, select_activities
+from lib.metrics.counts import counts_by_type
+from lib.metrics.selection import Selection, select_rows
 from lib.model.periods import Period
 from lib.report.docx import report_docx_bytes
 from lib.report.draft import NO_DATA, build_report
@@ -60,7 +61,7 @@ def test_title_body_name_and_approval_follow_the_settings(report, wb):
 
 
 def test_people_own_words_are_said_and_the_canonical_type_counted(report, wb):
-    counts = counts_by_type(select_activities(wb, Period.parse("2023-Q1")))
+    counts = counts_by_type(select_rows(wb, Selection(Period.parse("2023-Q1"))).frame)
     publications = cells(report, "Количество статей и пресс-релизов", "количественный")[0]
     assert publications.numbers["type:публикация"] == counts["публикация"] == 22
     assert publications.text.startswith("Размещено 22 публикации (в том числе 3 пресс-релиза; в 4 учреждениях).")

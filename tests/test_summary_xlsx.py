@@ -11,7 +11,8 @@ import pytest
 from lib import cli
 from lib.model.contract import ACTIVITY_TYPE_NAMES
 from lib.loader import load_workbook
-from lib.metrics.counts import counts_by_type, select_activities
+from lib.metrics.counts import counts_by_type
+from lib.metrics.selection import Selection, select_rows
 from lib.model.periods import Period
 from lib.metrics.plan_status import plan_status
 from lib.export.summary import summary_file_name, summary_xlsx_bytes
@@ -46,12 +47,12 @@ def test_counts_equal_counts_by_type(wb, code):
     for inst in (NIK, VYT, TAR):
         for q in period.quarters:
             row = next(r for r in rows if r["Учреждение"] == inst and r["Квартал"].startswith(f"{['I', 'II', 'III', 'IV'][q - 1]} квартал"))
-            expected = counts_by_type(select_activities(wb, Period.quarter(2026, q), [inst]))
+            expected = counts_by_type(select_rows(wb, Selection(Period.quarter(2026, q), [inst])).frame)
             assert {t: row[t] for t in ACTIVITY_TYPE_NAMES} == expected
             assert row["Всего"] == sum(expected.values())
     totals = [r for r in rows if r["Учреждение"].startswith("Все учреждения")]
     assert len(totals) == len(period.quarters) + (1 if len(period.quarters) > 1 else 0)
-    assert {t: totals[-1][t] for t in ACTIVITY_TYPE_NAMES} == counts_by_type(select_activities(wb, period))
+    assert {t: totals[-1][t] for t in ACTIVITY_TYPE_NAMES} == counts_by_type(select_rows(wb, Selection(period)).frame)
 
 
 def test_scope_limits_rows(wb):

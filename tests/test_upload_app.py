@@ -15,7 +15,8 @@ import ui.context as context
 from lib.sources import spreadsheet
 from ui.widgets import CSS
 from lib.loader import load_workbook
-from lib.metrics.counts import counts_by_group, select_activities
+from lib.metrics.counts import counts_by_group
+from lib.metrics.selection import Selection, select_rows
 from lib.model.periods import Period
 from lib.russian import format_number
 from tests.app_support import ROOT
@@ -127,7 +128,7 @@ def test_the_app_shows_the_message_and_the_previous_data_stays_usable(make_app, 
     assert not at.exception
     assert any("«битый.xlsx» повреждён" in e.value and "Показаны прежние данные" in e.value for e in at.sidebar.error)
     uploaded = previous[context.KEY_UPLOADED][2]
-    expected = counts_by_group(select_activities(uploaded, Period.parse("2026-Q2")))["Консультации"]
+    expected = counts_by_group(select_rows(uploaded, Selection(Period.parse("2026-Q2"))).frame)["Консультации"]
     assert {m.label: m.value for m in at.metric}["Консультации"] == format_number(expected)
     for page in ["plan", "activities", "monitoring", "quality", "my_institution"]:
         at.switch_page(f"app_pages/{page}.py").run()

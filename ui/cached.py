@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from lib.metrics import changes, counts, overview as overview_lib, plan_status as plan_lib, readiness as readiness_lib
+from lib.metrics import (changes, counts, laggards as laggards_lib, overview as overview_lib, plan_status as plan_lib,
+                         readiness as readiness_lib)
 from lib.russian import format_number
 from lib.metrics import tables
 from lib.metrics.selection import Selection, activity_index
@@ -24,6 +25,7 @@ from lib.model.contract import ACTIVITY_TYPE_NAMES
 from lib.model.periods import Period
 from lib.model.workbook import ERROR, Workbook
 from lib.report import reminders as reminders_lib
+from lib.report.draft import Report, ReportData, build_report
 
 if TYPE_CHECKING:
     from ui.context import Context
@@ -150,13 +152,13 @@ def readiness_matrix(ctx: Context) -> pd.DataFrame:
 
 @st.cache_data(ttl=_TTL, max_entries=_ENTRIES, show_spinner=False)
 def _laggards(key: str, period_code: str, institutions: tuple[str, ...], as_of: date,
-              _wb: Workbook) -> list[reminders_lib.Laggard]:
+              _wb: Workbook) -> list[laggards_lib.Laggard]:
     period = Period.parse(period_code)
-    return reminders_lib.find_laggards(_wb, period, list(institutions), as_of,
-                                       assessment=_readiness(key, period.year, as_of, _wb))
+    return laggards_lib.find_laggards(_wb, period, list(institutions), as_of,
+                                      assessment=_readiness(key, period.year, as_of, _wb))
 
 
-def laggards(ctx: Context) -> list[reminders_lib.Laggard]:
+def laggards(ctx: Context) -> list[laggards_lib.Laggard]:
     return _laggards(ctx.key, ctx.period.code, tuple(ctx.institutions), ctx.as_of, _wb=ctx.wb)
 
 
@@ -323,6 +325,26 @@ def institution_figures(ctx: Context, institution: str) -> InstitutionFigures:
     return _institution_figures(ctx.key, ctx.period.code, institution, _wb=ctx.wb)
 
 
+# --------------------------------------------------------------------------- the report
+
+
+@st.cache_resource(ttl=_TTL, max_entries=2, show_spinner=False)
+def _report_data(key: str, _wb: Workbook) -> ReportData:
+    """What every draft of one loaded workbook shares (normalised texts, topic codes), built once per
+    data key — a filter change does not re-normalise every activity row."""
+    return ReportData(_wb)
+
+
+@st.cache_data(ttl=_TTL, max_entries=16, show_spinner="Составляю черновик отчета…")
+def _report(key: str, period_code: str, institutions: tuple[str, ...], _wb: Workbook) -> Report:
+    return build_report(_wb, Period.parse(period_code), list(institutions), data=_report_data(key, _wb))
+
+
+def report(ctx: Context) -> Report:
+    """The report draft of the context's period and chosen institutions."""
+    return _report(ctx.key, ctx.period.code, tuple(ctx.institutions), _wb=ctx.wb)
+
+
 # --------------------------------------------------------------------------- changes since a read
 
 
@@ -345,12 +367,12 @@ def rows_caption(total: int, shown: int) -> str:
             "(все строки — на странице «Мероприятия», в скачиваемой таблице).")
 
 
-_RESOURCES = (_activity_table,)
+_RESOURCES = (_activity_table, _report_data)
 
 
 def clear() -> None:
-    """Forget everything derived from the data: every `st.cache_data` value (this module's and the
-    report page's) and the shared display table."""
+    """Forget everything derived from the data: every `st.cache_data` value and the shared resources
+    (the display table, the report's data)."""
     st.cache_data.clear()
     for func in _RESOURCES:
         func.clear()

@@ -268,12 +268,6 @@ def _warning_losses(caught: list[warnings.WarningMessage]) -> list[str]:
     return out
 
 
-def preflight(source: bytes | str | os.PathLike, label: str | None = None) -> str | None:
-    """None when the workbook can be annotated in a copy, else the Russian reason why only the list
-    of issues can be offered. Reads only the zip's directory and a few small parts."""
-    return planned_output(source, label)[2]
-
-
 def planned_output(source: bytes | str | os.PathLike, label: str | None = None) -> tuple[str, str, str | None]:
     """(file name, MIME type, reason or None) of what `annotate_workbook` will give for this file —
     cheap, for a download button drawn before the file is built. (A loss that only openpyxl itself
@@ -547,7 +541,6 @@ def _write_list(ws, issues: pd.DataFrame, *, checked_on: date, label: str, link,
 
 # --------------------------------------------------------------------------- putting back what openpyxl drops
 
-_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 

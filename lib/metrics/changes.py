@@ -39,7 +39,7 @@ import json
 import os
 import re
 from bisect import bisect_right
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -260,10 +260,6 @@ class Changes:
 
     def of(self, institution: str) -> CentreChanges:
         return next(c for c in self.centres if c.institution == institution)
-
-    @property
-    def changed_centres(self) -> list[CentreChanges]:
-        return [c for c in self.centres if c.any]
 
     def total(self, institutions: list[str] | None = None) -> CentreChanges:
         """All chosen centres (None: all) added up, as one `CentreChanges`."""
@@ -500,11 +496,3 @@ def record_read(spec: str, wb: Workbook, directory: str | os.PathLike | None = N
         except (OSError, ValueError, TypeError):
             pass
     return history
-
-
-def group_rows(rows: list[RowChange]) -> dict[str, list[RowChange]]:
-    """Row changes by kind, in the order added / changed / removed."""
-    out: dict[str, list[RowChange]] = defaultdict(list)
-    for r in rows:
-        out[r.kind].append(r)
-    return {k: out[k] for k in ("added", "changed", "removed") if out[k]}

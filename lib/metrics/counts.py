@@ -1,7 +1,7 @@
 """Numbers the pages, the CLI, the Excel summary and the report share, for a `Selection`: activity
-counts by type, group, institution and quarter, participants, "what to count" (`measure`), plan
-targets for a period, monitoring figures per period with who filled them, completeness, who has
-reported, and error / warning counts. The rows come from `lib.metrics.selection` (one index per
+counts by type, group, institution and quarter, participants, "what to count" (`measure`), the one
+rule for a plan target over a span (`target_over`), monitoring figures per period with who filled
+them, completeness, who has reported, and error / warning counts. The rows come from `lib.metrics.selection` (one index per
 workbook); nothing here filters a DataFrame row by row.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lib.metrics.selection import Rows, Selection, select_activities, select_rows  # noqa: F401 — re-exported
+from lib.metrics.selection import Rows, Selection, select_rows
 from lib.model.contract import ACTIVITY_GROUPS, ACTIVITY_TYPE_NAMES, COUNT_WHAT, MonitoringIndicator
 from lib.model.periods import Period
 from lib.model.workbook import ERROR, WARNING, Workbook
@@ -121,18 +121,6 @@ def target_over(target: float, target_period: str | None, months: int) -> float:
     return float(target) * months / 12
 
 
-def period_targets(wb: Workbook, period: Period) -> dict[str, float | None]:
-    """Plan targets per headline group for a period (`target_over` of every item of the group's
-    types that counts events). None where the plan sets none."""
-    out: dict[str, float | None] = {}
-    plan = wb.plan
-    for group, types in ACTIVITY_GROUPS.items():
-        rows = plan[plan["indicator"].isin(types) & plan["target"].notna() & (plan["count_what"] == "мероприятия")]
-        out[group] = None if rows.empty else round(sum(
-            target_over(t, per, period.months) for t, per in zip(rows["target"], rows["target_period"])), 1)
-    return out
-
-
 # --------------------------------------------------------------------------- monitoring
 
 
@@ -198,9 +186,14 @@ def latest_filled_quarter(wb: Workbook, institutions: Iterable[str] | None = Non
 @dataclass(frozen=True)
 class RegionFigure:
     """One indicator over the chosen institutions: the figure (sum, or mean for percentages; None
-    when nobody filled it) and how many institutions filled it in the period."""
+    when nobody filled it) and the institutions that filled it in the period (in order of first row)."""
     value: float | None
-    filled: int
+    filled_by: tuple[str, ...]
+
+    @property
+    def filled(self) -> int:
+        """How many institutions filled it."""
+        return len(self.filled_by)
 
 
 def region_figures(values: pd.DataFrame, indicators: tuple[MonitoringIndicator, ...]) -> dict[str, RegionFigure]:
@@ -215,7 +208,7 @@ def region_figures(values: pd.DataFrame, indicators: tuple[MonitoringIndicator, 
             value = round(float(filled["value"].mean()), 1)
         else:
             value = float(filled["value"].sum())
-        out[name] = RegionFigure(value, int(filled["institution"].nunique()))
+        out[name] = RegionFigure(value, tuple(pd.unique(filled["institution"]).tolist()))
     return out
 
 
@@ -263,15 +256,6 @@ def reporting_state(wb: Workbook, sel: Selection, year_matrix: pd.DataFrame | No
         chosen = set(sel.institutions)
         matrix = matrix.loc[[i for i in matrix.index if i in chosen]]
     return matrix
-
-
-def reported_count(wb: Workbook, period: Period) -> tuple[int, int]:
-    """(institutions with something reported in every quarter of the period, all institutions)."""
-    matrix = completeness(wb, period.year, period.quarters)
-    if matrix.empty:
-        return 0, 0
-    ok = (matrix != NOTHING).all(axis=1)
-    return int(ok.sum()), len(matrix)
 
 
 # --------------------------------------------------------------------------- data errors

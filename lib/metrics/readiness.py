@@ -2,9 +2,10 @@
 
 This module owns the four checks and everything built from them: the checklist of one institution
 for a period (page «Моё учреждение»), the institution × quarter matrix (page «Качество данных») and
-the red lines a reminder lists (`lib.report.reminders`). All of them come from one `assess()`; a cell of the
-matrix *is* the checklist of that one quarter, and a period's checklist combines its quarters — so
-the page, the matrix and the reminder cannot disagree. Plain Python and pandas, no Streamlit.
+the red lines of a laggard (`lib.metrics.laggards`) that a reminder lists (`lib.report.reminders`).
+All of them come from one `assess()`; a cell of the matrix *is* the checklist of that one quarter,
+and a period's checklist combines its quarters — so the page, the matrix and the reminder cannot
+disagree. Plain Python and pandas, no Streamlit.
 
 The checks, in this order:
 
@@ -44,7 +45,6 @@ from lib.russian import (CELL_FORMS, ERROR_FORMS, EVENTS, IN_ROW_FORMS, capitali
                           quarters_text)
 
 ERRORS, MONITORING, ACTIVITIES, PLAN_ITEMS = "errors", "monitoring", "activities", "plan_items"
-LINE_KEYS = (ERRORS, MONITORING, ACTIVITIES, PLAN_ITEMS)
 TITLES = {
     ERRORS: "Ошибки на вкладке исправлены",
     MONITORING: "Показатели мониторинга заполнены",

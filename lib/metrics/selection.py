@@ -46,8 +46,9 @@ class Selection:
         return replace(self, period=self.period.previous(), as_of=None)
 
 
-def _codes(column: pd.Series, order: np.ndarray) -> tuple[np.ndarray, list]:
-    """(integer code per row in `order`, -1 for a blank; the distinct values)."""
+def factorized(column: pd.Series, order: np.ndarray) -> tuple[np.ndarray, list]:
+    """(integer code per row in `order`, -1 for a blank; the distinct values, in order of first
+    appearance in the frame)."""
     codes, names = pd.factorize(column)
     return codes.astype(np.int64, copy=False)[order], list(names)
 
@@ -76,9 +77,9 @@ class ActivityIndex:
         self.year = acts["year"].to_numpy(dtype="float64", na_value=np.nan)[order]
         self.quarter = acts["quarter"].to_numpy(dtype="float64", na_value=np.nan)[order]
         self.day = acts["date"].to_numpy(dtype="datetime64[D]")[order]
-        self.inst_code, self.inst_names = _codes(acts["institution"], order)
-        self.type_code, self.type_names = _codes(acts["type"], order)
-        self.item_code, self.item_names = _codes(acts["plan_item"], order)
+        self.inst_code, self.inst_names = factorized(acts["institution"], order)
+        self.type_code, self.type_names = factorized(acts["type"], order)
+        self.item_code, self.item_names = factorized(acts["plan_item"], order)
         self.inst_of = {v: c for c, v in enumerate(self.inst_names)}
         self.type_of = {v: c for c, v in enumerate(self.type_names)}
         self.item_of = {v: c for c, v in enumerate(self.item_names)}
@@ -191,10 +192,3 @@ def activity_index(wb: Workbook) -> ActivityIndex:
 def select_rows(wb: Workbook, sel: Selection | None = None, **filters) -> Rows:
     """The activity rows of a selection (None: all) — `ActivityIndex.mask` filters may narrow them."""
     return activity_index(wb).select(sel, **filters)
-
-
-def select_activities(wb: Workbook, period: Period | None = None,
-                      institutions: Iterable[str] | None = None) -> pd.DataFrame:
-    """Activity rows of a period (by date; None: every row) and of chosen institutions (None or
-    empty: all), as a DataFrame in report order."""
-    return select_rows(wb, None, period=period, institutions=tuple(institutions or ())).frame

@@ -16,7 +16,7 @@ import pandas as pd
 
 from lib.model.contract import ACTIVITY_TYPE_NAMES
 from lib.metrics import counts as metrics
-from lib.metrics.counts import NOTHING, PARTLY, REPORTED, activity_counts, completeness
+from lib.metrics.counts import NOTHING, PARTLY, REPORTED, activity_counts
 from lib.metrics.selection import Selection
 from lib.model.workbook import SEVERITY_RU, Workbook
 from lib.model.periods import Period
@@ -265,9 +265,6 @@ def monitoring_blanks(wb: Workbook, period: Period, institutions: list[str]) -> 
 
 # --------------------------------------------------------------------------- data quality
 
-ISSUE_TABLE_COLUMNS = ["Серьёзность", "Учреждение", "Вкладка", "Ячейка", "Сообщение"]
-
-
 def issues_table(wb: Workbook, institutions: Iterable[str] | None = None,
                  severities: Iterable[str] | None = None, query: str = "",
                  codes: Iterable[str] | None = None) -> pd.DataFrame:
@@ -301,18 +298,6 @@ def issues_table(wb: Workbook, institutions: Iterable[str] | None = None,
         "Адрес": issues["cell"],
     })
     return out.reset_index(drop=True)
-
-
-def completeness_table(wb: Workbook, year: int, institutions: list[str] | None = None,
-                       year_matrix: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Institution × «I кв.»…«IV кв.» → сдано / частично / нет данных (all institutions when none chosen).
-    `year_matrix`: `completeness(wb, year)` when the caller already has it."""
-    matrix = completeness(wb, year) if year_matrix is None else year_matrix
-    if institutions:
-        matrix = matrix.loc[[i for i in matrix.index if i in set(institutions)]]
-    matrix = matrix.rename(columns={q: quarter_label(q) for q in matrix.columns})
-    matrix.index.name = "Учреждение"
-    return matrix
 
 
 # --------------------------------------------------------------------------- one institution

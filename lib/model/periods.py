@@ -96,10 +96,6 @@ class Period:
         return kind.period_code(self.year) if kind else f"{self.year}-Q{self.first_quarter}-Q{self.last_quarter}"
 
     @property
-    def is_quarter(self) -> bool:
-        return self.first_quarter == self.last_quarter
-
-    @property
     def quarters(self) -> tuple[int, ...]:
         return tuple(range(self.first_quarter, self.last_quarter + 1))
 

@@ -55,7 +55,7 @@ from functools import lru_cache
 import pandas as pd
 
 from lib.data import CRITERIA_FILE
-from lib.model.contract import ACTIVITY_TYPE_BY_NAME, ACTIVITY_TYPES, MonitoringIndicator, norm
+from lib.model.contract import ACTIVITY_TYPES, MonitoringIndicator, norm
 from lib.model.workbook import CRITERIA_COLUMNS, Workbook
 from lib.validate.values import plan_ref_exact
 
@@ -100,10 +100,6 @@ class Source:
     @property
     def selects_activities(self) -> bool:
         return bool(self.plan_items or self.types or self.pairs)
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.selects_activities or self.monitoring)
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,12 @@ what was done (in the people's own word: «пресс-релиз»), when, on wh
 what result («Проведены рабочие совещания: 16 января (по теме «…»; 7 участников), 01 февраля (…)»);
 a narrative keeps the count only when no quantitative indicator counts its rows, a count names the
 topics of a few rows only when no narrative tells them. Long lists give the total, the topic shares
-and the most notable events, the rest as a count. Numbers come from the metrics layer (monitoring
-figures from `metrics.counts`, plan-item status from `metrics.plan_status`, said as «выполнено» /
-«выполняется по графику» / «не выполнено: …» / «не начато»); sentence patterns and word forms are
-data (`lib/data/report_phrases.csv`, `lib/data/report_words.csv`).
+and the most notable events, the rest as a count. Rows and numbers come from the metrics layer (the
+period's rows from `metrics.selection.select_rows`, type counts, institutions and monitoring figures
+with who filled them from `metrics.counts`, plan-item status from `metrics.plan_status`, said as
+«выполнено» / «выполняется по графику» / «не выполнено: …» / «не начато»); `ReportData` adds only
+what the report itself needs (topics, the words people wrote, topic-share hits). Sentence patterns
+and word forms are data (`lib/data/report_phrases.csv`, `lib/data/report_words.csv`).
 """
 from __future__ import annotations
 
@@ -25,14 +27,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 import numpy as np
-import pandas as pd
 
 from lib import russian as ru
 from lib.validate.cellgrid import object_array
 from lib.model.contract import ACTIVITY_TYPE_NAMES, COUNT_WHAT, norm
 from lib.report.criteria import (KIND_HEADINGS, QUALITATIVE, QUANTITATIVE, CriteriaProblem, IndicatorSpec, OwnWord,
                                  Source, own_word, phrase, resolve_criteria)
-from lib.metrics.counts import monitoring_period_values, region_totals
+from lib.metrics.counts import counts_by_type, institutions_with_rows, monitoring_period_values, region_figures
+from lib.metrics.selection import Selection, activity_index, factorized, select_rows
 from lib.metrics.plan_status import DONE, IN_PROGRESS, OVERDUE, plan_status
 from lib.model.workbook import Settings, Workbook
 from lib.model.periods import Period
@@ -208,10 +210,9 @@ class _TextSearch:
         return hit
 
 
-def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(integer code per row, -1 for a blank; distinct values as an object array)."""
-    codes, names = pd.factorize(column)
-    return codes, np.asarray(names, dtype=object)
+def _as_texts(coded: tuple[np.ndarray, list]) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values as an object array)."""
+    return coded[0], np.asarray(coded[1], dtype=object)
 
 
 def _fold_topic(t: str) -> str:
@@ -228,39 +229,24 @@ def _folded_topics(topics: list[str]) -> list[str]:
 
 
 class ReportData:
-    """What every report of one loaded workbook shares, whatever the period and scope: the activity
-    columns as plain arrays (types and plan items as integer codes), the row order of a report, the
-    normalised text of each row (for topic shares) and the topic grouping codes — all in the row
-    positions of `wb.activities`. Each piece is built on first use and kept, so a page keeps one
-    `ReportData` per loaded workbook (e.g. in `st.cache_resource` under the data key) and a filter
-    change only selects rows instead of re-normalising and re-sorting every activity."""
+    """What only the report needs of one loaded workbook, whatever the period and scope, on top of its
+    activity index (`lib.metrics.selection.activity_index`: the rows in report order, institutions,
+    types and plan items as codes, the counts): the topics and the words people wrote (type as
+    written, note, link) as codes, the keyword hits of the criteria's topic shares and the topic
+    grouping codes — all in the index's row positions. Each piece is built on first use and kept, so
+    a page keeps one `ReportData` per loaded workbook (`ui.cached`) and a filter change only selects
+    rows instead of re-normalising every activity."""
 
     def __init__(self, wb: Workbook):
-        acts = wb.activities
-        self.n_rows = len(acts)
-        self.columns = tuple(acts.columns)
-        self.year = acts["year"].astype("float64").to_numpy()
-        self.quarter = acts["quarter"].astype("float64").to_numpy()
-        # text columns as integer codes + their distinct values (kept small: no string per row)
-        self.inst_code, self.inst_names = _codes(acts["institution"])
-        self.inst_index = {v: c for c, v in enumerate(self.inst_names.tolist())}
-        self.type_code, type_names = _codes(acts["type"])
-        self.type_names = [str(t) for t in type_names.tolist()]
-        self.type_values = type_names
-        self.type_index = {t: c for c, t in enumerate(type_names.tolist())}
-        self.item_code, item_names = _codes(acts["plan_item"])
-        self.item_index = {v: c for c, v in enumerate(item_names.tolist())}
-        self.topic_code, self.topic_names = _codes(acts["topic"].fillna(""))
-        self.has_topic = (self.topic_names != "")[self.topic_code] if self.n_rows else np.zeros(0, dtype=bool)
-        self.day = acts["date"].to_numpy(dtype="datetime64[D]")
-        self.num = {k: acts[k].astype("float64").fillna(0).to_numpy() if self.n_rows else np.zeros(0)
-                    for k in ("participants", "specialists", "institutions_count")}
-        # report order (date, institution, row), stable: as sorting the selected rows would give
-        self.order = (acts.reset_index(drop=True).sort_values(["date", "institution", "row"], kind="stable")
-                      .index.to_numpy())
-        self._type_raw = _codes(acts["type_raw"])
-        self._note = _codes(acts["note"])
-        self._texts = {"type_raw": self._type_raw, "note": self._note, "link": _codes(acts["link"])}
+        self.index = index = activity_index(wb)
+        acts, order = index.source, index.frame_positions
+        self.topic_code, topic_names = factorized(acts["topic"].fillna(""), order)
+        self.topic_names = np.asarray(topic_names, dtype=object)
+        self.has_topic = (self.topic_names != "")[self.topic_code] if index.n else np.zeros(0, dtype=bool)
+        self._type_raw = _as_texts(factorized(acts["type_raw"], order))
+        self._note = _as_texts(factorized(acts["note"], order))
+        self._texts = {"type_raw": self._type_raw, "note": self._note,
+                       "link": _as_texts(factorized(acts["link"], order))}
         # the topic-share keywords of the workbook's criteria: their hits are found in one pass
         self._keywords = {tuple(share.keywords) for crit in resolve_criteria(wb).criteria
                           for spec in crit.indicators for share in spec.source.shares}
@@ -269,15 +255,8 @@ class ReportData:
         self._raw_keys: tuple[np.ndarray, list[str]] | None = None
 
     def fits(self, wb: Workbook) -> bool:
-        return len(wb.activities) == self.n_rows and tuple(wb.activities.columns) == self.columns
-
-    def select(self, period: Period, institutions: list[str]) -> np.ndarray:
-        """Positions of the rows of a period and institutions (as `metrics.select_activities`), in report order."""
-        mask = (self.year == period.year) & (self.quarter >= period.first_quarter) & (self.quarter <= period.last_quarter)
-        if institutions:
-            codes = [self.inst_index[i] for i in set(institutions) if i in self.inst_index]
-            mask &= np.isin(self.inst_code, codes)
-        return self.order[mask[self.order]]
+        """Whether it was built on the workbook's current activity index."""
+        return activity_index(wb) is self.index
 
     def text_at(self, column: str, pos: np.ndarray) -> np.ndarray:
         """The texts of a column («type_raw», «note», «link») of the rows at `pos`, "" for a blank."""
@@ -333,26 +312,25 @@ class _Context:
         if data is None or not data.fits(wb):
             data = ReportData(wb)
         self.data = data
-        self.pos = pos = data.select(period, institutions)      # the rows, as positions in `wb.activities`
+        index = data.index
+        self.rows = select_rows(wb, Selection(period, tuple(institutions)))
+        self.pos = pos = self.rows.positions          # the rows, as positions in the activity index
         self.n = len(pos)
-        self.inst = data.inst_names[data.inst_code[pos]] if len(data.inst_names) else data.inst_code[pos]
-        self.inst_code = data.inst_code[pos]
-        self.type_code = data.type_code[pos]
-        self.item_code = data.item_code[pos]
+        inst_names = np.asarray(index.inst_names, dtype=object)
+        self.inst = inst_names[index.inst_code[pos]] if len(inst_names) else index.inst_code[pos]
+        self.type_code = self.rows.codes("type")
+        self.item_code = self.rows.codes("plan_item")
         self.topic = data.topic(pos)
         self.has_topic = data.has_topic[pos]
-        self.day = data.day[pos]
-        self.num = {k: v[pos] for k, v in data.num.items()}
+        self.day = index.day[pos]
+        self.num = {k: v[pos] for k, v in index.num.items()}
         self.note = data.text_at("note", pos)
         self.link = data.text_at("link", pos)
         raw_codes, self.raw_keys = data.raw_type_keys()
         self.raw_code = raw_codes[pos]
         self.scope = institutions or wb.institution_names
         self.indicator_rules = {i.name: i for i in wb.indicators}
-        mon = monitoring_period_values(wb, period, institutions)
-        self.mon_totals = region_totals(mon, wb.indicators)
-        filled = mon.dropna(subset=["value"])
-        self.mon_filled = {name: set(rows["institution"]) for name, rows in filled.groupby("indicator", sort=False)}
+        self.monitoring = region_figures(monitoring_period_values(wb, period, institutions), wb.indicators)
         status = plan_status(wb, as_of_for(period)) if len(wb.plan) and wb.year == period.year else None
         self.plan_status = ({} if status is None else
                             {rec["item"]: rec for rec in status.drop_duplicates("item").to_dict("records")})
@@ -370,11 +348,11 @@ class _Context:
 
     def entries(self, source: Source) -> list[tuple[int, np.ndarray]]:
         """(precision, row mask) per activity entry of a source: type & item 3, plan item 2, type 1."""
-        data = self.data
-        out = [(1, self._code_mask(self.type_code, data.type_index, t)) for t in source.types]
-        out += [(2, self._code_mask(self.item_code, data.item_index, i)) for i in source.plan_items]
-        out += [(3, self._code_mask(self.type_code, data.type_index, t) & self._code_mask(self.item_code,
-                                                                                        data.item_index, i))
+        index = self.data.index
+        out = [(1, self._code_mask(self.type_code, index.type_of, t)) for t in source.types]
+        out += [(2, self._code_mask(self.item_code, index.item_of, i)) for i in source.plan_items]
+        out += [(3, self._code_mask(self.type_code, index.type_of, t) & self._code_mask(self.item_code,
+                                                                                      index.item_of, i))
                 for t, i in source.pairs]
         return out
 
@@ -420,27 +398,27 @@ class _Context:
 
     def n_institutions(self, idx: np.ndarray) -> int:
         """How many institutions the rows `idx` come from."""
-        return int(np.unique(self.inst_code[idx]).size)
+        return len(institutions_with_rows(self.rows.where(idx)))
 
 
 # --------------------------------------------------------------------------- pieces of text
 
 
 def _type_counts(ctx: _Context, idx: np.ndarray) -> list[tuple[str, int]]:
-    """(type, count) in vocabulary order for the selected rows."""
-    codes = ctx.type_code[idx]
-    counts = np.bincount(codes[codes >= 0], minlength=len(ctx.data.type_names))
-    found = {ctx.data.type_names[c]: int(counts[c]) for c in np.flatnonzero(counts).tolist()}
-    if (codes < 0).any():
-        found[NO_TYPE] = int((codes < 0).sum())
-    ordered = [t for t in ACTIVITY_TYPE_NAMES if t in found] + sorted(t for t in found if t not in ACTIVITY_TYPE_NAMES)
-    return [(t, int(found[t])) for t in ordered]
+    """(type, count) for the selected rows: the vocabulary's types in its order (`counts_by_type`),
+    then any other type and the rows without one (NO_TYPE), by name."""
+    rows = ctx.rows.where(idx)
+    found = [(t, n) for t, n in counts_by_type(rows).items() if n]
+    codes, counts = np.unique(rows.codes("type"), return_counts=True)
+    names = rows.index.type_names
+    extra = {NO_TYPE if c < 0 else str(names[c]): int(n) for c, n in zip(codes.tolist(), counts.tolist())}
+    return found + sorted((t, n) for t, n in extra.items() if t not in ACTIVITY_TYPE_NAMES)
 
 
 def _of_type(ctx: _Context, idx: np.ndarray, kind: str) -> np.ndarray:
     if kind == NO_TYPE:
         return idx[ctx.type_code[idx] < 0]
-    code = ctx.data.type_index.get(kind)
+    code = ctx.rows.index.type_of.get(kind)
     return idx[ctx.type_code[idx] == code] if code is not None else idx[:0]
 
 
@@ -669,14 +647,14 @@ def _monitoring_text(ctx: _Context, source: Source, numbers: dict) -> tuple[str,
     pieces, missing, filled_by = [], [], set()
     for name in source.monitoring:
         rule = ctx.indicator_rules.get(name)
-        value = ctx.mon_totals.get(name)
-        filled = ctx.mon_filled.get(name, set())
-        if value is None:
+        figure = ctx.monitoring.get(name)
+        if figure is None or figure.value is None:
             missing.append(f"«{name}»")
             continue
-        filled_by |= filled
+        value = figure.value
+        filled_by.update(figure.filled_by)
         numbers[f"monitoring:{name}"] = value
-        numbers[f"monitoring:{name}:filled"] = len(filled)
+        numbers[f"monitoring:{name}:filled"] = figure.filled
         percent = rule.is_percent if rule else False
         shown = (ru.format_percent(value, 2) if percent else
                  f"{ru.format_number(value, 2)} {rule.unit if rule else ''}".strip())
