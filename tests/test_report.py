@@ -2,6 +2,8 @@
 the period, «нет данных за период», another ОМП's criteria, speed."""
 from __future__ import annotations
 
+import re
+
 import time
 from datetime import date
 
@@ -11,6 +13,7 @@ from lib import russian as ru
 from lib.report.criteria import (KIND_HEADINGS, QUALITATIVE, QUANTITATIVE, default_criteria, parse_source,
                           resolve_criteria)
 from lib.loader import load_workbook
+from tests.app_support import ROOT
 from lib.metrics.counts import counts_by_type
 from lib.metrics.selection import Selection, select_rows
 from lib.model.periods import Period
@@ -431,3 +434,13 @@ def test_topics_folded_all_at_once_and_haystacks_built_by_column_match_the_text_
                     for i in range(len(texts))]
         assert built == expected
     assert _folded_topics(["a\x00b", "C"]) == ["a\x00b", "c"]          # a text holding the separator
+
+
+def test_the_institutions_column_is_not_summed_past_the_region():
+    """Meetings of many centres, each with 2–3 centres: their «Учреждений» add up past the region's 28
+    centres, so no «для 49 учреждений»; whatever «для N учреждений» is said stays within the region."""
+    demo_wb = load_workbook(ROOT / "sample_data" / "omp_2026_demo.xlsx")
+    report = build_report(demo_wb, Period.parse("2026-Q1"))
+    region = len(demo_wb.institution_names)
+    said = [int(n) for i in report.indicators() for n in re.findall(r"для (\d+) учрежден", i.text)]
+    assert all(n <= region for n in said), said

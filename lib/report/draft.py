@@ -526,10 +526,17 @@ def _participation(ctx: _Context, idx: np.ndarray, numbers: dict) -> str:
 
 
 def _for_institutions(ctx: _Context, rows: np.ndarray) -> str:
-    """«для 27 учреждений»: the «Учреждений» column summed, when a row counts more than its own."""
+    """«для 27 учреждений»: the «Учреждений» column summed, when a row counts more than its own. When the
+    rows come from several centres and the sum exceeds the workbook's centres, the same centres are
+    counted again (22 meetings of 15 centres, 2–3 centres each, are not «для 49 учреждений» in a region
+    of 28), so then nothing is said; one organiser's events say whom they served, as in the seed."""
     counted = ctx.num["institutions_count"][rows]
     total = int(counted.sum())
-    return " " + phrase("for_institutions", n=ru.plural(total, ru.INSTITUTIONS_GEN)) if (counted > 1).any() else ""
+    if not (counted > 1).any():
+        return ""
+    if ctx.n_institutions(rows) > 1 and total > len(ctx.wb.institution_names):
+        return ""
+    return " " + phrase("for_institutions", n=ru.plural(total, ru.INSTITUTIONS_GEN))
 
 
 def _topic(text: str) -> str:
