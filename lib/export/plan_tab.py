@@ -80,8 +80,8 @@ def _filled_rows_below_header(rows: Sequence[Sequence]) -> int:
     return max(len(filled) - 1, 0)
 
 
-def _plan_tab_title(titles: Sequence[str]) -> str | None:
-    """The tab the loader reads as the plan («План», «План работы»…), the first such one."""
+def plan_tab_of(titles: Sequence[str]) -> str | None:
+    """Of a workbook's tab titles, the one the loader reads as the plan («План», «План работы»…)."""
     return next((t for t in titles if C.service_tab_kind(t) == "plan"), None)
 
 
@@ -111,7 +111,7 @@ def write_plan_gsheet(source: str, items: Sequence[Mapping], *, client: gspread.
         # every attempt reads afresh: a tab added by an attempt that failed after Google applied it is seen
         sheets = [s["properties"] for s in http.fetch_sheet_metadata(key, params={"fields": STATE_FIELDS})
                   .get("sheets") or []]
-        title = _plan_tab_title([p["title"] for p in sheets])
+        title = plan_tab_of([p["title"] for p in sheets])
         requests, created = [], title is None
         if created:
             title = PLAN_TAB
@@ -196,7 +196,7 @@ def replace_plan_xlsx(data: bytes, items: Sequence[Mapping], *, file_name: str) 
         raise PlanTabError(f"Книгу «{name}» не удалось открыть как .xlsx, поэтому вкладка «План» не переписана. "
                            "Сохраните её в Excel заново как «Книга Excel (.xlsx)».") from None
     values = _values(items)
-    title = _plan_tab_title(book.sheetnames)
+    title = plan_tab_of(book.sheetnames)
     if title is None:
         before = [i for i, t in enumerate(book.sheetnames) if C.service_tab_kind(t) in ("settings", "institutions")]
         ws = book.create_sheet(PLAN_TAB, max(before) + 1 if before else 0)
