@@ -21,13 +21,13 @@ from streamlit.logger import get_logger
 from ui import context, widgets
 from ui.context import get_context
 from ui.markup import plain
-from lib.export.plan_tab import ONLY_XLSX, PlanTabError, plan_tab_of, replace_plan_xlsx, write_plan_gsheet
+from lib.export.plan_tab import (ONLY_XLSX, PlanTabError, explanation_xlsx, plan_tab_of, replace_plan_xlsx,
+                                write_plan_gsheet)
 from lib.model import contract as C
 from lib.russian import ROW_FORMS, plural
 from lib.sources import GSHEET_PREFIX, SourceError
-from lib.sources.word_plan import ITEMS
-from lib.sources.word_plan import (DEFAULT_TARGET_PERIOD, UNPARSED_DEADLINE, ImportedPlan, PlanImportError,
-                             import_plan_docx, review_table, revise_plan)
+from lib.sources.word_plan import (DEFAULT_TARGET_PERIOD, ITEMS, UNPARSED_DEADLINE, ImportedPlan, PlanImportError,
+                                   import_plan_docx, review_table, revise_plan)
 from lib.export.template import plan_workbook_bytes, template_bytes
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -37,7 +37,6 @@ KEY_FILE = "plan_import_file"          # (file name, bytes) of the uploaded plan
 KEY_YEAR = "plan_import_year"          # + the file's digest: the year chosen for that file
 KEY_CONFIRM = "plan_import_confirm"    # the digest of the plan the user asked to write into the Google Sheet
 KEY_WRITTEN = "plan_import_written"    # the Russian message of the last write, shown after the re-read
-KEY_BOOK = "plan_import_book"          # (plan digest, file name, bytes, PlanWritten) of the prepared .xlsx
 
 
 def handle_upload(file, state: MutableMapping) -> None:
@@ -105,18 +104,36 @@ def _write_to_gsheet(items: list[dict], digest: str) -> None:
     st.rerun()
 
 
-def _workbook_file() -> tuple[bytes, str] | None:
-    """The dashboard's workbook as a file: the upload of this session, else the local file (a shared
-    workbook, so for the director and coordinators only — this page is theirs)."""
+def _workbook_file() -> tuple[bytes | str, str] | None:
+    """The dashboard's workbook as a file — the upload of this session (its bytes), else the local file
+    (its path, read when the download is clicked) — and its name; None when there is none."""
     source = ctx.wb.source
     if source.kind == "upload":
         return context.uploaded_bytes()
     if source.kind == "file":
-        return Path(source.location).read_bytes(), source.label
+        return source.location, source.label
     return None
 
 
-def _replace_in_xlsx(items: list[dict], digest: str) -> None:
+def _book_with_plan(source: bytes | str, items: list[dict], name: str) -> bytes:
+    """The download's bytes, built when clicked from the workbook's bytes or path. Never raises (a deferred
+    download cannot show an error): a workbook that cannot be read or opened gives a workbook saying so."""
+    try:
+        data = Path(source).read_bytes() if isinstance(source, str) else source
+    except OSError as exc:
+        return explanation_xlsx(f"Книгу «{name}» не удалось прочитать заново ({exc.strerror or exc}): вкладка «План» "
+                                "не заменена. Скачайте вкладку «План» и перенесите её в книгу.")
+    try:
+        return replace_plan_xlsx(data, items, file_name=name)[0]
+    except PlanTabError as exc:
+        return explanation_xlsx(str(exc))
+    except Exception as exc:  # noqa: BLE001 — logged; the user gets a Russian file, not a traceback
+        get_logger("omp.plan_import").error("replacing the plan tab of %s failed", name, exc_info=exc)
+        return explanation_xlsx(f"Вкладку «План» книги «{name}» заменить не удалось (внутренняя ошибка "
+                                f"{type(exc).__name__}). Сообщите администратору; пока скачайте вкладку «План».")
+
+
+def _replace_in_xlsx(items: list[dict]) -> None:
     """An uploaded or local workbook: the same workbook with its «План» tab replaced, to download."""
     found = _workbook_file()
     if found is None:
@@ -129,21 +146,9 @@ def _replace_in_xlsx(items: list[dict], digest: str) -> None:
         return
     st.caption(f"Книга «{plain(name)}»: " + _replacing(len(items), ctx.wb) + " Вкладки, значения и оформление "
                "книги сохраняются, насколько их сохраняет openpyxl (рисунки и диаграммы — нет).")
-    prepared = st.session_state.get(KEY_BOOK)
-    if prepared is None or prepared[0] != digest or prepared[1] != name:
-        if st.button(f"Подготовить «{name}» с этим планом", key="plan_import_book_make", icon=":material/sync:"):
-            try:
-                out, written = replace_plan_xlsx(data, items, file_name=name)
-            except PlanTabError as exc:
-                st.error(plain(str(exc)), icon=":material/error:")
-                return
-            prepared = st.session_state[KEY_BOOK] = (digest, name, out, written)
-        else:
-            return
-    _, _, out, written = prepared
-    st.success(written.text, icon=":material/task_alt:")
-    st.download_button(f"Скачать «{name}» с новым планом", data=out, file_name=name, mime=XLSX_MIME,
-                       icon=":material/download:", type="primary", key="plan_import_book_download", on_click="ignore",
+    st.download_button(f"Скачать «{name}» с этим планом", data=lambda: _book_with_plan(data, items, name),
+                       file_name=name, mime=XLSX_MIME, icon=":material/download:", key="plan_import_book_download",
+                       on_click="ignore",
                        help="Та же книга, в которой вкладка «План» заменена этим планом. Загрузите её в боковой панели "
                             "или замените ею общую книгу.")
 
@@ -246,12 +251,11 @@ if ctx.load_error:
     st.info("Данные панели сейчас не прочитаны: скачайте вкладку «План» или шаблон книги выше.", icon=":material/info:")
 else:
     to_write = template_plan["items"]
-    digest = plan_digest(to_write)
     settings_year = ctx.wb.settings.year
     if settings_year and settings_year != year:
         st.warning(f"Год плана ({year}) не совпадает с годом в «Настройках» книги панели ({settings_year}): "
                    "сроки пунктов относятся к году плана.", icon=":material/event_busy:")
     if ctx.wb.source.kind == "gsheet":
-        _write_to_gsheet(to_write, digest)
+        _write_to_gsheet(to_write, plan_digest(to_write))
     else:
-        _replace_in_xlsx(to_write, digest)
+        _replace_in_xlsx(to_write)

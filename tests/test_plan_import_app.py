@@ -6,11 +6,14 @@ the same workbook with its «План» tab replaced to download; another format
 .xlsx can be rewritten."""
 from __future__ import annotations
 
+import io
 import shutil
 import uuid
 from pathlib import Path
 
+import openpyxl
 import pytest
+import streamlit
 from streamlit.testing.v1 import AppTest
 
 import ui.context as context
@@ -26,7 +29,7 @@ from tests.test_plan_import import KEY_FILE, SEED_ITEMS, assert_same_plan
 
 WRITE = "Записать план в Google Таблицу…"
 YES, CANCEL = "Да, заменить план", "Отмена"
-KEY_BOOK = "plan_import_book"
+BOOK_DOWNLOAD = "Скачать «омп.xlsx» с этим планом"
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +45,21 @@ def seed_docx(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def seed(seed_docx):
     return import_plan_docx(seed_docx)
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> list[dict]:
+    """Every st.download_button the page draws, with its arguments (AppTest cannot read its bytes: the
+    callable gives them)."""
+    seen: list[dict] = []
+    original = streamlit.download_button
+
+    def recording(label, data, *args, **kwargs):
+        seen.append({"label": label, "data": data, **kwargs})
+        return original(label, data, *args, **kwargs)
+
+    monkeypatch.setattr(streamlit, "download_button", recording)
+    return seen
 
 
 @pytest.fixture
@@ -127,17 +145,28 @@ def test_google_failing_is_refused_in_russian(make_app, google, seed_docx, monke
     assert any(e.value.startswith("Google Таблица сейчас недоступна") for e in at.error)
 
 
-def test_a_local_xlsx_is_offered_with_its_plan_tab_replaced(make_app, book, seed_docx, seed):
+def test_a_local_xlsx_is_offered_with_its_plan_tab_replaced(make_app, book, seed_docx, seed, downloads):
     at = import_page(make_app, book, seed_docx)
     assert WRITE not in labels(at)
     assert any(c.value.startswith(f"Книга «омп.xlsx»: 19 пунктов плана заменят {len(DEMO_PLAN)} строк") for c in at.caption)
-    click(at, "Подготовить «омп.xlsx» с этим планом")
-    assert at.success[-1].value == f"На вкладку «План» записано 19 пунктов плана вместо {len(DEMO_PLAN)} строк."
-    assert "Скачать «омп.xlsx» с новым планом" in [b.label for b in at.get("download_button")]
-    _, name, data, _ = at.session_state[KEY_BOOK]
-    replaced = load_workbook(data, name)
+    offered = [d for d in downloads if d["label"] == BOOK_DOWNLOAD][-1]
+    assert offered["file_name"] == "омп.xlsx" and callable(offered["data"]) and offered["on_click"] == "ignore"
+    replaced = load_workbook(offered["data"](), "омп.xlsx")           # what the browser gets on the click
     assert_same_plan(replaced.plan, seed)
     assert replaced.activities.equals(load_workbook(book).activities)
+
+
+def test_a_workbook_gone_or_broken_since_gives_a_file_that_says_so(make_app, book, seed_docx, downloads, tmp_path):
+    path = tmp_path / "омп.xlsx"
+    path.write_bytes(book.read_bytes())
+    import_page(make_app, path, seed_docx)
+    offered = [d for d in downloads if d["label"] == BOOK_DOWNLOAD][-1]
+    path.write_bytes(b"PK\x03\x04 broken since")                      # replaced after the page was drawn
+    ws = openpyxl.load_workbook(io.BytesIO(offered["data"]())).active
+    assert ws.title == "Импорт плана" and "не удалось открыть как .xlsx" in ws["A2"].value
+    path.unlink()
+    ws = openpyxl.load_workbook(io.BytesIO(offered["data"]())).active
+    assert "не удалось прочитать заново" in ws["A2"].value and "не заменена" in ws["A2"].value
 
 
 def test_another_format_is_told_only_an_xlsx_is_rewritten(make_app, book, seed_docx, tmp_path):
@@ -145,5 +174,5 @@ def test_another_format_is_told_only_an_xlsx_is_rewritten(make_app, book, seed_d
     shutil.copy(book, other)
     at = import_page(make_app, other, seed_docx)
     assert ONLY_XLSX.format(name="омп.xlsm") in [i.value for i in at.info]
-    assert not [b for b in at.button if b.label.startswith("Подготовить")]
+    assert not [b for b in at.get("download_button") if b.label.startswith("Скачать «омп")]
     assert "Скачать шаблон книги с этим планом (.xlsx)" in [b.label for b in at.get("download_button")]

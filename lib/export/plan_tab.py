@@ -17,6 +17,8 @@ other tab as it is:
   tab's old values are cleared, its cell formats, widths and validations kept as far as openpyxl keeps
   them (drawings and charts of an .xlsx are not kept by openpyxl); the other tabs are written back as
   openpyxl read them. A workbook in another format is refused: only an .xlsx can be rewritten.
+  `explanation_xlsx` is the file a download gets instead when that fails (a deferred download cannot
+  show an error).
 """
 from __future__ import annotations
 
@@ -33,7 +35,8 @@ import gspread
 from gspread.exceptions import APIError
 from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 from gspread.utils import absolute_range_name
-from openpyxl import load_workbook as load_xlsx
+from openpyxl import Workbook as XlsxWorkbook, load_workbook as load_xlsx
+from openpyxl.styles import Alignment, Font
 from openpyxl.cell.cell import MergedCell
 
 from lib.export.template import PLAN_HEADER, PLAN_TAB, fill_plan_sheet, plan_rows
@@ -225,3 +228,21 @@ def replace_plan_xlsx(data: bytes, items: Sequence[Mapping], *, file_name: str) 
     out = io.BytesIO()
     book.save(out)
     return out.getvalue(), written
+
+
+EXPLANATION_TAB = "Импорт плана"
+
+
+def explanation_xlsx(message: str) -> bytes:
+    """A one-tab workbook saying why the workbook with the new plan could not be made (`message`, Russian)."""
+    book = XlsxWorkbook()
+    ws = book.active
+    ws.title = EXPLANATION_TAB
+    ws["A1"] = "Книга с новым планом не собрана"
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A2"] = message
+    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.column_dimensions["A"].width = 120
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
