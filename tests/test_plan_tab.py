@@ -173,3 +173,25 @@ def test_only_an_xlsx_is_rewritten(demo_path, items, name):
 def test_a_broken_xlsx_is_refused_in_russian(items):
     with pytest.raises(PlanTabError, match="не удалось открыть как .xlsx"):
         replace_plan_xlsx(b"PK\x03\x04broken", items, file_name="omp.xlsx")
+
+
+def test_the_templates_formats_validations_and_hidden_tab_survive(seed, items):
+    from lib.export.template import LISTS_TAB, template_bytes
+    data = template_bytes(year=2026, plan={"settings": {"year": 2026}, "items": items[:5]})   # a shorter plan before
+    out, written = replace_plan_xlsx(data, items, file_name="шаблон.xlsx")
+    before, after = openpyxl.load_workbook(io.BytesIO(data)), openpyxl.load_workbook(io.BytesIO(out))
+    assert after.sheetnames == before.sheetnames and after[LISTS_TAB].sheet_state == "hidden"
+    for title in before.sheetnames:
+        assert len(after[title].data_validations.dataValidation) == len(before[title].data_validations.dataValidation)
+        assert after[title].merged_cells.ranges == before[title].merged_cells.ranges or title == PLAN_TAB
+    plan_before, plan_after = before[PLAN_TAB], after[PLAN_TAB]
+    assert plan_after["A1"].fill.fgColor.rgb == plan_before["A1"].fill.fgColor.rgb != "00000000" and plan_after["A1"].font.b
+    assert plan_after.column_dimensions["C"].width == plan_before.column_dimensions["C"].width
+    assert plan_after.freeze_panes == "A2"
+    new_row = 15                                                          # a row the old plan did not reach
+    assert before[PLAN_TAB].max_row == 6 and plan_after.cell(new_row, 1).value == items[13]["item"]
+    new_border, old_border = plan_after.cell(new_row, 3).border, plan_before.cell(2, 3).border
+    assert (new_border.left.style, new_border.left.color.rgb) == (old_border.left.style, old_border.left.color.rgb) \
+        == ("thin", "00A6A6A6")
+    assert plan_after.cell(new_row, 3).alignment.wrap_text
+    assert_same_plan(load_workbook(out, "шаблон.xlsx").plan, seed)

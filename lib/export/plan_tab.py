@@ -48,6 +48,7 @@ from lib.sources.word_plan import ITEMS
 
 WRITE_TIMEOUT_S = 30.0
 STATE_FIELDS = "sheets.properties(sheetId,title,index,gridProperties(rowCount,columnCount))"
+PLAN_SHEET_ID = 0x504C4E             # «PLN»: the sheetId of a «План» tab created here (next free one if taken)
 NEW_TAB_ROWS = 200                  # the grid of a «План» tab created here (Google's default is 1000 × 26)
 XLSX_SUFFIX = ".xlsx"
 ONLY_XLSX = ("Переписать вкладку «План» можно только в книге Excel .xlsx; «{name}» — в другом формате. Скачайте "
@@ -118,7 +119,10 @@ def write_plan_gsheet(source: str, items: Sequence[Mapping], *, client: gspread.
         requests, created = [], title is None
         if created:
             title = PLAN_TAB
-            sheet_id = max((p.get("sheetId", 0) for p in sheets), default=0) + 1
+            taken = {p.get("sheetId", 0) for p in sheets}
+            sheet_id = PLAN_SHEET_ID
+            while sheet_id in taken:
+                sheet_id += 1
             requests.append({"addSheet": {"properties": {
                 "sheetId": sheet_id, "title": title, "gridProperties": {
                     "rowCount": max(NEW_TAB_ROWS, len(values)), "columnCount": len(PLAN_HEADER),
