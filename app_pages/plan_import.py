@@ -255,7 +255,9 @@ else:
     if settings_year and settings_year != year:
         st.warning(f"Год плана ({year}) не совпадает с годом в «Настройках» книги панели ({settings_year}): "
                    "сроки пунктов относятся к году плана.", icon=":material/event_busy:")
-    if ctx.wb.source.kind == "gsheet":
+    if not to_write:
+        st.info("В таблице пунктов плана не осталось ни одного — записывать нечего.", icon=":material/info:")
+    elif ctx.wb.source.kind == "gsheet":
         _write_to_gsheet(to_write, plan_digest(to_write))
     else:
         _replace_in_xlsx(to_write)

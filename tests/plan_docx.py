@@ -3,8 +3,8 @@ seed 000 (its text as it stands, the way it was a Word table), and a builder for
 
 A row of a table is a list of cells; a cell is a list of paragraphs (a str is one paragraph), or
 `LEFT` / `UP` — merged with the cell to its left / above. A `Heading` row is one cell merged across.
-A plan continued in more tables: `write_plan_docx(..., continued=[(paragraphs, rows), …])`, where a
-paragraph `PAGE_BREAK` is a page break.
+A plan continued in more tables: `write_plan_docx(..., continued=[(paragraphs, rows), …])`; a paragraph
+there is bold (a section title), `Plain` text, or `PAGE_BREAK`.
 """
 from __future__ import annotations
 
@@ -25,6 +25,12 @@ class Heading:
     text: str
     bold: bool = True
     merged: bool = True
+
+
+@dataclass
+class Plain:
+    """A paragraph in plain type between two tables («Примечание: …»), not a title."""
+    text: str
 
 
 @dataclass
@@ -65,6 +71,8 @@ def write_plan_docx(path: Path, title: list[str], rows: list, *, before: list[li
         for line in paragraphs:
             if line == PAGE_BREAK:
                 document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+            elif isinstance(line, Plain):
+                document.add_paragraph(line.text)
             else:
                 document.add_paragraph().add_run(line).bold = True
         _add_table(document, more_rows)

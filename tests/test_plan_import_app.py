@@ -176,3 +176,13 @@ def test_another_format_is_told_only_an_xlsx_is_rewritten(make_app, book, seed_d
     assert ONLY_XLSX.format(name="омп.xlsm") in [i.value for i in at.info]
     assert not [b for b in at.get("download_button") if b.label.startswith("Скачать «омп")]
     assert "Скачать шаблон книги с этим планом (.xlsx)" in [b.label for b in at.get("download_button")]
+
+
+def test_a_plan_with_every_row_deleted_is_not_written(make_app, google, seed_docx):
+    at = import_page(make_app, f"gsheet:{google.key}", seed_docx)
+    editor = at.data_editor[0]
+    at.session_state[editor.key] = {"edited_rows": {}, "added_rows": [], "deleted_rows": list(range(len(SEED_ITEMS)))}
+    at.run()
+    assert_clean(at)
+    assert WRITE not in labels(at)
+    assert "В таблице пунктов плана не осталось ни одного — записывать нечего." in [i.value for i in at.info]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lib.sources.word_plan import import_plan_docx
-from tests.plan_docx import PAGE_BREAK, Heading, write_plan_docx
+from tests.plan_docx import PAGE_BREAK, Heading, Plain, write_plan_docx
 
 TITLE = ["План работы ресурсного центра на 2026 год"]
 HEADER = [["№ п/п"], ["Наименование мероприятия"], ["Сроки проведения"], ["Ответственный"]]
@@ -64,6 +64,14 @@ def test_a_continuation_without_a_header_under_a_section_title(tmp_path):
     # a warning about a row of the second table names that table
     assert any(w.startswith("Строка 4 таблицы 2: пункт 2.2: Срок «по мере необходимости» не распознан")
                for w in warnings), warnings
+
+
+def test_a_note_in_plain_type_between_the_tables_is_no_section(tmp_path):
+    second = [["1.3", "Круглый стол", "Май", "Петрова"]]
+    plan = import_plan_docx(write(tmp_path, [([Plain("Примечание: сроки уточняются"), PAGE_BREAK], second)]))
+    assert [(i.item, i.section) for i in plan.items] == [("1.1", "1. Организационная работа"),
+                                                         ("1.2", "1. Организационная работа"),
+                                                         ("1.3", "1. Организационная работа")]
 
 
 def test_three_tables_and_a_number_repeated_across_them(tmp_path):

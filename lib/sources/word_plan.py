@@ -792,6 +792,21 @@ def _text_before(document, table: Table) -> list[str]:
 
 _NOT_A_HEADING = re.compile(r"^(?:продолжение(?:\s+таблицы|\s+приложения)?\b.*|\d+|-\s*\d+\s*-)$", re.IGNORECASE)
 MAX_HEADING_LINES = 2                       # a section title between two tables is a line or two, not a text
+_HEADING_STYLES = ("heading", "title", "заголовок")
+
+
+def _is_heading(paragraph) -> bool:
+    """A paragraph between two tables of the plan reads as a section title: a heading style, all bold,
+    or numbered as a section («2.», «II.», «2.1.»). A note in plain type («Примечание: …») is not one."""
+    text = " ".join(paragraph.text.split())
+    if not text or _NOT_A_HEADING.match(text):
+        return False
+    style = (paragraph.style.name or "").lower() if paragraph.style is not None else ""
+    runs = [r for r in paragraph.runs if r.text.strip()]
+    bold = bool(runs) and all(r.bold or (r.bold is None and bool(r.style.font.bold or paragraph.style.font.bold))
+                              for r in runs)
+    return (style.startswith(_HEADING_STYLES) or bold or bool(_SECTION_NUMBER.match(text))
+            or bool(_SUBSECTION_NUMBER.match(text)))
 
 
 def _continues_plan(grid: list[list[_Cell | None]], header: _Header) -> bool:
@@ -824,9 +839,8 @@ def _plan_pieces(document, table: Table, grid: list[list[_Cell | None]],
     between: list[str] = []
     for block in blocks[start + 1:]:
         if not isinstance(block, Table):
-            line = " ".join(block.text.split())
-            if line and not _NOT_A_HEADING.match(line):
-                between.append(line)
+            if _is_heading(block):
+                between.append(" ".join(block.text.split()))
             continue
         following = _grid(block)
         width = len(following[0]) if following else 0
