@@ -108,8 +108,10 @@ def test_the_plan_is_written_into_the_sheet_after_a_confirmation_and_read_again(
         "заново: план — на странице «План»."]
     assert list(dashboard_plan(at)["item"]) == SEED_ITEMS     # the dashboard read the sheet again
     assert_same_plan(load_workbook(f"gsheet:{google.key}", client=make_client(google)).plan, seed)
-    go(at, "plan")
+    go(at, "plan")                                            # the «План» page shows the new plan
     assert list(dashboard_plan(at)["item"]) == SEED_ITEMS
+    assert any(c.value.startswith("Пунктов: 19 из 19") for c in at.caption)
+    assert at.selectbox(key="plan_item_rows").options[-1].startswith("3.4. ")
 
 
 def test_cancel_writes_nothing(make_app, google, seed_docx):
