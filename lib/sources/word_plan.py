@@ -801,11 +801,14 @@ def _is_heading(paragraph) -> bool:
     text = " ".join(paragraph.text.split())
     if not text or _NOT_A_HEADING.match(text):
         return False
-    style = (paragraph.style.name or "").lower() if paragraph.style is not None else ""
+    style = paragraph.style                 # None in some documents LibreOffice writes
+    style_bold = bool(style is not None and style.font.bold)
     runs = [r for r in paragraph.runs if r.text.strip()]
-    bold = bool(runs) and all(r.bold or (r.bold is None and bool(r.style.font.bold or paragraph.style.font.bold))
+    bold = bool(runs) and all(r.bold or (r.bold is None and (style_bold or bool(r.style is not None and
+                                                                                 r.style.font.bold)))
                               for r in runs)
-    return (style.startswith(_HEADING_STYLES) or bold or bool(_SECTION_NUMBER.match(text))
+    name = (style.name or "").lower() if style is not None else ""
+    return (name.startswith(_HEADING_STYLES) or bold or bool(_SECTION_NUMBER.match(text))
             or bool(_SUBSECTION_NUMBER.match(text)))
 
 
