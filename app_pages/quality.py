@@ -9,7 +9,6 @@ The search field and the severity filter are bound to the address (`?quality_sea
 quality_severity=ошибка`), so other pages can link to one tab's issues."""
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 
 import pandas as pd
@@ -71,20 +70,6 @@ else:
 
 # --------------------------------------------------------------------------- marks where people type
 
-def _uploaded_bytes() -> tuple[bytes, str] | None:
-    """The accepted upload's bytes and name (the uploader still holds that very file), else None."""
-    accepted = st.session_state.get(context.KEY_UPLOADED)
-    widget = st.session_state.get(context.KEY_UPLOADER)
-    if not accepted or widget is None:
-        return None
-    file_id = getattr(widget, "file_id", None) or id(widget)
-    digests = st.session_state.setdefault("_quality_upload_digest", {})
-    if file_id not in digests:              # hashed once per uploaded file, not on every rerun
-        digests.clear()
-        digests[file_id] = hashlib.sha256(widget.getvalue()).hexdigest()[:16]
-    return (widget.getvalue(), accepted[1]) if digests[file_id] == accepted[0] else None
-
-
 def _marked_book(source, label: str, checked_on: date):
     """The download's bytes, built when clicked: the workbook validated again from exactly these bytes
     and annotated. Never raises (a deferred download cannot show an error): a file that cannot be
@@ -100,10 +85,6 @@ def _marked_book(source, label: str, checked_on: date):
         get_logger("omp.annotate").error("annotating %s failed", label, exc_info=exc)
         reason = f"Книгу с отметками не удалось собрать (внутренняя ошибка {type(exc).__name__}). Сообщите администратору."
     return list_only(empty_frame(ISSUE_COLUMNS), label=label, checked_on=checked_on, reason=reason).data
-
-
-def _google_options() -> dict:
-    return dict(context.GSHEET_OPTIONS) if context.GSHEET_OPTIONS else {"credentials": context._credentials()}
 
 
 def _marks_section() -> None:
@@ -122,7 +103,7 @@ def _marks_section() -> None:
             from lib.sources import GSHEET_PREFIX, SourceError
             try:
                 with st.spinner("Отмечаю замечания в Google Таблице…"):
-                    result = mark_gsheet(GSHEET_PREFIX + source.location, user=ctx.user, **_google_options())
+                    result = mark_gsheet(GSHEET_PREFIX + source.location, user=ctx.user, **context.google_options())
             except SourceError as exc:
                 st.error(plain(str(exc)), icon=":material/error:")
             except Exception as exc:  # noqa: BLE001 — logged, never a traceback on the page
@@ -134,7 +115,7 @@ def _marks_section() -> None:
                            "«Обновить данные».", icon=":material/check_circle:")
         return
     if source.kind == "upload":
-        found = _uploaded_bytes()               # the user's own file: for every role
+        found = context.uploaded_bytes()               # the user's own file: for every role
         if found is None:
             return
         data, label = found

@@ -3,6 +3,8 @@ seed 000 (its text as it stands, the way it was a Word table), and a builder for
 
 A row of a table is a list of cells; a cell is a list of paragraphs (a str is one paragraph), or
 `LEFT` / `UP` — merged with the cell to its left / above. A `Heading` row is one cell merged across.
+A plan continued in more tables: `write_plan_docx(..., continued=[(paragraphs, rows), …])`; a paragraph
+there is bold (a section title), `Plain` text, or `PAGE_BREAK`.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from docx.enum.text import WD_BREAK
 from docx.shared import Pt
 
 LEFT, UP = "<merged left>", "<merged up>"
+PAGE_BREAK = "<page break>"
 
 
 @dataclass
@@ -22,6 +25,12 @@ class Heading:
     text: str
     bold: bool = True
     merged: bool = True
+
+
+@dataclass
+class Plain:
+    """A paragraph in plain type between two tables («Примечание: …»), not a title."""
+    text: str
 
 
 @dataclass
@@ -44,9 +53,10 @@ def _fill(cell, paragraphs, bold: bool = False) -> None:
 
 
 def write_plan_docx(path: Path, title: list[str], rows: list, *, before: list[list[str]] | None = None,
-                    after: list[str] = ()) -> Path:
+                    after: list[str] = (), continued: list[tuple[list[str], list]] = ()) -> Path:
     """A document: an optional borderless two-column block (`before`, e.g. УТВЕРЖДАЮ), the title
-    paragraphs, the plan table (`rows`, the header first), then `after` paragraphs."""
+    paragraphs, the plan table (`rows`, the header first), each of the `continued` tables after its
+    paragraphs, then `after` paragraphs."""
     document = docx.Document()
     document.styles["Normal"].font.size = Pt(12)
     if before:
@@ -56,6 +66,23 @@ def write_plan_docx(path: Path, title: list[str], rows: list, *, before: list[li
     for i, line in enumerate(title):
         paragraph = document.add_paragraph()
         paragraph.add_run(line).bold = i == 0
+    _add_table(document, rows)
+    for paragraphs, more_rows in continued:
+        for line in paragraphs:
+            if line == PAGE_BREAK:
+                document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+            elif isinstance(line, Plain):
+                document.add_paragraph(line.text)
+            else:
+                document.add_paragraph().add_run(line).bold = True
+        _add_table(document, more_rows)
+    for line in after:
+        document.add_paragraph(line)
+    document.save(path)
+    return path
+
+
+def _add_table(document, rows: list) -> None:
     width = max(len(r) for r in rows if not isinstance(r, Heading))
     table = document.add_table(rows=len(rows), cols=width)
     table.style = "Table Grid"
@@ -78,10 +105,6 @@ def write_plan_docx(path: Path, title: list[str], rows: list, *, before: list[li
                 table.cell(r, c).paragraphs[0].style = document.styles["List Number"]
             elif spec not in (LEFT, UP):
                 _fill(table.cell(r, c), spec)
-    for line in after:
-        document.add_paragraph(line)
-    document.save(path)
-    return path
 
 
 # --------------------------------------------------------------------------- seed 000

@@ -17,7 +17,8 @@ from tests.app_workbook import build_app_workbook
 
 PASSWORD = "director-pass-1"
 DOWNLOAD_PAGES = {"activities": 1, "report": 2, "quality": 1}   # pages with download buttons: how many
-IN_SOURCE = {**DOWNLOAD_PAGES, "plan_import": 2}        # «Импорт плана» shows its two after a .docx upload
+# «Импорт плана» shows its two after a .docx upload, and a third for an .xlsx workbook with the plan replaced
+IN_SOURCE = {**DOWNLOAD_PAGES, "plan_import": 3}
 
 
 @pytest.fixture(scope="module")

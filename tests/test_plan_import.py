@@ -524,7 +524,8 @@ def test_the_page_shows_the_parsed_plan_and_takes_a_fix(make_app, demo_path, see
     assert "Строка 7 таблицы: пункт 1.4" in at.expander[0].children[0].value
     assert at.number_input[0].value == 2026
     assert [b.label for b in at.get("download_button")] == ["Скачать вкладку «План» (.xlsx)",
-                                                             "Скачать шаблон книги с этим планом (.xlsx)"]
+                                                             "Скачать шаблон книги с этим планом (.xlsx)",
+                                                             "Скачать «demo.xlsx» с этим планом"]   # the open book
     untyped = [i.value for i in at.info if i.value.startswith("Без показателя")]
     assert untyped and untyped[0].startswith("Без показателя (9): 1.1, 1.3, 1.4, 2.5")
     # a fix in the table (AppTest seeds the editor's edits through its key)

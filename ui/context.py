@@ -89,6 +89,7 @@ KEY_UPLOADER = "omp_upload_widget"
 KEY_UPLOADED = "omp_uploaded"        # (digest, file name, Workbook) of the accepted upload
 KEY_UPLOAD_MESSAGE = "omp_upload_message"
 KEY_CONTEXT = "_omp_context"
+KEY_UPLOAD_DIGEST = "_omp_upload_digest"   # uploader file id → digest of its bytes (uploaded_bytes)
 KEY_UPLOAD_READS = "omp_upload_reads"   # lib.metrics.changes.ReadHistory of this session's uploads of one file
 
 _log = get_logger("omp.source")
@@ -344,14 +345,16 @@ _last_refresh = {"at": None}          # time.monotonic() of the last accepted re
 _refresh_lock = threading.Lock()
 
 
-def refresh_data() -> bool:
+def refresh_data(*, after_write: bool = False) -> bool:
     """«Обновить данные»: read the source again and forget everything derived from it — unless any
     viewer did so less than MIN_REFRESH_S ago (28 centres clicking at once must not cost 28 Google
-    reads of the 60 a minute allowed): then say when it is possible again. True when refreshed."""
+    reads of the 60 a minute allowed): then say when it is possible again. True when refreshed.
+    `after_write`: the app has just written into the source (the imported plan), so it is read again
+    whatever the pause."""
     from ui import cached
     with _refresh_lock:
         now, last = time.monotonic(), _last_refresh["at"]
-        if last is not None and now - last < MIN_REFRESH_S:
+        if not after_write and last is not None and now - last < MIN_REFRESH_S:
             wait = math.ceil(MIN_REFRESH_S - (now - last))
             st.toast(f"Данные только что обновлены. Обновить ещё раз можно через {wait} с.",
                      icon=":material/schedule:")
@@ -400,6 +403,26 @@ def handle_upload(file, state: MutableMapping) -> None:
 
 def _on_upload() -> None:
     handle_upload(st.session_state.get(KEY_UPLOADER), st.session_state)
+
+
+def uploaded_bytes() -> tuple[bytes, str] | None:
+    """The accepted upload's bytes and name (the uploader still holds that very file), else None."""
+    accepted = st.session_state.get(KEY_UPLOADED)
+    widget = st.session_state.get(KEY_UPLOADER)
+    if not accepted or widget is None:
+        return None
+    file_id = getattr(widget, "file_id", None) or id(widget)
+    digests = st.session_state.setdefault(KEY_UPLOAD_DIGEST, {})
+    if file_id not in digests:              # hashed once per uploaded file, not on every rerun
+        digests.clear()
+        digests[file_id] = hashlib.sha256(widget.getvalue()).hexdigest()[:16]
+    return (widget.getvalue(), accepted[1]) if digests[file_id] == accepted[0] else None
+
+
+def google_options() -> dict:
+    """What `lib.sources.gsheets` and the writers into a Google Sheet take to reach it: the service
+    account's key from the secrets (the tests' `GSHEET_OPTIONS` instead, when set)."""
+    return dict(GSHEET_OPTIONS) if GSHEET_OPTIONS else {"credentials": _credentials()}
 
 
 def _current() -> _Loaded:

@@ -17,7 +17,7 @@ import json
 import os
 import re
 from copy import copy
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -418,7 +418,13 @@ def _settings_rows(settings: Mapping, year: int) -> list[list]:
     return rows
 
 
-def _plan_rows(items: list[dict]) -> list[list]:
+PLAN_HEADER = [c.title for c in C.PLAN_COLUMNS.values()]     # the «План» tab's first row
+PLAN_WIDTHS = [7, 28, 60, 24, 40, 40, 24, 22, 14, 8, 12]
+
+
+def plan_rows(items: Iterable[Mapping]) -> list[list]:
+    """The «План» tab's rows under `PLAN_HEADER` for plan items (dicts with the contract's plan keys):
+    texts as texts («2.10» stays «2.10»), the target a number or blank."""
     rows = []
     for item in items:
         row = []
@@ -475,14 +481,18 @@ def _settings_workbook(settings: Mapping, year: int) -> XlsxWorkbook:
 def _write_plan_and_lists(wb: XlsxWorkbook, items: list[dict]) -> Lists:
     """The План tab (with its drop-downs) and the hidden «Списки» tab they draw on."""
     ws = wb.create_sheet(PLAN_TAB)
-    _table_sheet(ws, [c.title for c in C.PLAN_COLUMNS.values()], _plan_rows(items),
-                 [7, 28, 60, 24, 40, 40, 24, 22, 14, 8, 12])
-    for r in range(2, len(items) + 2):
-        ws.cell(r, 1).number_format = "@"
+    fill_plan_sheet(ws, items)
     plan_numbers = [_text(i.get("item")) for i in items if _text(i.get("item"))]
     lists = write_lists_sheet(wb, plan_numbers)
     _plan_sheet_validations(wb[PLAN_TAB], lists, max(len(items), 1) + 30)
     return lists
+
+
+def fill_plan_sheet(ws: Worksheet, items: Sequence[Mapping]) -> None:
+    """Write the header and `items` into an empty «План» tab, styled as in the template."""
+    _table_sheet(ws, PLAN_HEADER, plan_rows(items), PLAN_WIDTHS)
+    for r in range(2, len(items) + 2):
+        ws.cell(r, 1).number_format = "@"
 
 
 def _plan_sheet_validations(ws: Worksheet, lists: Lists, rows: int) -> None:

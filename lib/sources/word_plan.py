@@ -8,6 +8,11 @@ This module owns reading a plan out of a Word document:
 * turning its rows into items: section and sub-section rows (merged across, bold or numbered «I.»,
   «1.», «1.1.» with nothing else in the row) become «Раздел»; a row with an empty № continues the item
   above; a cell's paragraphs stay its lines;
+* a plan split over several tables (after a page break or a section title written between them):
+  each table right after the plan table continues it when it has the same columns — under the same
+  header repeated, or without a header when its first row is numbered like a plan row («2.3»); a
+  section title between two tables becomes «Раздел» of the items below it. The first table that does
+  not fit (a signature block, another table) ends the plan;
 * the plan year — from the title («на 2026 год»), else the deadlines, else the text above the table —
   for the checkpoints (`lib.model.deadlines.parse_deadline`);
 * what the dashboard needs but a Word plan only says in words: the target («не менее 15 буклетов»,
@@ -130,9 +135,15 @@ class PlanImportError(Exception):
 class PlanWarning:
     row: int | None          # 1-based row of the plan table; None for the whole document
     message: str             # Russian, starting with the item when there is one («пункт 1.3: …»)
+    table: int = 1           # which of the plan's tables (a plan continued in a second table: 2, …)
 
     def __str__(self) -> str:
-        return f"Строка {self.row} таблицы: {self.message}" if self.row else self.message
+        return f"Строка {self.row} таблицы{_table_number(self.table)}: {self.message}" if self.row else self.message
+
+
+def _table_number(table: int) -> str:
+    """« 2» after «таблицы» for the plan's second table and on; nothing for the first (the only one, mostly)."""
+    return f" {table}" if table > 1 else ""
 
 
 @dataclass
@@ -152,7 +163,8 @@ class PlanItem:
     checkpoints: tuple[date, ...] = ()
     deadline_parsed: bool = False
     deadline_problem: str | None = None
-    row: int = 0                            # 1-based row of the plan table where the item starts
+    row: int = 0                            # 1-based row of the plan table where the item starts (of its own
+                                            # table when the plan continues in more tables; the warnings say which)
 
     @property
     def target_text(self) -> str:
@@ -523,6 +535,7 @@ class _Draft:
     """An item being read: its first row and the lines of each column (continued rows add lines)."""
     number: str                        # as written in the № cell ("" when the table has no numbers)
     row: int
+    table: int                         # which of the plan's tables the row is in
     section: str
     section_number: int | None         # of its (top-level) section; None outside any section
     lines: dict[str, list[str]] = field(default_factory=dict)
@@ -538,11 +551,21 @@ class _Draft:
         return "\n".join(self.lines.get(key, []))
 
 
-class _PlanTable:
-    """The rows of the plan table below its header → drafts of items, with the warnings on the way."""
+@dataclass
+class _Piece:
+    """One table of the plan: the first one, or one continuing it (`heading`: a section title written
+    between it and the table before)."""
+    table: int                         # 1-based among the plan's tables
+    grid: list[list[_Cell | None]]
+    start: int                         # 0-based first row under its header (0: no header)
+    heading: str = ""
 
-    def __init__(self, grid: list[list[_Cell | None]], header: _Header):
-        self.grid = grid
+
+class _PlanTable:
+    """The rows of the plan's tables below their header → drafts of items, with the warnings on the way."""
+
+    def __init__(self, pieces: list[_Piece], header: _Header):
+        self.pieces = pieces
         self.header = header
         self.cols = header.columns
         self.warnings: list[PlanWarning] = []
@@ -550,7 +573,7 @@ class _PlanTable:
         self.top: _Section | None = None          # the current section
         self.sub: str | None = None               # the current sub-section
         self.sections_seen = 0
-        data = grid[header.data_start:]
+        data = [cells for piece in pieces for cells in piece.grid[piece.start:]]
         # no № column, or no item row with a number in it: Word's own numbering, or none — every row is an item
         self.numbered = any(re.search(r"\d", self._number(cells)) and self._beyond_number_and_title(cells)
                             for cells in data)
@@ -568,32 +591,36 @@ class _PlanTable:
         return any(_lines(c) and not any(_same(c, o) for o in own) for c in _distinct(cells))
 
     def read(self) -> None:
-        header_lines = [_lines(c) for c in self.grid[self.header.first_row]]
-        for index in range(self.header.data_start, len(self.grid)):
-            cells = self.grid[index]
-            distinct = _distinct(cells)
-            filled = [c for c in distinct if _lines(c)]
-            if not filled or [_lines(c) for c in cells] == header_lines or self._is_column_numbers(filled):
-                continue               # an empty row, the header repeated, «1 | 2 | 3 | …» under the header
-            if self._is_section(cells, filled):
-                self._start_section(" ".join(line for c in filled for line in _lines(c)))
-                continue
-            previous = self.drafts[-1] if self.drafts else None
-            number_cell = self._cell(cells, "item")
-            if self.numbered and (not _lines(number_cell) or
-                                  previous is not None and _same(number_cell, previous.last_cells.get("item"))):
-                if previous is None:
-                    self.warnings.append(PlanWarning(index + 1, "строка без номера пункта, и выше нет пункта, "
-                                                                "к которому её присоединить: строка не перенесена"))
-                    continue
-                for key in self.cols:  # the item continues on this row
-                    previous.add(key, self._cell(cells, key))
-                continue
-            draft = _Draft(self._number(cells), index + 1, self._section_text(),
-                           self.top.number if self.top else None)
-            for key in self.cols:
-                draft.add(key, self._cell(cells, key))
-            self.drafts.append(draft)
+        header_lines = [_lines(c) for c in self.pieces[0].grid[self.header.first_row]]
+        for piece in self.pieces:
+            if piece.heading:
+                self._start_section(piece.heading)
+            for index in range(piece.start, len(piece.grid)):
+                self._read_row(piece.table, index, piece.grid[index], header_lines)
+
+    def _read_row(self, table: int, index: int, cells: list[_Cell | None], header_lines: list[list[str]]) -> None:
+        filled = [c for c in _distinct(cells) if _lines(c)]
+        if not filled or [_lines(c) for c in cells] == header_lines or self._is_column_numbers(filled):
+            return                     # an empty row, the header repeated, «1 | 2 | 3 | …» under the header
+        if self._is_section(cells, filled):
+            self._start_section(" ".join(line for c in filled for line in _lines(c)))
+            return
+        previous = self.drafts[-1] if self.drafts else None
+        number_cell = self._cell(cells, "item")
+        if self.numbered and (not _lines(number_cell) or
+                              previous is not None and _same(number_cell, previous.last_cells.get("item"))):
+            if previous is None:
+                self.warnings.append(PlanWarning(index + 1, "строка без номера пункта, и выше нет пункта, "
+                                                            "к которому её присоединить: строка не перенесена", table))
+                return
+            for key in self.cols:      # the item continues on this row (in the next table too)
+                previous.add(key, self._cell(cells, key))
+            return
+        draft = _Draft(self._number(cells), index + 1, table, self._section_text(),
+                       self.top.number if self.top else None)
+        for key in self.cols:
+            draft.add(key, self._cell(cells, key))
+        self.drafts.append(draft)
 
     @staticmethod
     def _is_column_numbers(filled: list[_Cell]) -> bool:
@@ -635,7 +662,7 @@ class _PlanTable:
         items: list[PlanItem] = []
         in_section: Counter = Counter()
         composed: list[str] = []
-        first_row: dict[str, int] = {}
+        first_row: dict[str, tuple[int, int]] = {}          # number → (row, table) where it is first
         target_title = self.header.titles.get(self.cols.get("target"), "")
         for draft in self.drafts:
             in_section[draft.section_number] += 1
@@ -647,13 +674,14 @@ class _PlanTable:
                 composed.append(f"{draft.number} → {number}")
             else:
                 number = normalise_plan_item(draft.number) or draft.number
-            say = _Say(warnings, draft.row, number)
+            say = _Say(warnings, draft.row, number, draft.table)
             if not plan_ref_exact(number):
                 say(f"номер «{draft.number}» не вида 2.4 — панель сошлётся на пункт только по такому номеру, "
                     "исправьте его")
             if number in first_row:
-                say(f"такой номер уже есть в строке {first_row[number]} таблицы — исправьте номер")
-            first_row.setdefault(number, draft.row)
+                row, table = first_row[number]
+                say(f"такой номер уже есть в строке {row} таблицы{_table_number(table)} — исправьте номер")
+            first_row.setdefault(number, (draft.row, draft.table))
             item = PlanItem(number, section=" ".join(draft.text("section").split()) or draft.section,
                             title=draft.text("title"), deadline_text=draft.text("deadline_text"),
                             mechanism=draft.text("mechanism"), expected_result=draft.text("expected_result"),
@@ -683,11 +711,11 @@ class _PlanTable:
 class _Say:
     """Adds a warning about one item: «Строка 7 таблицы: пункт 1.3: …»."""
 
-    def __init__(self, warnings: list[PlanWarning], row: int, item: str):
-        self.warnings, self.row, self.item = warnings, row, item
+    def __init__(self, warnings: list[PlanWarning], row: int, item: str, table: int = 1):
+        self.warnings, self.row, self.item, self.table = warnings, row, item, table
 
     def __call__(self, message: str) -> None:
-        self.warnings.append(PlanWarning(self.row, f"пункт {self.item}: {message}"))
+        self.warnings.append(PlanWarning(self.row, f"пункт {self.item}: {message}", self.table))
 
 
 def _guess_target_and_type(item: PlanItem, target_cell: str, target_title: str, say: _Say) -> None:
@@ -762,6 +790,82 @@ def _text_before(document, table: Table) -> list[str]:
     return lines
 
 
+_NOT_A_HEADING = re.compile(r"^(?:продолжение(?:\s+таблицы|\s+приложения)?\b.*|\d+|-\s*\d+\s*-)$", re.IGNORECASE)
+MAX_HEADING_LINES = 2                       # a section title between two tables is a line or two, not a text
+_HEADING_STYLES = ("heading", "title", "заголовок")
+
+
+def _is_heading(paragraph) -> bool:
+    """A paragraph between two tables of the plan reads as a section title: a heading style, all bold,
+    or numbered as a section («2.», «II.», «2.1.»). A note in plain type («Примечание: …») is not one."""
+    text = " ".join(paragraph.text.split())
+    if not text or _NOT_A_HEADING.match(text):
+        return False
+    style = paragraph.style                 # None in some documents LibreOffice writes
+    style_bold = bool(style is not None and style.font.bold)
+    runs = [r for r in paragraph.runs if r.text.strip()]
+    bold = bool(runs) and all(r.bold or (r.bold is None and (style_bold or bool(r.style is not None and
+                                                                                 r.style.font.bold)))
+                              for r in runs)
+    name = (style.name or "").lower() if style is not None else ""
+    return (name.startswith(_HEADING_STYLES) or bold or bool(_SECTION_NUMBER.match(text))
+            or bool(_SUBSECTION_NUMBER.match(text)))
+
+
+def _continues_plan(grid: list[list[_Cell | None]], header: _Header) -> bool:
+    """A table without a header continues the plan when its first row with a № (past empty rows, a
+    section title, the «1 | 2 | 3» row, the rest of an item from the page before) is numbered like a
+    plan row («2.3», «4.») and has a title of its own."""
+    item, title = header.columns.get("item"), header.columns.get("title")
+    if item is None or title is None:
+        return False
+    for cells in grid[:HEADER_ROWS_SEARCHED]:
+        filled = [c for c in _distinct(cells) if _lines(c)]
+        if len(filled) <= 1 or _PlanTable._is_column_numbers(filled) or not _lines(cells[item]):
+            continue
+        number = " ".join(_lines(cells[item]))
+        return (bool(plan_ref_exact(number) or _BARE_NUMBER.match(number)) and bool(_lines(cells[title]))
+                and not _same(cells[item], cells[title]))
+    return False
+
+
+def _plan_pieces(document, table: Table, grid: list[list[_Cell | None]],
+                 header: _Header) -> tuple[list[_Piece], list[PlanWarning]]:
+    """The plan table and the tables right after it that continue it (same columns: the header repeated,
+    or none and rows numbered like the plan's); the first table that does not fit ends the plan."""
+    pieces = [_Piece(1, grid, header.data_start)]
+    warnings: list[PlanWarning] = []
+    blocks = list(document.iter_inner_content())
+    start = next((i for i, b in enumerate(blocks) if isinstance(b, Table) and b._tbl is table._tbl), None)
+    if start is None:                           # a table inside a table: read alone
+        return pieces, warnings
+    between: list[str] = []
+    for block in blocks[start + 1:]:
+        if not isinstance(block, Table):
+            if _is_heading(block):
+                between.append(" ".join(block.text.split()))
+            continue
+        following = _grid(block)
+        width = len(following[0]) if following else 0
+        if width != len(grid[0]):
+            break
+        own = _find_header(following)
+        if own is not None and own.columns != header.columns:
+            warnings.append(PlanWarning(None, f"Таблица {len(pieces) + 1} после таблицы плана похожа на план, но её "
+                                              "столбцы другие — она не перенесена, проверьте её пункты"))
+            break
+        if own is None and not _continues_plan(following, header):
+            break
+        heading = " ".join(between) if len(between) <= MAX_HEADING_LINES else ""
+        pieces.append(_Piece(len(pieces) + 1, following, own.data_start if own else 0, heading))
+        between = []
+    if len(pieces) > 1:
+        warnings.append(PlanWarning(None, f"План продолжается в {len(pieces) - 1} следующ"
+                                          f"{'ей таблице' if len(pieces) == 2 else 'их таблицах'} — "
+                                          f"пункты всех {len(pieces)} таблиц собраны в один план"))
+    return pieces, warnings
+
+
 def _plan_year(title: str, before: list[str], deadlines: list[str]) -> int | None:
     """«на 2026 год» in the title, else the year the deadlines name most, else the text above the table."""
     m = _TITLE_YEAR.search(title)
@@ -793,11 +897,11 @@ def import_plan_docx(source: str | Path | bytes, *, year: int | None = None,
                               "«Наименование мероприятия» и хотя бы одним из столбцов «№», «Сроки», «Ответственный», "
                               "«Ожидаемый результат».")
     _, _, table, grid, header = max(found, key=lambda f: f[:2])
-    plan_table = _PlanTable(grid, header)
+    pieces, warnings = _plan_pieces(document, table, grid, header)
+    plan_table = _PlanTable(pieces, header)
     plan_table.read()
     before = _text_before(document, table)
     title = " ".join(before)
-    warnings: list[PlanWarning] = []
     plan_year = year or _plan_year(title, before, [d.text("deadline_text") for d in plan_table.drafts])
     year_found = plan_year is not None
     if not year_found:
