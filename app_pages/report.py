@@ -78,11 +78,10 @@ if chosen:
     st.caption(f"Учреждения: {plain(report.scope_label)}")
 
 indicators = report.indicators()
-with_data = sum(1 for i in indicators if i.has_data)
 c1, c2, c3 = st.columns(3)
 c1.metric("Мероприятий за период", format_number(report.activity_rows))
-c2.metric("Показателей с данными", f"{with_data} из {len(indicators)}")
-c3.metric("Изменено вручную", len([k for k in edits if any(i.key == k for i in indicators)]))
+c2.metric("Показателей с данными", f"{report.with_data} из {len(indicators)}")
+c3.metric("Изменено вручную", report.edited(edits))
 
 origin = ("с вкладки «Критерии» книги" if report.criteria_origin == "workbook"
           else "по умолчанию (как в отчете ОМП по СЗТ); свои критерии задаются вкладкой «Критерии»")

@@ -98,6 +98,16 @@ class Report:
     def indicators(self) -> list[IndicatorDraft]:
         return [i for c in self.criteria for i in c.indicators]
 
+    @property
+    def with_data(self) -> int:
+        """How many indicators the data says something about."""
+        return sum(1 for i in self.indicators() if i.has_data)
+
+    def edited(self, edits: dict[str, str]) -> int:
+        """How many of this report's indicators the edits change."""
+        keys = {i.key for i in self.indicators()}
+        return sum(1 for k in edits if k in keys)
+
     def indicator(self, key: str) -> IndicatorDraft:
         for i in self.indicators():
             if i.key == key:
