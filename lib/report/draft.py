@@ -751,17 +751,23 @@ def _nothing_own(ctx: _Context, spec: IndicatorSpec) -> str:
     return phrase("said_above", other=ru.quoted(other.name) + where)
 
 
-def _draft_qualitative(ctx: _Context, spec: IndicatorSpec) -> tuple[str, dict, bool]:
-    numbers: dict[str, float] = {}
-    source = spec.source
+def _rows_by_type(ctx: _Context, spec: IndicatorSpec) -> tuple[np.ndarray, dict[str, float], list[tuple[str, np.ndarray]]]:
+    """The indicator's rows, its numbers so far («rows», «type:<вид>») and its rows per type in vocabulary order."""
     idx = ctx.rows_for(spec)
+    numbers: dict[str, float] = {"rows": len(idx)} if len(idx) else {}
+    by_type = []
+    for kind, n in (_type_counts(ctx, idx) if len(idx) else []):
+        numbers[f"type:{kind}"] = n
+        by_type.append((kind, _of_type(ctx, idx, kind)))
+    return idx, numbers, by_type
+
+
+def _draft_qualitative(ctx: _Context, spec: IndicatorSpec) -> tuple[str, dict, bool]:
+    source = spec.source
+    idx, numbers, by_type = _rows_by_type(ctx, spec)
     sentences = []
     if len(idx):
-        numbers["rows"] = len(idx)
-        counts = _type_counts(ctx, idx)
-        for kind, n in counts:
-            numbers[f"type:{kind}"] = n
-            rows = _of_type(ctx, idx, kind)
+        for kind, rows in by_type:
             multi = ctx.n_institutions(rows) > 1
             if source.again and source.shares:      # another view of rows told elsewhere: the shares only
                 verb, what = _counted(ctx, rows, kind)
@@ -769,7 +775,7 @@ def _draft_qualitative(ctx: _Context, spec: IndicatorSpec) -> tuple[str, dict, b
                 if shares:
                     sentences.append(ru.sentence(_with_shares(f"{verb} {what}", shares)))
                 continue
-            sentences.append(_type_sentence(ctx, rows, kind, multi, source, numbers, len(counts)))
+            sentences.append(_type_sentence(ctx, rows, kind, multi, source, numbers, len(by_type)))
     mon_text, mon_found = _monitoring_text(ctx, source, numbers)
     if mon_text and (mon_found or sentences):
         sentences.append(mon_text)
@@ -779,18 +785,14 @@ def _draft_qualitative(ctx: _Context, spec: IndicatorSpec) -> tuple[str, dict, b
 
 
 def _draft_quantitative(ctx: _Context, spec: IndicatorSpec) -> tuple[str, dict, bool]:
-    numbers: dict[str, float] = {}
     source = spec.source
-    idx = ctx.rows_for(spec)
+    idx, numbers, by_type = _rows_by_type(ctx, spec)
     sentences = []
     if len(idx):
-        numbers["rows"] = len(idx)
         groups: dict[str, list[str]] = {}
         if len(ctx.scope) > 1:
             numbers["institutions"] = ctx.n_institutions(idx)
-        for kind, n in _type_counts(ctx, idx):
-            numbers[f"type:{kind}"] = n
-            rows = _of_type(ctx, idx, kind)
+        for kind, rows in by_type:
             verb, what = _counted(ctx, rows, kind)
             n_inst = ctx.n_institutions(rows)
             # a few rows no narrative tells: their topics here («1 совещание по теме «…» (КЦСОН …)»)
