@@ -502,10 +502,14 @@ def _write_plan_and_lists(wb: XlsxWorkbook, items: list[dict]) -> Lists:
     """The План tab (with its drop-downs) and the hidden «Списки» tab they draw on."""
     ws = wb.create_sheet(PLAN_TAB)
     fill_plan_sheet(ws, items)
-    plan_numbers = [_text(i.get("item")) for i in items if _text(i.get("item"))]
-    lists = write_lists_sheet(wb, plan_numbers)
+    lists = write_lists_sheet(wb, plan_numbers(items))
     _plan_sheet_validations(wb[PLAN_TAB], lists, max(len(items), 1) + 30)
     return lists
+
+
+def plan_numbers(items: Iterable[Mapping]) -> list[str]:
+    """The items' numbers as texts («2.10»), in order — the «Пункты плана» list of «Списки»."""
+    return [_text(i.get("item")) for i in items if _text(i.get("item"))]
 
 
 def fill_plan_sheet(ws: Worksheet, items: Sequence[Mapping]) -> None:
