@@ -240,7 +240,7 @@ def test_the_xlsx_lists_tab_and_drop_downs_offer_the_new_items(old_template, ite
     assert listed[:n] == [i["item"] for i in plan] and not any(listed[n:])     # old numbers below: gone
     assert book[LISTS_TAB].cell(2 + n - 1, 2).number_format == "@"
     assert plan_item_formulas(book) == [f"'Списки'!$B$2:$B${1 + max(n, PLAN_LIST_ROWS)}"] * 2      # both centres
-    assert written.listed == n and written.drop_down_rows is None
+    assert (written.listed, written.drop_down_rows) == (n, max(n, PLAN_LIST_ROWS))
     assert written.text.endswith("Выпадающий список «Пункт плана» на вкладках учреждений предлагает новые номера.")
 
 
@@ -300,3 +300,17 @@ def test_a_sheet_without_drop_downs_gets_its_lists_tab_rewritten(template_fake, 
     written = write_plan_gsheet(GSHEET, items, client=make_client(template_fake))
     assert sheet_plan_list(template_fake) == ["Пункты плана", *SEED_ITEMS]
     assert (written.listed, written.drop_down_rows) == (19, None)
+    assert written.text.endswith("Номера пунктов записаны и на скрытую вкладку «Списки».")
+
+
+def test_an_xlsx_lists_tab_without_drop_downs_is_rewritten_and_the_message_claims_no_drop_down(old_template, items):
+    book = openpyxl.load_workbook(io.BytesIO(old_template))
+    for ws in book.worksheets:
+        ws.data_validations.dataValidation = [dv for dv in ws.data_validations.dataValidation
+                                              if "$B$" not in str(dv.formula1)]
+    data = io.BytesIO()
+    book.save(data)
+    out, written = replace_plan_xlsx(data.getvalue(), items, file_name="шаблон.xlsx")
+    assert plan_list(openpyxl.load_workbook(io.BytesIO(out))[LISTS_TAB])[:19] == SEED_ITEMS
+    assert (written.listed, written.drop_down_rows) == (19, None)
+    assert written.text.endswith("Номера пунктов записаны и на скрытую вкладку «Списки».")

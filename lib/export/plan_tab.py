@@ -37,6 +37,7 @@ from copy import copy
 from dataclasses import dataclass, replace
 from pathlib import PurePath
 from typing import Any
+from urllib.parse import urlencode
 
 import gspread
 from gspread.exceptions import APIError
@@ -51,7 +52,7 @@ from lib.export.template import (LISTS_FIRST_ROW, LISTS_TAB, PLAN_HEADER, PLAN_L
 from lib.model import contract as C
 from lib.russian import ROW_FORMS, plural
 from lib.sources import GSHEET_PREFIX, SourceError
-from lib.sources.gsheets import REQUEST_TIMEOUT_S, _build_client, _clean_key, _Retrier
+from lib.sources.gsheets import MAX_GET_QUERY_CHARS, REQUEST_TIMEOUT_S, _build_client, _clean_key, _Retrier
 from lib.sources.word_plan import ITEMS
 
 WRITE_TIMEOUT_S = 30.0
@@ -76,7 +77,7 @@ class PlanWritten:
     replaced: int            # rows the tab held under its header before
     created: bool            # the tab did not exist and was added
     listed: int | None = None       # plan numbers written into «Списки»!B (None: the workbook has no «Списки»)
-    drop_down_rows: int | None = None   # the «Пункт плана» drop-downs offer only this many rows of «Списки»!B
+    drop_down_rows: int | None = None   # rows of «Списки»!B the shortest «Пункт плана» drop-down offers (None: none found)
 
     @property
     def text(self) -> str:
@@ -89,7 +90,9 @@ class PlanWritten:
                     f"{plural(self.replaced, ROW_FORMS)}.")
         if self.listed is None:
             return text
-        if self.drop_down_rows is None or self.drop_down_rows >= self.listed:
+        if self.drop_down_rows is None:
+            return text + f" Номера пунктов записаны и на скрытую вкладку «{LISTS_TAB}»."
+        if self.drop_down_rows >= self.listed:
             return text + " Выпадающий список «Пункт плана» на вкладках учреждений предлагает новые номера."
         end = LISTS_FIRST_ROW + self.listed - 1
         return text + (
@@ -213,13 +216,19 @@ def _plan_list_requests(lists: Mapping, numbers: Sequence[str]) -> list[dict]:
 
 def _drop_down_rows(http, key: str, sheets: Sequence[Mapping]) -> int | None:
     """How many rows of «Списки»!B the shortest «Пункт плана» drop-down of the institution tabs offers, read
-    from their first rows (`DROP_DOWN_PROBE`, where the template's drop-downs start) in one request; None
-    when they have none. A drop-down's range cannot be changed without finding every validated cell, so the
-    caller only says so."""
-    titles = [p["title"] for p in sheets if "gridProperties" in p and C.service_tab_kind(p["title"]) is None]
-    if not titles:
+    from their first rows (`DROP_DOWN_PROBE`, where the template's drop-downs start) in one GET, of as many
+    tabs as its query can name (`MAX_GET_QUERY_CHARS`: the template's tabs share one range); None when they
+    have none. A drop-down's range cannot be changed without finding every validated cell, so the caller
+    only says so."""
+    ranges = []
+    for p in sheets:
+        if "gridProperties" in p and C.service_tab_kind(p["title"]) is None:
+            ranges.append(absolute_range_name(p["title"], DROP_DOWN_PROBE))
+            if len(urlencode({"ranges": ranges}, doseq=True)) > MAX_GET_QUERY_CHARS:
+                ranges.pop()
+                break
+    if not ranges:
         return None
-    ranges = [absolute_range_name(t, DROP_DOWN_PROBE) for t in titles]
     answer = http.fetch_sheet_metadata(key, params={"ranges": ranges, "fields": DROP_DOWN_FIELDS})
     found = []
     for sheet in answer.get("sheets") or []:
@@ -303,9 +312,9 @@ def replace_plan_xlsx(data: bytes, items: Sequence[Mapping], *, file_name: str) 
                 if r > 1 and c == 1:
                     cell.number_format = "@"
         written = PlanWritten(tab=title, items=len(values) - 1, replaced=_filled_rows_below_header(old), created=False)
-    listed = _rewrite_plan_list_xlsx(book, plan_numbers(items))
-    if listed is not None:
-        written = replace(written, listed=listed)
+    numbers = plan_numbers(items)
+    if lists_tab_of(book.sheetnames) is not None:
+        written = replace(written, listed=len(numbers), drop_down_rows=_rewrite_plan_list_xlsx(book, numbers))
     book.active = 0
     out = io.BytesIO()
     book.save(out)
@@ -313,22 +322,20 @@ def replace_plan_xlsx(data: bytes, items: Sequence[Mapping], *, file_name: str) 
 
 
 def _rewrite_plan_list_xlsx(book, numbers: Sequence[str]) -> int | None:
-    """Write `numbers` into «Списки»!B (old values below cleared) and point every list validation on that
-    column to `plan_items_formula` of the new length; how many numbers were written, None without «Списки»."""
-    title = lists_tab_of(book.sheetnames)
-    if title is None:
-        return None
-    ws = book[title]
+    """Write `numbers` into the workbook's «Списки»!B (old values below cleared) and point every list
+    validation on that column to `plan_items_formula` of the new length; the rows they offer now, None
+    when there is none."""
+    ws = book[lists_tab_of(book.sheetnames)]
     for r in range(LISTS_FIRST_ROW, ws.max_row + 1):
         ws.cell(r, PLAN_LIST_COLUMN).value = None
     for r, number in enumerate(numbers, start=LISTS_FIRST_ROW):
         ws.cell(r, PLAN_LIST_COLUMN, number).number_format = "@"
-    formula = plan_items_formula(len(numbers))
+    formula, rewritten = plan_items_formula(len(numbers)), 0
     for sheet in book.worksheets:
         for dv in sheet.data_validations.dataValidation:
             if dv.type == "list" and plan_list_rows(dv.formula1) is not None:
-                dv.formula1 = formula
-    return len(numbers)
+                dv.formula1, rewritten = formula, rewritten + 1
+    return plan_list_rows(formula) if rewritten else None
 
 
 EXPLANATION_TAB = "Импорт плана"

@@ -3,7 +3,8 @@
 Service tabs Настройки / Учреждения / План prefilled from data files (`lib/data/plan_2026.json`,
 `lib/data/institutions.json`), one tab per institution with instructions, an example line, the
 Мероприятия block with drop-downs and validation, and the Мониторинг block below; a hidden tab
-«Списки» holds the drop-down lists (a list of 17 types is too long for an inline list formula).
+«Списки» holds the drop-down lists (a list of 17 types is too long for an inline list formula), the
+plan items' with room for a longer plan (`plan_items_formula`).
 Критерии is not written: the built-in default applies. `plan_workbook_bytes` writes only Настройки
 and План (a plan imported from its Word file, `lib.sources.word_plan`).
 
@@ -179,12 +180,15 @@ def _range_formula(col: int, n: int) -> str:
 
 def plan_items_formula(n_items: int) -> str:
     """The «Пункт плана» drop-down's source: «Списки»!B from row 2, `PLAN_LIST_ROWS` rows or more when the
-    plan is longer — room for a longer plan written there later (`lib.export.plan_tab`). Google Sheets and
-    LibreOffice do not offer the blank cells of the range; Excel shows them as empty lines after the items."""
+    plan is longer — room for a longer plan written there later (`lib.export.plan_tab`). The blank cells
+    below the items: Google Sheets does not offer them, LibreOffice offers one empty line for them all,
+    Excel one empty line each at the end of the list — hence 100 rows, not more than a plan may need."""
     return _range_formula(PLAN_LIST_COLUMN, max(n_items, PLAN_LIST_ROWS))
 
 
-_PLAN_LIST_RANGE = re.compile(rf"=?\s*'?{re.escape(LISTS_TAB)}'?!\$?B\$?{LISTS_FIRST_ROW}:\$?B\$?(\d+)\s*", re.IGNORECASE)
+_PLAN_LIST_LETTER = get_column_letter(PLAN_LIST_COLUMN)
+_PLAN_LIST_RANGE = re.compile(rf"=?\s*'?{re.escape(LISTS_TAB)}'?!\$?{_PLAN_LIST_LETTER}\$?{LISTS_FIRST_ROW}:"
+                              rf"\$?{_PLAN_LIST_LETTER}\$?(\d+)\s*", re.IGNORECASE)
 
 
 def plan_list_rows(formula: str | None) -> int | None:
