@@ -1,7 +1,9 @@
 """The «План» tab replaced by a plan imported from Word (lib/export/plan_tab.py): in a Google Sheet through
 the real gspread client against the local fake Sheets server (tests/fake_sheets.py) — one batchUpdate,
 the other tabs untouched, a missing tab created, a read-only account and Google failures refused in
-Russian — and in a copy of an .xlsx workbook, both read back by the loader."""
+Russian — and in a copy of an .xlsx workbook, both read back by the loader; in both, the hidden «Списки»
+tab's «Пункты плана» column gets the new numbers (the .xlsx's «Пункт плана» drop-downs are pointed to
+them; a Google drop-down too short for them is reported in the message)."""
 from __future__ import annotations
 
 import io
