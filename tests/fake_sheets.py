@@ -3,8 +3,10 @@
 Serves, on 127.0.0.1 and a free port:
   GET  /v4/spreadsheets/{id}                            metadata (title, sheets[].properties); with a
                                                         `fields` mask also merges, conditionalFormats and
-                                                        grid data (notes, userEnteredFormat), filtered
-                                                        by the mask as Google does
+                                                        grid data (notes, userEnteredFormat,
+                                                        dataValidation), filtered by the mask as Google
+                                                        does; `ranges` («'Tab'!A1:Z40») limit the grid
+                                                        data and the sheets to those ranges
   GET  /v4/spreadsheets/{id}/values:batchGet?ranges=…   whole-tab ranges, quoted names allowed
   POST /v4/spreadsheets/{id}/values:batchGetByDataFilter  gridRange.sheetId filters
   POST /v4/spreadsheets/{id}:batchUpdate                updateCells (note, userEnteredValue,
@@ -68,6 +70,7 @@ class FakeTab:
     formats: dict = field(default_factory=dict)        # (row, col) → userEnteredFormat dict
     conditional_formats: list = field(default_factory=list)   # ConditionalFormatRule dicts, in order
     merges: list = field(default_factory=list)         # GridRange dicts (sheetId filled in on output)
+    validations: dict = field(default_factory=dict)    # (row, col) → DataValidationRule dict
     row_count: int | None = None    # grid size when set (addSheet / updateSheetProperties); else derived
     column_count: int | None = None
     frozen_rows: int = 0
@@ -147,13 +150,18 @@ class FakeSheets:
             out.append((title, tab))
         return out
 
-    def metadata(self, fields: str | None = None) -> dict:
+    def metadata(self, fields: str | None = None, ranges: list[str] | None = None) -> dict:
         """The spreadsheet resource; with `fields`, only what the mask asks for (grid data is built
-        only when asked for)."""
+        only when asked for); with `ranges` («'Tab'!A1:Z40»), only those tabs and that part of their grid."""
         mask = parse_field_mask(fields) if fields else None
         want_data = mask is not None and "data" in ((mask.get("sheets") or {}) if isinstance(mask.get("sheets"), dict) else {})
+        windows = dict(_parse_a1_range(r) for r in ranges or [])
+        if set(windows) - {title for title, _ in self.sheet_list()}:
+            raise ValueError(f"Unable to parse range: {ranges}")
         sheets = []
         for index, (title, tab) in enumerate(self.sheet_list()):
+            if ranges and title not in windows:
+                continue
             props = {"sheetId": tab.gid, "title": title, "index": index, "sheetType": tab.sheet_type}
             if tab.hidden:
                 props["hidden"] = True
@@ -168,7 +176,7 @@ class FakeSheets:
             if tab.conditional_formats:
                 sheet["conditionalFormats"] = json.loads(json.dumps(tab.conditional_formats))
             if want_data and tab.sheet_type == "GRID":
-                sheet["data"] = [{"rowData": _row_data(tab)}]
+                sheet["data"] = [_window(_row_data(tab), windows.get(title))]
             sheets.append(sheet)
         body = {"spreadsheetId": self.key,
                 "properties": {"title": self.title, "locale": "ru_RU", "timeZone": "Europe/Moscow"},
@@ -252,7 +260,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(200, payload) if status == 200 else self._error(status, payload)
         sheets = fake.sheet_list()
         if m.group(2) is None and method == "GET":
-            return self._json(200, fake.metadata((query.get("fields") or [None])[0]))
+            try:
+                return self._json(200, fake.metadata((query.get("fields") or [None])[0], query.get("ranges")))
+            except ValueError as exc:
+                return self._error(400, str(exc))
         render = (query.get("valueRenderOption") or [None])[0]
         if m.group(2) == "/values:batchGet" and method == "GET":
             by_title = dict(sheets)
@@ -336,6 +347,8 @@ def _row_data(tab: FakeTab) -> list[dict]:
         cells.setdefault((r, c), {})["note"] = note
     for (r, c), fmt in tab.formats.items():
         cells.setdefault((r, c), {})["userEnteredFormat"] = fmt
+    for (r, c), rule in tab.validations.items():
+        cells.setdefault((r, c), {})["dataValidation"] = rule
     for r, row in enumerate(tab.rows):
         for c, v in enumerate(row):
             if not _empty(v):
@@ -352,6 +365,34 @@ def _row_data(tab: FakeTab) -> list[dict]:
         in_row = by_row.get(r)
         out.append({"values": [in_row.get(c, {}) for c in range(max(in_row) + 1)]} if in_row else {})
     return out
+
+
+def _window(row_data: list[dict], window: tuple[int, int, int, int] | None) -> dict:
+    """GridData of the rows and columns [r0, r1) × [c0, c1) of `row_data` (all of it without a window)."""
+    if window is None:
+        return {"rowData": row_data}
+    r0, r1, c0, c1 = window
+    rows = [{"values": (row.get("values") or [])[c0:c1]} if (row.get("values") or [])[c0:c1] else {}
+            for row in row_data[r0:r1]]
+    while rows and not rows[-1]:
+        rows.pop()
+    return {"startRow": r0, "startColumn": c0, "rowData": rows}
+
+
+def _parse_a1_range(rng: str) -> tuple[str, tuple[int, int, int, int]]:
+    """«'Tab'!A1:Z40» → ("Tab", (0, 40, 0, 26)): the title and the 0-based, end-exclusive window."""
+    m = re.fullmatch(r"'((?:[^']|'')*)'!([A-Z]+)(\d+):([A-Z]+)(\d+)", rng)
+    if not m:
+        raise ValueError(f"Unable to parse range: {rng}")
+
+    def column(letters: str) -> int:
+        n = 0
+        for ch in letters:
+            n = n * 26 + ord(ch) - 64
+        return n
+
+    title = m.group(1).replace("''", "'")
+    return title, (int(m.group(3)) - 1, int(m.group(5)), column(m.group(2)) - 1, column(m.group(4)))
 
 
 # --------------------------------------------------------------------------- field masks

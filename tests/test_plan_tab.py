@@ -1,7 +1,9 @@
 """The «План» tab replaced by a plan imported from Word (lib/export/plan_tab.py): in a Google Sheet through
 the real gspread client against the local fake Sheets server (tests/fake_sheets.py) — one batchUpdate,
 the other tabs untouched, a missing tab created, a read-only account and Google failures refused in
-Russian — and in a copy of an .xlsx workbook, both read back by the loader."""
+Russian — and in a copy of an .xlsx workbook, both read back by the loader; in both, the hidden «Списки»
+tab's «Пункты плана» column gets the new numbers (the .xlsx's «Пункт плана» drop-downs are pointed to
+them; a Google drop-down too short for them is reported in the message)."""
 from __future__ import annotations
 
 import io
@@ -11,7 +13,7 @@ import openpyxl
 import pytest
 
 from lib.export.plan_tab import ONLY_XLSX, PlanTabError, replace_plan_xlsx, write_plan_gsheet
-from lib.export.template import PLAN_HEADER, PLAN_TAB
+from lib.export.template import LISTS_TAB, PLAN_HEADER, PLAN_LIST_ROWS, PLAN_TAB, template_bytes
 from lib.loader import load_workbook
 from lib.sources import SourceUnavailable
 from lib.sources.word_plan import import_plan_docx
@@ -195,3 +197,122 @@ def test_the_templates_formats_validations_and_hidden_tab_survive(seed, items):
         == ("thin", "00A6A6A6")
     assert plan_after.cell(new_row, 3).alignment.wrap_text
     assert_same_plan(load_workbook(out, "шаблон.xlsx").plan, seed)
+
+
+# --------------------------------------------------------------------------- the «Пункт плана» drop-downs
+
+
+def longer_plan(items, n: int) -> list[dict]:
+    """`items` and then made-up items 9.1, 9.2, … up to `n` items in all."""
+    return [*items, *({**items[-1], "item": f"9.{i}"} for i in range(1, n - len(items) + 1))]
+
+
+def plan_list(ws) -> list:
+    """«Списки»!B from row 2 down to the tab's last row (None for a blank cell)."""
+    return [ws.cell(r, 2).value for r in range(2, ws.max_row + 1)]
+
+
+def plan_item_formulas(book) -> list[str]:
+    return [dv.formula1 for ws in book.worksheets for dv in ws.data_validations.dataValidation
+            if dv.type == "list" and "$B$" in str(dv.formula1)]
+
+
+@pytest.fixture(scope="module")
+def old_template(items) -> bytes:
+    """A template of 5 items made before the drop-downs had room to spare: they offer «Списки»!B2:B6."""
+    book = openpyxl.load_workbook(io.BytesIO(template_bytes(
+        year=2026, plan={"settings": {"year": 2026}, "items": items[:5]}, institutions=["Первый", "Второй"])))
+    for formula in plan_item_formulas(book):
+        assert formula == "'Списки'!$B$2:$B$101"
+    for ws in book.worksheets:
+        for dv in ws.data_validations.dataValidation:
+            if dv.formula1 == "'Списки'!$B$2:$B$101":
+                dv.formula1 = "'Списки'!$B$2:$B$6"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("n", [19, 2, 120])
+def test_the_xlsx_lists_tab_and_drop_downs_offer_the_new_items(old_template, items, n):
+    plan = longer_plan(items, n) if n > len(items) else items[:n]
+    out, written = replace_plan_xlsx(old_template, plan, file_name="шаблон.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(out))
+    listed = plan_list(book[LISTS_TAB])
+    assert listed[:n] == [i["item"] for i in plan] and not any(listed[n:])     # old numbers below: gone
+    assert book[LISTS_TAB].cell(2 + n - 1, 2).number_format == "@"
+    assert plan_item_formulas(book) == [f"'Списки'!$B$2:$B${1 + max(n, PLAN_LIST_ROWS)}"] * 2      # both centres
+    assert (written.listed, written.drop_down_rows) == (n, max(n, PLAN_LIST_ROWS))
+    assert written.text.endswith("Выпадающий список «Пункт плана» на вкладках учреждений предлагает новые номера.")
+
+
+def test_an_xlsx_without_a_lists_tab_says_nothing_of_drop_downs(demo_path, items):
+    _, written = replace_plan_xlsx(demo_path.read_bytes(), items, file_name="omp.xlsx")
+    assert written.listed is None and "Выпадающий" not in written.text
+
+
+def drop_down(formula: str) -> dict:
+    """A «Пункт плана» drop-down as the Sheets API gives it for a template imported into Google Sheets."""
+    return {"condition": {"type": "ONE_OF_RANGE", "values": [{"userEnteredValue": f"={formula}"}]},
+            "inputMessage": "Номер пункта плана работы ОМП, например 2.4.", "showCustomUi": True}
+
+
+@pytest.fixture
+def template_fake(old_template, tmp_path):
+    path = tmp_path / "шаблон.xlsx"
+    path.write_bytes(old_template)
+    tabs = workbook_tabs(path)
+    assert LISTS_TAB in tabs
+    with FakeSheets(tabs=tabs) as server:
+        yield server
+
+
+def sheet_plan_list(fake) -> list:
+    return [row[1] if len(row) > 1 else "" for row in fake.tab(LISTS_TAB).rows]
+
+
+def test_the_sheets_lists_tab_gets_the_new_items_and_the_shortest_drop_down_is_reported(template_fake, items):
+    fake = template_fake
+    types_before = [row[0] for row in fake.tab(LISTS_TAB).rows]
+    fake.tab("Первый").validations = {(r, 2): drop_down("'Списки'!$B$2:$B$101") for r in range(5, 205)}
+    fake.tab("Второй").validations = {(r, 2): drop_down("'Списки'!$B$2:$B$6") for r in range(5, 205)}
+    written = write_plan_gsheet(GSHEET, items, client=make_client(fake))
+    assert fake.paths.count(BATCH_UPDATE) == 1
+    assert sheet_plan_list(fake) == ["Пункты плана", *SEED_ITEMS]
+    assert [row[0] for row in fake.tab(LISTS_TAB).rows] == types_before + [""] * (20 - len(types_before))
+    assert (written.listed, written.drop_down_rows) == (19, 5)
+    assert "берёт оттуда только первые 5 пунктов из 19" in written.text
+    assert "'Списки'!B2:B20" in written.text
+
+
+def test_the_sheets_drop_down_with_room_offers_a_longer_then_a_shorter_plan(template_fake, items):
+    fake = template_fake
+    fake.tab("Первый").validations = {(5, 2): drop_down("'Списки'!$B$2:$B$101")}
+    fake.tab(LISTS_TAB).row_count = 30                              # the grid grows for 120 items
+    written = write_plan_gsheet(GSHEET, longer_plan(items, 120), client=make_client(fake))
+    assert sheet_plan_list(fake) == ["Пункты плана", *(i["item"] for i in longer_plan(items, 120))]
+    assert fake.tab(LISTS_TAB).row_count == 121
+    assert written.drop_down_rows == 100 and "берёт оттуда только первые 100 пунктов из 120" in written.text
+    written = write_plan_gsheet(GSHEET, items[:2], client=make_client(fake))
+    assert sheet_plan_list(fake)[:3] == ["Пункты плана", "1.1", "1.2"] and not any(sheet_plan_list(fake)[3:])
+    assert written.text.endswith("предлагает новые номера.")
+
+
+def test_a_sheet_without_drop_downs_gets_its_lists_tab_rewritten(template_fake, items):
+    written = write_plan_gsheet(GSHEET, items, client=make_client(template_fake))
+    assert sheet_plan_list(template_fake) == ["Пункты плана", *SEED_ITEMS]
+    assert (written.listed, written.drop_down_rows) == (19, None)
+    assert written.text.endswith("Номера пунктов записаны и на скрытую вкладку «Списки».")
+
+
+def test_an_xlsx_lists_tab_without_drop_downs_is_rewritten_and_the_message_claims_no_drop_down(old_template, items):
+    book = openpyxl.load_workbook(io.BytesIO(old_template))
+    for ws in book.worksheets:
+        ws.data_validations.dataValidation = [dv for dv in ws.data_validations.dataValidation
+                                              if "$B$" not in str(dv.formula1)]
+    data = io.BytesIO()
+    book.save(data)
+    out, written = replace_plan_xlsx(data.getvalue(), items, file_name="шаблон.xlsx")
+    assert plan_list(openpyxl.load_workbook(io.BytesIO(out))[LISTS_TAB])[:19] == SEED_ITEMS
+    assert (written.listed, written.drop_down_rows) == (19, None)
+    assert written.text.endswith("Номера пунктов записаны и на скрытую вкладку «Списки».")

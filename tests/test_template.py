@@ -10,8 +10,8 @@ import pytest
 from lib.model import contract as C
 from lib.loader import load_workbook
 from lib.model.workbook import ERROR
-from lib.export.template import (DATA_ROWS, LISTS_TAB, build_template, load_institutions, load_plan, safe_tab_name,
-                          template_bytes, write_template)
+from lib.export.template import (DATA_ROWS, LISTS_TAB, PLAN_LIST_ROWS, build_template, load_institutions, load_plan,
+                                 safe_tab_name, template_bytes, write_template)
 from tests.workbook_builder import ACTIVITY_HEADER, write_workbook
 
 INSTITUTIONS = load_institutions()
@@ -181,7 +181,8 @@ def test_institution_tab_validations(xlsx, layouts, tab):
     types = dvs[f"B{first}:B{last}"]
     assert (types.type, types.formula1) == ("list", f"'{LISTS_TAB}'!$A$2:$A${1 + len(C.ACTIVITY_TYPE_NAMES)}")
     items = dvs[f"C{first}:C{last}"]
-    assert (items.type, items.formula1) == ("list", f"'{LISTS_TAB}'!$B$2:$B${1 + len(ITEMS)}")
+    assert len(ITEMS) < PLAN_LIST_ROWS           # room for a longer plan written into «Списки» later
+    assert (items.type, items.formula1) == ("list", f"'{LISTS_TAB}'!$B$2:$B${1 + PLAN_LIST_ROWS}")
     for letter in "EFG":
         dv = dvs[f"{letter}{first}:{letter}{last}"]
         assert (dv.type, dv.operator, dv.formula1) == ("whole", "greaterThanOrEqual", "0")

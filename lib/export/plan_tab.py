@@ -1,8 +1,10 @@
 """The workbook's «План» tab replaced by a plan imported from its Word file (`lib.sources.word_plan`).
 
 One function per target, both writing the tab the workbook contract describes (the header
-`lib.export.template.PLAN_HEADER`, one row per item, `lib.export.template.plan_rows`) and leaving every
-other tab as it is:
+`lib.export.template.PLAN_HEADER`, one row per item, `lib.export.template.plan_rows`) and, in a workbook
+made from the template, the new item numbers into the hidden «Списки» tab's «Пункты плана» column (old
+numbers below cleared) that the institution tabs' «Пункт плана» drop-downs draw on; every other tab is
+left as it is:
 
 * `write_plan_gsheet` — in the Google Sheet itself, through the service account: one metadata read,
   one read of the «План» tab's values (to say how many rows were replaced) and ONE
@@ -13,10 +15,15 @@ other tab as it is:
   retried with the bounded backoff of `lib.sources.gsheets` (`_Retrier`), each retry reading the sheet
   again, so a tab added by an attempt that failed afterwards is not added twice. A read-only service
   account (403 on the write) or a protected tab gets `PlanTabError` in Russian; nothing is changed.
+  The drop-downs themselves are not changed (their cells would have to be found first): one more read
+  finds how many rows of «Списки» the shortest of them offers, and when the new plan is longer the
+  result's message says so and how to widen them.
 * `replace_plan_xlsx` — a copy of an .xlsx workbook (openpyxl) whose «План» tab holds the plan: the
   tab's old values are cleared, its cell formats, widths and validations kept as far as openpyxl keeps
   them (drawings and charts of an .xlsx are not kept by openpyxl); the other tabs are written back as
-  openpyxl read them. A workbook in another format is refused: only an .xlsx can be rewritten.
+  openpyxl read them, except that every list validation on «Списки»!B is pointed to the new list
+  (`lib.export.template.plan_items_formula`). A workbook in another format is refused: only an .xlsx can
+  be rewritten.
   `explanation_xlsx` is the file a download gets instead when that fails (a deferred download cannot
   show an error).
 """
@@ -27,9 +34,10 @@ import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from copy import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 from typing import Any
+from urllib.parse import urlencode
 
 import gspread
 from gspread.exceptions import APIError
@@ -39,17 +47,20 @@ from openpyxl import Workbook as XlsxWorkbook, load_workbook as load_xlsx
 from openpyxl.styles import Alignment, Font
 from openpyxl.cell.cell import MergedCell
 
-from lib.export.template import PLAN_HEADER, PLAN_TAB, fill_plan_sheet, plan_rows
+from lib.export.template import (LISTS_FIRST_ROW, LISTS_TAB, PLAN_HEADER, PLAN_LIST_COLUMN, PLAN_TAB, fill_plan_sheet,
+                                 plan_items_formula, plan_list_rows, plan_numbers, plan_rows)
 from lib.model import contract as C
 from lib.russian import ROW_FORMS, plural
 from lib.sources import GSHEET_PREFIX, SourceError
-from lib.sources.gsheets import REQUEST_TIMEOUT_S, _build_client, _clean_key, _Retrier
+from lib.sources.gsheets import MAX_GET_QUERY_CHARS, REQUEST_TIMEOUT_S, _build_client, _clean_key, _Retrier
 from lib.sources.word_plan import ITEMS
 
 WRITE_TIMEOUT_S = 30.0
 STATE_FIELDS = "sheets.properties(sheetId,title,index,gridProperties(rowCount,columnCount))"
 PLAN_SHEET_ID = 0x504C4E             # «PLN»: the sheetId of a «План» tab created here (next free one if taken)
 NEW_TAB_ROWS = 200                  # the grid of a «План» tab created here (Google's default is 1000 × 26)
+DROP_DOWN_PROBE = "A1:Z30"          # where the institution tabs' «Пункт плана» drop-downs are looked for
+DROP_DOWN_FIELDS = "sheets(data(rowData(values(dataValidation(condition)))))"
 XLSX_SUFFIX = ".xlsx"
 ONLY_XLSX = ("Переписать вкладку «План» можно только в книге Excel .xlsx; «{name}» — в другом формате. Скачайте "
              "вкладку «План» или шаблон книги с этим планом и перенесите план в свою книгу.")
@@ -65,14 +76,31 @@ class PlanWritten:
     items: int               # plan items written under the header
     replaced: int            # rows the tab held under its header before
     created: bool            # the tab did not exist and was added
+    listed: int | None = None       # plan numbers written into «Списки»!B (None: the workbook has no «Списки»)
+    drop_down_rows: int | None = None   # rows of «Списки»!B the shortest «Пункт плана» drop-down offers (None: none found)
 
     @property
     def text(self) -> str:
-        """«На вкладку «План» записано 19 пунктов плана вместо 12 строк.» (Russian, for the page)."""
+        """«На вкладку «План» записано 19 пунктов плана вместо 12 строк.» and what became of the drop-downs
+        «Пункт плана» (Russian, for the page)."""
         if self.created:
-            return f"Создана вкладка «{self.tab}», в неё записано {plural(self.items, ITEMS)} плана."
-        return (f"На вкладку «{self.tab}» записано {plural(self.items, ITEMS)} плана вместо "
-                f"{plural(self.replaced, ROW_FORMS)}.")
+            text = f"Создана вкладка «{self.tab}», в неё записано {plural(self.items, ITEMS)} плана."
+        else:
+            text = (f"На вкладку «{self.tab}» записано {plural(self.items, ITEMS)} плана вместо "
+                    f"{plural(self.replaced, ROW_FORMS)}.")
+        if self.listed is None:
+            return text
+        if self.drop_down_rows is None:
+            return text + f" Номера пунктов записаны и на скрытую вкладку «{LISTS_TAB}»."
+        if self.drop_down_rows >= self.listed:
+            return text + " Выпадающий список «Пункт плана» на вкладках учреждений предлагает новые номера."
+        end = LISTS_FIRST_ROW + self.listed - 1
+        return text + (
+            f" Новые номера записаны и на скрытую вкладку «{LISTS_TAB}», но выпадающий список «Пункт "
+            f"плана» на вкладках учреждений берёт оттуда только первые {plural(self.drop_down_rows, ITEMS)} из "
+            f"{self.listed}: остальных в нём нет. Расширьте его на каждой вкладке учреждения: выделите столбец «Пункт "
+            f"плана», «Данные» → «Проверка данных», диапазон '{LISTS_TAB}'!B{LISTS_FIRST_ROW}:B{end} "
+            "(или больше) — или соберите книгу заново по шаблону панели.")
 
 
 def _values(items: Sequence[Mapping]) -> list[list]:
@@ -87,6 +115,11 @@ def _filled_rows_below_header(rows: Sequence[Sequence]) -> int:
 def plan_tab_of(titles: Sequence[str]) -> str | None:
     """Of a workbook's tab titles, the one the loader reads as the plan («План», «План работы»…)."""
     return next((t for t in titles if C.service_tab_kind(t) == "plan"), None)
+
+
+def lists_tab_of(titles: Sequence[str]) -> str | None:
+    """Of a workbook's tab titles, the template's hidden «Списки» (the drop-downs' lists), if any."""
+    return next((t for t in titles if C.service_tab_kind(t) == "lists"), None)
 
 
 # --------------------------------------------------------------------------- Google Sheet
@@ -108,7 +141,7 @@ def write_plan_gsheet(source: str, items: Sequence[Mapping], *, client: gspread.
         email = getattr(getattr(client.http_client, "auth", None), "service_account_email", None)
     http = client.http_client
     old_timeout = getattr(http, "timeout", None)
-    values = _values(items)
+    values, numbers = _values(items), plan_numbers(items)
     first_read: dict[str, int] = {}
 
     def attempt() -> PlanWritten:
@@ -146,8 +179,14 @@ def write_plan_gsheet(source: str, items: Sequence[Mapping], *, client: gspread.
         requests.append({"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": 0, "columnIndex": 0},
                                          "rows": [{"values": [_cell(v) for v in row]} for row in values],
                                          "fields": "userEnteredValue"}})
+        lists_title = lists_tab_of([p["title"] for p in sheets])
+        listed = drop_down_rows = None
+        if lists_title is not None:
+            requests += _plan_list_requests(next(p for p in sheets if p["title"] == lists_title), numbers)
+            listed, drop_down_rows = len(numbers), _drop_down_rows(http, key, sheets)
         _send(http, key, requests, email)
-        return PlanWritten(tab=title, items=len(values) - 1, replaced=first_read["replaced"], created=created)
+        return PlanWritten(tab=title, items=len(values) - 1, replaced=first_read["replaced"], created=created,
+                           listed=listed, drop_down_rows=drop_down_rows)
 
     retry = _Retrier(client, max_wait_s=max_wait_s, sleep=sleep, timeout=max(timeout, WRITE_TIMEOUT_S), key=key,
                      email=email)
@@ -155,6 +194,51 @@ def write_plan_gsheet(source: str, items: Sequence[Mapping], *, client: gspread.
         return retry.call(attempt)
     finally:
         client.set_timeout(old_timeout)
+
+
+def _plan_list_requests(lists: Mapping, numbers: Sequence[str]) -> list[dict]:
+    """Requests writing `numbers` as texts into «Списки»!B from row 2 (the tab `lists`, its properties),
+    the column's old values below cleared, the grid grown when the list is longer."""
+    sheet_id, column = lists.get("sheetId", 0), PLAN_LIST_COLUMN - 1
+    first, last = LISTS_FIRST_ROW - 1, LISTS_FIRST_ROW - 1 + len(numbers)
+    requests = []
+    if (lists.get("gridProperties") or {}).get("rowCount", 0) < last:
+        requests.append({"updateSheetProperties": {"properties": {"sheetId": sheet_id, "gridProperties": {
+            "rowCount": last}}, "fields": "gridProperties.rowCount"}})
+    requests.append({"updateCells": {"range": {"sheetId": sheet_id, "startRowIndex": first, "startColumnIndex": column,
+                                               "endColumnIndex": column + 1}, "fields": "userEnteredValue"}})
+    if numbers:
+        requests.append({"updateCells": {"start": {"sheetId": sheet_id, "rowIndex": first, "columnIndex": column},
+                                         "rows": [{"values": [_cell(n)]} for n in numbers],
+                                         "fields": "userEnteredValue"}})
+    return requests
+
+
+def _drop_down_rows(http, key: str, sheets: Sequence[Mapping]) -> int | None:
+    """How many rows of «Списки»!B the shortest «Пункт плана» drop-down of the institution tabs offers, read
+    from their first rows (`DROP_DOWN_PROBE`, where the template's drop-downs start) in one GET, of as many
+    tabs as its query can name (`MAX_GET_QUERY_CHARS`: the template's tabs share one range); None when they
+    have none. A drop-down's range cannot be changed without finding every validated cell, so the caller
+    only says so."""
+    ranges = []
+    for p in sheets:
+        if "gridProperties" in p and C.service_tab_kind(p["title"]) is None:
+            ranges.append(absolute_range_name(p["title"], DROP_DOWN_PROBE))
+            if len(urlencode({"ranges": ranges}, doseq=True)) > MAX_GET_QUERY_CHARS:
+                ranges.pop()
+                break
+    if not ranges:
+        return None
+    answer = http.fetch_sheet_metadata(key, params={"ranges": ranges, "fields": DROP_DOWN_FIELDS})
+    found = []
+    for sheet in answer.get("sheets") or []:
+        for data in sheet.get("data") or []:
+            for row in data.get("rowData") or []:
+                for cell in row.get("values") or []:
+                    condition = (cell.get("dataValidation") or {}).get("condition") or {}
+                    if condition.get("type") == "ONE_OF_RANGE":
+                        found += [plan_list_rows(v.get("userEnteredValue")) for v in condition.get("values") or []]
+    return min((n for n in found if n is not None), default=None)
 
 
 def _cell(value) -> dict:
@@ -228,10 +312,30 @@ def replace_plan_xlsx(data: bytes, items: Sequence[Mapping], *, file_name: str) 
                 if r > 1 and c == 1:
                     cell.number_format = "@"
         written = PlanWritten(tab=title, items=len(values) - 1, replaced=_filled_rows_below_header(old), created=False)
+    numbers = plan_numbers(items)
+    if lists_tab_of(book.sheetnames) is not None:
+        written = replace(written, listed=len(numbers), drop_down_rows=_rewrite_plan_list_xlsx(book, numbers))
     book.active = 0
     out = io.BytesIO()
     book.save(out)
     return out.getvalue(), written
+
+
+def _rewrite_plan_list_xlsx(book, numbers: Sequence[str]) -> int | None:
+    """Write `numbers` into the workbook's «Списки»!B (old values below cleared) and point every list
+    validation on that column to `plan_items_formula` of the new length; the rows they offer now, None
+    when there is none."""
+    ws = book[lists_tab_of(book.sheetnames)]
+    for r in range(LISTS_FIRST_ROW, ws.max_row + 1):
+        ws.cell(r, PLAN_LIST_COLUMN).value = None
+    for r, number in enumerate(numbers, start=LISTS_FIRST_ROW):
+        ws.cell(r, PLAN_LIST_COLUMN, number).number_format = "@"
+    formula, rewritten = plan_items_formula(len(numbers)), 0
+    for sheet in book.worksheets:
+        for dv in sheet.data_validations.dataValidation:
+            if dv.type == "list" and plan_list_rows(dv.formula1) is not None:
+                dv.formula1, rewritten = formula, rewritten + 1
+    return plan_list_rows(formula) if rewritten else None
 
 
 EXPLANATION_TAB = "Импорт плана"

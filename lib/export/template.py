@@ -3,7 +3,8 @@
 Service tabs Настройки / Учреждения / План prefilled from data files (`lib/data/plan_2026.json`,
 `lib/data/institutions.json`), one tab per institution with instructions, an example line, the
 Мероприятия block with drop-downs and validation, and the Мониторинг block below; a hidden tab
-«Списки» holds the drop-down lists (a list of 17 types is too long for an inline list formula).
+«Списки» holds the drop-down lists (a list of 17 types is too long for an inline list formula), the
+plan items' with room for a longer plan (`plan_items_formula`).
 Критерии is not written: the built-in default applies. `plan_workbook_bytes` writes only Настройки
 and План (a plan imported from its Word file, `lib.sources.word_plan`).
 
@@ -39,6 +40,9 @@ PLAN_TAB = C.SERVICE_TABS["plan"]
 LISTS_TAB = C.SERVICE_TABS["lists"]
 
 DATA_ROWS = 200                                   # empty, validated activity rows per institution tab
+PLAN_LIST_ROWS = 100                              # rows of «Списки» the «Пункт плана» drop-down draws on
+LISTS_FIRST_ROW = 2                               # «Списки»: titles in row 1, the lists from row 2
+PLAN_LIST_COLUMN = 2                              # «Списки»!B: «Пункты плана»
 ACTIVITY_KEYS: tuple[str, ...] = tuple(C.ACTIVITY_COLUMNS)
 COUNT_KEYS = ("participants", "specialists", "institutions_count")
 MAX_TAB_NAME = 31
@@ -171,7 +175,27 @@ class Lists:
 
 def _range_formula(col: int, n: int) -> str:
     letter = get_column_letter(col)
-    return f"'{LISTS_TAB}'!${letter}$2:${letter}${n + 1}"
+    return f"'{LISTS_TAB}'!${letter}${LISTS_FIRST_ROW}:${letter}${n + LISTS_FIRST_ROW - 1}"
+
+
+def plan_items_formula(n_items: int) -> str:
+    """The «Пункт плана» drop-down's source: «Списки»!B from row 2, `PLAN_LIST_ROWS` rows or more when the
+    plan is longer — room for a longer plan written there later (`lib.export.plan_tab`). The blank cells
+    below the items: Google Sheets does not offer them, LibreOffice offers one empty line for them all,
+    Excel one empty line each at the end of the list — hence 100 rows, not more than a plan may need."""
+    return _range_formula(PLAN_LIST_COLUMN, max(n_items, PLAN_LIST_ROWS))
+
+
+_PLAN_LIST_LETTER = get_column_letter(PLAN_LIST_COLUMN)
+_PLAN_LIST_RANGE = re.compile(rf"=?\s*'?{re.escape(LISTS_TAB)}'?!\$?{_PLAN_LIST_LETTER}\$?{LISTS_FIRST_ROW}:"
+                              rf"\$?{_PLAN_LIST_LETTER}\$?(\d+)\s*", re.IGNORECASE)
+
+
+def plan_list_rows(formula: str | None) -> int | None:
+    """How many rows of «Списки»!B the list validation `formula` («'Списки'!$B$2:$B$20», with or without
+    «=») offers; None for a formula that is not that column's range."""
+    m = _PLAN_LIST_RANGE.fullmatch(str(formula or ""))
+    return int(m.group(1)) - LISTS_FIRST_ROW + 1 if m else None
 
 
 def write_lists_sheet(wb: XlsxWorkbook, plan_items: list[str]) -> Lists:
@@ -180,12 +204,12 @@ def write_lists_sheet(wb: XlsxWorkbook, plan_items: list[str]) -> Lists:
                ("Считать", list(C.COUNT_WHAT)), ("Период цели", ["год", "квартал", "месяц"])]
     for c, (title, values) in enumerate(columns, start=1):
         ws.cell(1, c, title).font = _HEADER_FONT
-        for r, value in enumerate(values, start=2):
+        for r, value in enumerate(values, start=LISTS_FIRST_ROW):
             ws.cell(r, c, value).number_format = "@"
         ws.column_dimensions[get_column_letter(c)].width = 28
     ws.sheet_state = "hidden"
     return Lists(types=_range_formula(1, len(C.ACTIVITY_TYPE_NAMES)),
-                 plan_items=_range_formula(2, len(plan_items)) if plan_items else None,
+                 plan_items=plan_items_formula(len(plan_items)) if plan_items else None,
                  count_what=_range_formula(3, len(C.COUNT_WHAT)), periods=_range_formula(4, 3))
 
 
@@ -482,10 +506,14 @@ def _write_plan_and_lists(wb: XlsxWorkbook, items: list[dict]) -> Lists:
     """The План tab (with its drop-downs) and the hidden «Списки» tab they draw on."""
     ws = wb.create_sheet(PLAN_TAB)
     fill_plan_sheet(ws, items)
-    plan_numbers = [_text(i.get("item")) for i in items if _text(i.get("item"))]
-    lists = write_lists_sheet(wb, plan_numbers)
+    lists = write_lists_sheet(wb, plan_numbers(items))
     _plan_sheet_validations(wb[PLAN_TAB], lists, max(len(items), 1) + 30)
     return lists
+
+
+def plan_numbers(items: Iterable[Mapping]) -> list[str]:
+    """The items' numbers as texts («2.10»), in order — the «Пункты плана» list of «Списки»."""
+    return [_text(i.get("item")) for i in items if _text(i.get("item"))]
 
 
 def fill_plan_sheet(ws: Worksheet, items: Sequence[Mapping]) -> None:
