@@ -38,13 +38,11 @@ from datetime import date
 from typing import Any
 
 import gspread
-from gspread.exceptions import APIError
-from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 
 from lib.export.annotate import (LIST_TAB, MARK_FORMULA, SEVERITY_RGB, has_mark, is_marker_formula, issues_by_cell,
                           list_rows, mark_block, runs, split_cell, strip_marks, summary_line, with_mark, worst)
 from lib.auth import User
-from lib.sources.gsheets import REQUEST_TIMEOUT_S, _build_client, _clean_key, _Retrier
+from lib.sources.gsheets import REQUEST_TIMEOUT_S, _Retrier, key_of, send_batch_update, service_client
 from lib.model.workbook import ERROR, SEVERITY_RU, WARNING, Workbook
 from lib.sources import GSHEET_PREFIX, SourceError
 
@@ -133,14 +131,9 @@ def mark_gsheet(source: str | Workbook, *, user: User | None = None, client: gsp
                             "книгу с отметками.")
         key = wb.source.location
     else:
-        spec = str(source).strip()
-        key = _clean_key(spec[len(GSHEET_PREFIX):] if spec.startswith(GSHEET_PREFIX) else spec)
+        key = key_of(source)
         wb = None
-    email = None
-    if client is None:
-        client, email = _build_client(credentials)
-    if email is None:
-        email = getattr(getattr(client.http_client, "auth", None), "service_account_email", None)
+    client, email = service_client(client, credentials)
     options = dict(client=client, max_wait_s=max_wait_s, sleep=sleep, timeout=timeout)
     with _lock_for(key):
         if wb is None:
@@ -170,7 +163,7 @@ def _mark(wb: Workbook, key: str, client: gspread.Client, email: str | None, *, 
                           label=wb.source.label)
         for batch in split_batches(plan.requests):
             counts["writes"] += 1
-            _send(http, key, batch, email)
+            send_batch_update(http, key, batch, email, _refused)
         return plan.result
 
     try:
@@ -181,29 +174,18 @@ def _mark(wb: Workbook, key: str, client: gspread.Client, email: str | None, *, 
     return result
 
 
-def _send(http, key: str, requests: list[dict], email: str | None) -> None:
-    payload = json.dumps({"requests": requests}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    try:
-        http.request("post", SPREADSHEET_BATCH_UPDATE_URL % key, data=payload,
-                     headers={"Content-Type": "application/json; charset=utf-8"})
-    except APIError as exc:
-        if exc.response.status_code != 403:
-            raise                              # 429 / 5xx: retried; others: a Russian SourceError
-        message = str((exc.error or {}).get("message") or "")
-        if "has not been used" in message or "is disabled" in message:
-            raise
-        who = f" {email}" if email else " (адрес client_email из JSON-ключа)"
-        if "protected" in message.lower():
-            raise ReadOnlySheet(
-                "Часть ячеек таблицы защищена (Данные → Защищённые листы и диапазоны), и сервисному "
-                f"аккаунту{who} менять их нельзя, поэтому замечания не отмечены — в таблице ничего не "
-                "изменено. Разрешите ему изменять защищённые диапазоны или отмечайте вручную по списку "
-                "замечаний.") from None
-        raise ReadOnlySheet(
-            f"У сервисного аккаунта{who} доступ к таблице только для чтения, поэтому отметить замечания "
-            "нельзя — в таблице ничего не изменено. Чтобы отмечать, откройте ему доступ «Редактор» "
-            "(кнопка «Настройки доступа» → адрес сервисного аккаунта → «Редактор»); список замечаний "
-            "по-прежнему на странице «Качество данных».") from None
+def _refused(who: str, protected: bool) -> ReadOnlySheet:
+    if protected:
+        return ReadOnlySheet(
+            "Часть ячеек таблицы защищена (Данные → Защищённые листы и диапазоны), и сервисному "
+            f"аккаунту{who} менять их нельзя, поэтому замечания не отмечены — в таблице ничего не "
+            "изменено. Разрешите ему изменять защищённые диапазоны или отмечайте вручную по списку "
+            "замечаний.")
+    return ReadOnlySheet(
+        f"У сервисного аккаунта{who} доступ к таблице только для чтения, поэтому отметить замечания "
+        "нельзя — в таблице ничего не изменено. Чтобы отмечать, откройте ему доступ «Редактор» "
+        "(кнопка «Настройки доступа» → адрес сервисного аккаунта → «Редактор»); список замечаний "
+        "по-прежнему на странице «Качество данных».")
 
 
 def split_batches(requests: list[dict], limit: int | None = None) -> list[list[dict]]:

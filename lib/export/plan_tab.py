@@ -30,7 +30,6 @@ left as it is:
 from __future__ import annotations
 
 import io
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from copy import copy
@@ -40,8 +39,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import gspread
-from gspread.exceptions import APIError
-from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 from gspread.utils import absolute_range_name
 from openpyxl import Workbook as XlsxWorkbook, load_workbook as load_xlsx
 from openpyxl.styles import Alignment, Font
@@ -51,8 +48,9 @@ from lib.export.template import (LISTS_FIRST_ROW, LISTS_TAB, PLAN_HEADER, PLAN_L
                                  plan_items_formula, plan_list_rows, plan_numbers, plan_rows)
 from lib.model import contract as C
 from lib.russian import ROW_FORMS, plural
-from lib.sources import GSHEET_PREFIX, SourceError
-from lib.sources.gsheets import MAX_GET_QUERY_CHARS, REQUEST_TIMEOUT_S, _build_client, _clean_key, _Retrier
+from lib.sources import SourceError
+from lib.sources.gsheets import (MAX_GET_QUERY_CHARS, REQUEST_TIMEOUT_S, _Retrier, key_of, send_batch_update,
+                                service_client)
 from lib.sources.word_plan import ITEMS
 
 WRITE_TIMEOUT_S = 30.0
@@ -132,13 +130,8 @@ def write_plan_gsheet(source: str, items: Sequence[Mapping], *, client: gspread.
     address) by the header and `items` (dicts with the contract's plan keys); create the tab when
     there is none. `client`, `credentials`, `max_wait_s`, `sleep`, `timeout` as for
     `lib.sources.gsheets.read_gsheet`. Raises `PlanTabError` or another `SourceError` (Russian)."""
-    spec = str(source).strip()
-    key = _clean_key(spec[len(GSHEET_PREFIX):] if spec.startswith(GSHEET_PREFIX) else spec)
-    email = None
-    if client is None:
-        client, email = _build_client(credentials)
-    if email is None:
-        email = getattr(getattr(client.http_client, "auth", None), "service_account_email", None)
+    key = key_of(source)
+    client, email = service_client(client, credentials)
     http = client.http_client
     old_timeout = getattr(http, "timeout", None)
     values, numbers = _values(items), plan_numbers(items)
@@ -184,7 +177,7 @@ def write_plan_gsheet(source: str, items: Sequence[Mapping], *, client: gspread.
         if lists_title is not None:
             requests += _plan_list_requests(next(p for p in sheets if p["title"] == lists_title), numbers)
             listed, drop_down_rows = len(numbers), _drop_down_rows(http, key, sheets)
-        _send(http, key, requests, email)
+        send_batch_update(http, key, requests, email, _refused)
         return PlanWritten(tab=title, items=len(values) - 1, replaced=first_read["replaced"], created=created,
                            listed=listed, drop_down_rows=drop_down_rows)
 
@@ -251,25 +244,16 @@ def _cell(value) -> dict:
     return {"userEnteredValue": {"stringValue": str(value)}}
 
 
-def _send(http, key: str, requests: list[dict], email: str | None) -> None:
-    payload = json.dumps({"requests": requests}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    try:
-        http.request("post", SPREADSHEET_BATCH_UPDATE_URL % key, data=payload,
-                     headers={"Content-Type": "application/json; charset=utf-8"})
-    except APIError as exc:
-        message = str((exc.error or {}).get("message") or "")
-        if exc.response.status_code != 403 or "has not been used" in message or "is disabled" in message:
-            raise                              # 429 / 5xx: retried; others: a Russian SourceError
-        who = f" {email}" if email else " (адрес client_email из JSON-ключа)"
-        if "protected" in message.lower():
-            raise PlanTabError(
-                f"Вкладка «План» или её ячейки защищены (Данные → Защищённые листы и диапазоны), и сервисному "
-                f"аккаунту{who} менять их нельзя, поэтому план не записан — в таблице ничего не изменено. "
-                "Разрешите ему изменять защищённый диапазон или скачайте вкладку «План» и вставьте её вручную.") from None
-        raise PlanTabError(
-            f"У сервисного аккаунта{who} доступ к таблице только для чтения, поэтому план не записан — в таблице "
-            "ничего не изменено. Откройте ему доступ «Редактор» (кнопка «Настройки доступа» → адрес сервисного "
-            "аккаунта → «Редактор») или скачайте вкладку «План» и вставьте её вручную.") from None
+def _refused(who: str, protected: bool) -> PlanTabError:
+    if protected:
+        return PlanTabError(
+            f"Вкладка «План» или её ячейки защищены (Данные → Защищённые листы и диапазоны), и сервисному "
+            f"аккаунту{who} менять их нельзя, поэтому план не записан — в таблице ничего не изменено. "
+            "Разрешите ему изменять защищённый диапазон или скачайте вкладку «План» и вставьте её вручную.")
+    return PlanTabError(
+        f"У сервисного аккаунта{who} доступ к таблице только для чтения, поэтому план не записан — в таблице "
+        "ничего не изменено. Откройте ему доступ «Редактор» (кнопка «Настройки доступа» → адрес сервисного "
+        "аккаунта → «Редактор») или скачайте вкладку «План» и вставьте её вручную.")
 
 
 # --------------------------------------------------------------------------- .xlsx

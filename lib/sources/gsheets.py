@@ -16,6 +16,7 @@ by `lib.sources.snapshot`, which knows the rows before.
 """
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -28,10 +29,10 @@ from urllib.parse import urlencode
 import gspread
 import requests
 from gspread.exceptions import APIError
-from gspread.urls import SPREADSHEET_VALUES_BATCH_URL
+from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL, SPREADSHEET_VALUES_BATCH_URL
 from gspread.utils import absolute_range_name, extract_id_from_url
 
-from lib.sources.base import RawTab, SourceError, SourceInfo, SourceUnavailable
+from lib.sources.base import GSHEET_PREFIX, RawTab, SourceError, SourceInfo, SourceUnavailable
 
 CREDENTIALS_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
 
@@ -102,11 +103,7 @@ def read_gsheet(key: str, *, client: gspread.Client | None = None,
     each request times out after `timeout` seconds. Chart sheets (no cells) are skipped.
     """
     key = _clean_key(key)
-    email = None
-    if client is None:
-        client, email = _build_client(credentials)
-    if email is None:
-        email = getattr(getattr(client.http_client, "auth", None), "service_account_email", None)
+    client, email = service_client(client, credentials)
 
     http = client.http_client
     old_timeout = getattr(http, "timeout", None)
@@ -378,3 +375,38 @@ def _retry_after(response) -> float | None:
         return max(0.0, float(value)) if value is not None else None
     except ValueError:
         return None
+
+
+def key_of(source: str) -> str:
+    """The spreadsheet key of `gsheet:<key>`, of the key itself or of the sheet's address."""
+    spec = str(source).strip()
+    return _clean_key(spec[len(GSHEET_PREFIX):] if spec.startswith(GSHEET_PREFIX) else spec)
+
+
+def service_client(client: gspread.Client | None, credentials=None) -> tuple[gspread.Client, str | None]:
+    """The client to use (built from the service-account credentials when none is given) and the
+    service account's address, for messages that tell whom to give access."""
+    email = None
+    if client is None:
+        client, email = _build_client(credentials)
+    if email is None:
+        email = getattr(getattr(client.http_client, "auth", None), "service_account_email", None)
+    return client, email
+
+
+def send_batch_update(http, key: str, requests: list[dict], email: str | None,
+                      refusal: Callable[[str, bool], Exception]) -> None:
+    """One `spreadsheets.batchUpdate` (all or nothing). When Google refuses it for want of rights (403,
+    not a disabled API) the caller's Russian `refusal(who, protected)` is raised — `who` names the
+    service account, `protected` tells a protected range from a read-only share; 429 / 5xx and other
+    errors go up as they are (retried, or told by `_Retrier`)."""
+    payload = json.dumps({"requests": requests}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    try:
+        http.request("post", SPREADSHEET_BATCH_UPDATE_URL % key, data=payload,
+                     headers={"Content-Type": "application/json; charset=utf-8"})
+    except APIError as exc:
+        message = str((exc.error or {}).get("message") or "")
+        if exc.response.status_code != 403 or "has not been used" in message or "is disabled" in message:
+            raise
+        who = f" {email}" if email else " (адрес client_email из JSON-ключа)"
+        raise refusal(who, "protected" in message.lower()) from None
