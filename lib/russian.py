@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from numbers import Integral
 
 from babel import Locale
@@ -44,7 +45,15 @@ IN_ROW_FORMS = ("строке", "строках", "строках")             
 
 def plural_category(n: int | float) -> str:
     """CLDR category for Russian: 'one' (1, 21), 'few' (2–4, 22), 'many' (5–20, 25, 11), 'other' (fractions)."""
+    if isinstance(n, int):
+        return _integer_category(abs(n))
     return RU.plural_form(abs(n))
+
+
+@lru_cache(maxsize=4096)
+def _integer_category(n: int) -> str:
+    """babel's rule for a whole number, worked out once per number (a report asks thousands of times)."""
+    return RU.plural_form(n)
 
 
 def plural_word(n: int | float, forms: Sequence[str]) -> str:
@@ -113,10 +122,16 @@ def format_number(value: int | float | Decimal | None, max_decimals: int = 1) ->
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, Integral):
-        return format_decimal(int(value), locale=RU)
+        return _format_integer(int(value))
     value = round_half_up(value, max_decimals)
     pattern = "#,##0." + "#" * max_decimals if max_decimals > 0 else "#,##0"
     return format_decimal(value, format=pattern, locale=RU)
+
+
+@lru_cache(maxsize=4096)
+def _format_integer(n: int) -> str:
+    """babel's Russian format of a whole number, worked out once per number."""
+    return format_decimal(n, locale=RU)
 
 
 def round_half_up(value: float | Decimal, decimals: int = 0) -> float:

@@ -292,9 +292,20 @@ def with_authority(text: str, authority: str) -> str:
     return re.sub(r"\bМинистерства\b", authority, text)
 
 
+_MEMO = "_criteria_set"             # where a workbook's resolved criteria are kept on it
+
+
 def resolve_criteria(wb: Workbook) -> CriteriaSet:
     """The criteria of the report for this workbook, in order of appearance, with sources parsed and
-    names said with the body of the settings (the keys stay those of the names as written)."""
+    names said with the body of the settings (the keys stay those of the names as written). Worked
+    out once per loaded workbook and kept on it: every report of that workbook asks again."""
+    found = wb.__dict__.get(_MEMO)
+    if found is None:
+        found = wb.__dict__[_MEMO] = _resolve_criteria(wb)
+    return found
+
+
+def _resolve_criteria(wb: Workbook) -> CriteriaSet:
     frame, origin = criteria_frame(wb)
     authority = getattr(wb.settings, "authority", DEFAULT_AUTHORITY)
     tab = CRITERIA_TAB if origin == "workbook" else ""
