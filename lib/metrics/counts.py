@@ -71,12 +71,38 @@ def institutions_with_rows(rows: Rows) -> list[str]:
 def activity_counts(rows: RowsLike) -> pd.DataFrame:
     """Rows counted per institution × quarter × type (`count`), in order of first appearance: the
     small frame the charts and pivots of `lib.metrics.tables` draw from."""
-    frame = rows.frame if isinstance(rows, Rows) else rows
     cols = ["institution", "quarter", "type", "count"]
-    if frame.empty:
-        return pd.DataFrame({"institution": pd.Series(dtype="object"), "quarter": pd.Series(dtype="int64"),
-                             "type": pd.Series(dtype="object"), "count": pd.Series(dtype="int64")})
-    return frame.groupby(["institution", "quarter", "type"], sort=False).size().reset_index(name="count")[cols]
+    if isinstance(rows, Rows):
+        return _activity_counts_of_rows(rows)
+    if rows.empty:
+        return _no_activity_counts()
+    return rows.groupby(["institution", "quarter", "type"], sort=False).size().reset_index(name="count")[cols]
+
+
+def _no_activity_counts() -> pd.DataFrame:
+    return pd.DataFrame({"institution": pd.Series(dtype="object"), "quarter": pd.Series(dtype="int64"),
+                         "type": pd.Series(dtype="object"), "count": pd.Series(dtype="int64")})
+
+
+def _activity_counts_of_rows(rows: Rows) -> pd.DataFrame:
+    """`activity_counts` on the index's codes: one key per institution × quarter × type, counted with
+    numpy, in order of first appearance (as a groupby without sorting gives); rows without an
+    institution, quarter or type are left out, as groupby leaves out missing keys."""
+    inst, kind = rows.codes("institution"), rows.codes("type")
+    quarter = rows.index.quarter[rows.positions]
+    keep = (inst >= 0) & (kind >= 0) & ~np.isnan(quarter)
+    if not keep.any():
+        return _no_activity_counts()
+    inst, kind, quarter = inst[keep], kind[keep], quarter[keep].astype(np.int64)
+    n_types, n_quarters = len(rows.index.type_names), int(quarter.max()) + 1
+    key = (inst * n_quarters + quarter) * n_types + kind
+    unique, first, count = np.unique(key, return_index=True, return_counts=True)
+    order = np.argsort(first, kind="stable")
+    unique, count = unique[order], count[order]
+    inst_names, type_names = np.asarray(rows.index.inst_names, dtype=object), np.asarray(rows.index.type_names, dtype=object)
+    return pd.DataFrame({"institution": inst_names[unique // (n_quarters * n_types)],
+                         "quarter": (unique // n_types % n_quarters).astype(np.int64),
+                         "type": type_names[unique % n_types], "count": count.astype(np.int64)})
 
 
 def counts_by_institution_quarter(rows: Rows) -> dict[tuple[str, int], int]:
