@@ -12,6 +12,7 @@ import os
 from contextlib import ExitStack
 
 import pytest
+import streamlit
 
 from tests.fake_sheets import fake_sheets  # noqa: F401  (the local fake Google Sheets server fixture)
 
@@ -140,3 +141,32 @@ def new_page(browser):
     yield open_new
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> list[dict]:
+    """Every st.download_button the page draws, with its arguments (its bytes are not readable through
+    AppTest: the callable is)."""
+    seen: list[dict] = []
+    original = streamlit.download_button
+
+    def recording(label, data, *args, **kwargs):
+        seen.append({"label": label, "data": data, **kwargs})
+        return original(label, data, *args, **kwargs)
+
+    monkeypatch.setattr(streamlit, "download_button", recording)
+    return seen
+
+
+@pytest.fixture(scope="module")
+def seed_docx(tmp_path_factory):
+    """Seed 000's approved Word plan, rebuilt as a .docx (tests/plan_docx.py)."""
+    from tests.plan_docx import seed_plan_docx
+    return seed_plan_docx(tmp_path_factory.mktemp("plan") / "План_ОМП_2026.docx")
+
+
+@pytest.fixture(scope="module")
+def seed(seed_docx):
+    """Seed 000's plan as the Word import reads it."""
+    from lib.sources.word_plan import import_plan_docx
+    return import_plan_docx(seed_docx)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import streamlit
 from streamlit.testing.v1 import AppTest
 
 import ui.context as context
@@ -30,21 +29,6 @@ PASSWORDS = {"director": "director-pass-1", "kcson": "kcson-pass-333"}
 @pytest.fixture(scope="module")
 def book(tmp_path_factory) -> Path:
     return build_app_workbook(tmp_path_factory.mktemp("annotate_app") / "омп.xlsx", n_institutions=4)
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> list[dict]:
-    """Every st.download_button the page draws, with its arguments (its bytes are not readable through
-    AppTest: the callable is)."""
-    seen: list[dict] = []
-    original = streamlit.download_button
-
-    def recording(label, data, *args, **kwargs):
-        seen.append({"label": label, "data": data, **kwargs})
-        return original(label, data, *args, **kwargs)
-
-    monkeypatch.setattr(streamlit, "download_button", recording)
-    return seen
 
 
 def quality(make_app, source) -> AppTest:

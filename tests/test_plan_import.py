@@ -29,7 +29,7 @@ from lib.sources.word_plan import (WORD_PLAN_COLUMNS, PlanImportError, PlanItem,
 from lib.export.template import LISTS_TAB, PLAN_TAB, plan_workbook_bytes
 from tests.app_support import hashed_users, sign_in
 from tests.app_workbook import build_app_workbook
-from tests.plan_docx import (LEFT, SEED_ROWS, UP, Heading, WordNumbered, seed_plan_docx, write_plan_docx)
+from tests.plan_docx import (LEFT, SEED_ROWS, UP, Heading, WordNumbered, write_plan_docx)
 from tests.test_bad_files import ole_file, zip_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,16 +84,6 @@ def run_cli(*args) -> subprocess.CompletedProcess:
 def folded(text: str | None) -> str:
     """Text as the workbook loader keeps it: line breaks and runs of spaces folded into one space."""
     return " ".join((text or "").split())
-
-
-@pytest.fixture(scope="module")
-def seed_docx(tmp_path_factory) -> Path:
-    return seed_plan_docx(tmp_path_factory.mktemp("plan") / "План_ОМП_2026.docx")
-
-
-@pytest.fixture(scope="module")
-def seed(seed_docx):
-    return import_plan_docx(seed_docx)
 
 
 def by_item(plan) -> dict[str, PlanItem]:

@@ -13,18 +13,15 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import streamlit
 from streamlit.testing.v1 import AppTest
 
 import ui.context as context
 from lib.export.plan_tab import ONLY_XLSX
 from lib.export.template import PLAN_TAB
 from lib.loader import load_workbook
-from lib.sources.word_plan import import_plan_docx
 from tests.app_support import assert_clean, go
 from tests.app_workbook import PLAN as DEMO_PLAN, build_app_workbook
 from tests.fake_sheets import FakeSheets, make_client, workbook_tabs
-from tests.plan_docx import seed_plan_docx
 from tests.test_plan_import import KEY_FILE, SEED_ITEMS, assert_same_plan
 
 WRITE = "Записать план в Google Таблицу…"
@@ -35,31 +32,6 @@ BOOK_DOWNLOAD = "Скачать «омп.xlsx» с этим планом"
 @pytest.fixture(scope="module")
 def book(tmp_path_factory) -> Path:
     return build_app_workbook(tmp_path_factory.mktemp("plan_app") / "омп.xlsx", n_institutions=3)
-
-
-@pytest.fixture(scope="module")
-def seed_docx(tmp_path_factory) -> Path:
-    return seed_plan_docx(tmp_path_factory.mktemp("plan_docx") / "План_ОМП_2026.docx")
-
-
-@pytest.fixture(scope="module")
-def seed(seed_docx):
-    return import_plan_docx(seed_docx)
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> list[dict]:
-    """Every st.download_button the page draws, with its arguments (AppTest cannot read its bytes: the
-    callable gives them)."""
-    seen: list[dict] = []
-    original = streamlit.download_button
-
-    def recording(label, data, *args, **kwargs):
-        seen.append({"label": label, "data": data, **kwargs})
-        return original(label, data, *args, **kwargs)
-
-    monkeypatch.setattr(streamlit, "download_button", recording)
-    return seen
 
 
 @pytest.fixture
