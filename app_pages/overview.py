@@ -63,7 +63,9 @@ if ov.activities_total == 0:
 else:
     compared = any(fig.delta is not None for fig in ov.groups)
     st.caption(f"Всего мероприятий за период: {format_number(ov.activities_total)}. " +
-               (f"Стрелки — изменение к предыдущему периоду ({prev.label}). " if compared else
+               (f"Стрелки — изменение к предыдущему периоду ({prev.label})"
+                + (f"; {ctx.period.label} ещё идёт, а предыдущий период — полный. "
+                   if ctx.as_of < ctx.period.end else ". ") if compared else
                 f"Сравнения нет: в книге нет данных за {prev.label}. ") +
                "Выполнение плана — по пунктам плана: в зачёт идут строки, где указан номер пункта.")
     for fig in (f for f in ov.groups if f.count):
