@@ -47,13 +47,16 @@ def counts_by_group(rows: RowsLike) -> dict[str, int]:
 
 def measure(rows: RowsLike, count_what: str | None) -> int:
     """What a plan item counts (`Считать`): the rows themselves, or the sum of their participants,
-    specialists or institutions (blank: 0)."""
+    specialists or institutions (blank: 0). A row's participants are at least its specialists: a
+    blank «Участников» next to filled «Специалистов» never makes fewer people than specialists."""
     column = COUNT_WHAT.get(count_what or "", "events")
     if column == "events":
         return int(len(rows))
-    if isinstance(rows, Rows):
-        return int(rows.values(column).sum())
-    return int(rows[column].fillna(0).sum())
+    values = rows.values if isinstance(rows, Rows) else (lambda name: rows[name].fillna(0).to_numpy(dtype="float64"))
+    counted = values(column)
+    if column == "participants":
+        counted = np.maximum(counted, values("specialists"))
+    return int(counted.sum())
 
 
 def people(rows: RowsLike) -> tuple[int, int]:

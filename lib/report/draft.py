@@ -33,7 +33,7 @@ from lib.validate.cellgrid import object_array
 from lib.model.contract import ACTIVITY_TYPE_NAMES, COUNT_WHAT, norm
 from lib.report.criteria import (KIND_HEADINGS, QUALITATIVE, QUANTITATIVE, CriteriaProblem, IndicatorSpec, OwnWord,
                                  Source, own_word, phrase, resolve_criteria)
-from lib.metrics.counts import counts_by_type, institutions_with_rows, monitoring_period_values, region_figures
+from lib.metrics.counts import counts_by_type, institutions_with_rows, measure, monitoring_period_values, region_figures
 from lib.metrics.selection import Selection, activity_index, factorized, select_rows
 from lib.metrics.plan_status import DONE, IN_PROGRESS, OVERDUE, plan_status
 from lib.model.workbook import Settings, Workbook
@@ -505,11 +505,9 @@ def _with_shares(text: str, shares: list[str]) -> str:
 
 
 def _people(ctx: _Context, idx: np.ndarray) -> tuple[int, int, int]:
-    """(people, specialists, institutions) of the rows: a row's people are at least its specialists
-    (a blank «Участников» next to filled «Специалистов» never makes fewer people than specialists)."""
-    participants, specialists = ctx.num["participants"][idx], ctx.num["specialists"][idx]
-    people = int(np.maximum(participants, specialists).sum())
-    return people, int(specialists.sum()), int(ctx.num["institutions_count"][idx].sum())
+    """(people, specialists, institutions) of the rows, as the metrics layer counts them (`counts.measure`)."""
+    rows = ctx.rows.where(idx)
+    return measure(rows, "участники"), measure(rows, "специалисты"), measure(rows, "учреждения")
 
 
 def _with_whom(people: int, insts: int, plain: bool = False) -> str:
