@@ -6,9 +6,12 @@ something and for filters to change the numbers.
 """
 from __future__ import annotations
 
+import os
 import random
 from datetime import date, timedelta
 from pathlib import Path
+
+import openpyxl
 
 from bench.workbooks import DISTRICTS  # the same 28 district names as the benchmark's workbooks
 from lib.model.contract import DEFAULT_MONITORING_INDICATORS
@@ -112,3 +115,17 @@ def build_app_workbook(path: str | Path, n_institutions: int = 8, rows_per_quart
         tabs[name] = [[f"КЦСОН: {name}"], ["Мероприятия"], ACTIVITY_HEADER, *acts, [], ["Мониторинг"],
                       MONITORING_HEADER, *mon]
     return write_workbook(path, institutions=tabs, plan=PLAN)
+
+
+def fix_two_errors_and_insert_a_row(path: Path) -> None:
+    """The centre «Белозерский» fixes two of its three errors (A20, B21) and inserts a row above the
+    others, then saves; the file gets a new revision even on coarse clocks."""
+    book = openpyxl.load_workbook(path)
+    ws = book["Белозерский"]
+    ws["A20"] = "28.02.2026"
+    ws["B21"] = "Консультация"
+    ws.insert_rows(4)
+    for col, value in enumerate(["12.01.2026", "Семинар", "2.1", "Добавленная строка", 9], start=1):
+        ws.cell(4, col, value)
+    book.save(path)
+    os.utime(path, ns=(1, 2_000_000_000_000_000_000))

@@ -4,12 +4,10 @@ line to the quality page filtered to the tab, and the change view after the file
 again — shown to coordinators only."""
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import date
 from pathlib import Path
 
-import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -18,7 +16,7 @@ from lib.loader import load_workbook
 from lib.model.periods import Period
 from lib.metrics.readiness import TITLES, assess
 from tests.app_support import assert_clean, go, hashed_users, sign_in
-from tests.app_workbook import build_app_workbook
+from tests.app_workbook import build_app_workbook, fix_two_errors_and_insert_a_row
 from tests.fake_sheets import FakeSheets, make_client, workbook_tabs
 
 AS_OF = date(2026, 11, 22)
@@ -130,24 +128,12 @@ def test_the_link_opens_the_quality_page_filtered_to_the_tab(make_app, book):
     assert len(issues) == len(errors) == 3 and set(issues["Вкладка"]) == {"Белозерский"}
 
 
-def _fix_errors_and_insert_a_row(path: Path) -> None:
-    book = openpyxl.load_workbook(path)
-    ws = book["Белозерский"]
-    ws["A20"] = "28.02.2026"
-    ws["B21"] = "Консультация"
-    ws.insert_rows(4)
-    for col, value in enumerate(["12.01.2026", "Семинар", "2.1", "Добавленная строка", 9], start=1):
-        ws.cell(4, col, value)
-    book.save(path)
-    os.utime(path, ns=(1, 2_000_000_000_000_000_000))      # a new revision even on coarse clocks
-
-
 def test_the_change_view_after_the_file_is_read_again(make_app, book):
     at = go(make_app(book, as_of=AS_OF), "quality")
     assert "Что изменилось с прошлого чтения" in [s.value for s in at.subheader]
     assert any(i.value.startswith("Сравнивать пока не с чем") for i in at.info)
 
-    _fix_errors_and_insert_a_row(book)
+    fix_two_errors_and_insert_a_row(book)
     at.run()
     assert_clean(at)
     table = frame(at, "quality_changes")
@@ -192,7 +178,7 @@ def test_an_uploaded_file_is_compared_with_the_previous_upload(make_app, book, t
     context.handle_upload(Upload(book, "центр.xlsx"), at.session_state)
     at.run()
     assert any(i.value.startswith("Сравнивать пока не с чем") for i in at.info)
-    _fix_errors_and_insert_a_row(book)
+    fix_two_errors_and_insert_a_row(book)
     context.handle_upload(Upload(book, "центр.xlsx"), at.session_state)
     at.run()
     assert_clean(at)

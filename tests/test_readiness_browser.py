@@ -4,14 +4,12 @@ link to the quality page filtered to the tab, edits the file, refreshes and read
 Full-page screenshots go to `artifacts/screenshots/` (git-ignored; CI keeps them)."""
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
-import openpyxl
 import pytest
 
-from tests.app_workbook import build_app_workbook
+from tests.app_workbook import build_app_workbook, fix_two_errors_and_insert_a_row
 from tests.browser_support import assert_no_exception, choose_selectbox, expect, open_page, screenshot, wait_idle
 
 
@@ -67,19 +65,6 @@ def test_a_centre_clicks_through_its_checklist(page):
     screenshot(page, "13_readiness_checklist_green")
 
 
-def _edit(path: Path) -> None:
-    """The centre fixes two of its three errors and inserts a row above the others."""
-    book = openpyxl.load_workbook(path)
-    ws = book["Белозерский"]
-    ws["A20"] = "28.02.2026"
-    ws["B21"] = "Консультация"
-    ws.insert_rows(4)
-    for col, value in enumerate(["12.01.2026", "Семинар", "2.1", "Добавленная строка", 9], start=1):
-        ws.cell(4, col, value)
-    book.save(path)
-    os.utime(path, ns=(1, 2_000_000_000_000_000_000))
-
-
 def test_the_coordinator_sees_what_changed(page, book):
     choose_selectbox(page, "Период", "II квартал")
     wait_idle(page)
@@ -88,7 +73,7 @@ def test_the_coordinator_sees_what_changed(page, book):
     expect(page.get_by_text("Сравнивать пока не с чем").first).to_be_visible()
     assert_no_exception(page)
 
-    _edit(book)
+    fix_two_errors_and_insert_a_row(book)
     page.get_by_role("button", name="Обновить данные").click()
     summary = "исправлено 2 из 4 замечаний · добавлено 3 строки"
     expect(page.locator("[data-testid='stMarkdownContainer'] strong", has_text=summary)).to_be_visible()
