@@ -22,7 +22,6 @@ from lib.model.workbook import Workbook
 NUMERIC = ("participants", "specialists", "institutions_count")
 REPORT_ORDER = ["date", "institution", "row"]
 _SEARCHED = ("institution", "type", "type_raw", "plan_item", "topic", "note", "link")
-_MEMO = "_activity_index"          # where the index is kept on a Workbook
 
 
 @dataclass(frozen=True)
@@ -182,11 +181,7 @@ class Rows:
 def activity_index(wb: Workbook) -> ActivityIndex:
     """The index of `wb.activities`, built on first use and kept on the workbook (rebuilt if the
     workbook's activity frame is replaced)."""
-    index = wb.__dict__.get(_MEMO)
-    if index is None or index.source is not wb.activities:
-        index = ActivityIndex(wb.activities)
-        wb.__dict__[_MEMO] = index
-    return index
+    return wb.kept("activity_index", (wb.activities,), lambda: ActivityIndex(wb.activities))
 
 
 def select_rows(wb: Workbook, sel: Selection | None = None, **filters) -> Rows:

@@ -5,8 +5,9 @@ so every consumer can rely on them without checking.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import pandas as pd
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:                   # the model does not depend on where data co
 ERROR = "error"
 WARNING = "warning"
 SEVERITY_RU = {ERROR: "ошибка", WARNING: "предупреждение"}
+T = TypeVar("T")
 
 # `code`: the rule that raised the issue (`lib.validate.rules`: its title, severity and message template)
 ISSUE_COLUMNS = ["severity", "tab", "cell", "message", "institution", "row", "code"]
@@ -92,6 +94,17 @@ class Workbook:
     @property
     def institution_names(self) -> list[str]:
         return list(self.institutions["institution"])
+
+    def kept(self, name: str, inputs: tuple, build: Callable[[], T]) -> T:
+        """A value derived from some parts of this workbook (`inputs`), built on first use and kept on
+        it while those parts are the same objects — a part replaced (not changed in place) builds it
+        again. For what every page and report of a loaded workbook asks for again: the activity index,
+        the resolved criteria."""
+        memo = self.__dict__.setdefault("_kept", {})
+        found = memo.get(name)
+        if found is None or len(found[0]) != len(inputs) or any(a is not b for a, b in zip(found[0], inputs)):
+            found = memo[name] = (inputs, build())
+        return found[1]
 
     @property
     def error_count(self) -> int:

@@ -292,17 +292,11 @@ def with_authority(text: str, authority: str) -> str:
     return re.sub(r"\bМинистерства\b", authority, text)
 
 
-_MEMO = "_criteria_set"             # where a workbook's resolved criteria are kept on it
-
-
 def resolve_criteria(wb: Workbook) -> CriteriaSet:
     """The criteria of the report for this workbook, in order of appearance, with sources parsed and
     names said with the body of the settings (the keys stay those of the names as written). Worked
     out once per loaded workbook and kept on it: every report of that workbook asks again."""
-    found = wb.__dict__.get(_MEMO)
-    if found is None:
-        found = wb.__dict__[_MEMO] = _resolve_criteria(wb)
-    return found
+    return wb.kept("criteria", (wb.criteria, wb.settings, wb.plan, wb.indicators), lambda: _resolve_criteria(wb))
 
 
 def _resolve_criteria(wb: Workbook) -> CriteriaSet:
